@@ -1,0 +1,36 @@
+using Gateway.Frontend.Errors;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Frontend.Forwarding;
+
+/// <summary>Turns YARP's forwarding failures into the gateway's JSON errors with X-Ca-Error-Code.</summary>
+public static class ForwardingErrors
+{
+    /// <summary>Belongs first in the proxy pipeline, so that it sees the outcome of forwarding.</summary>
+    public static IReverseProxyApplicationBuilder UseForwardingErrors(this IReverseProxyApplicationBuilder proxy)
+    {
+        proxy.Use(async (context, next) =>
+        {
+            await next();
+            var failure = context.GetForwarderErrorFeature();
+            if (failure is null || context.Response.HasStarted)
+            {
+                return;
+            }
+
+            var error = failure.Error switch
+            {
+                ForwarderError.RequestTimedOut => GatewayError.BackendTimeout,
+                ForwarderError.NoAvailableDestinations => GatewayError.NoHealthyBackend,
+                ForwarderError.Request or ForwarderError.RequestCreation => GatewayError.BackendUnreachable,
+                ForwarderError.RequestCanceled or ForwarderError.RequestBodyClient => null, // the client went away
+                _ => GatewayError.BackendBadResponse,
+            };
+            if (error is not null)
+            {
+                await GatewayErrorWriter.WriteAsync(context, error);
+            }
+        });
+        return proxy;
+    }
+}

@@ -1,0 +1,140 @@
+using Gateway.Frontend.Catalog;
+using Gateway.Frontend.Embedded;
+using Gateway.Frontend.Forwarding;
+using Gateway.Frontend.Hosting;
+using Gateway.Frontend.Pipeline;
+using Gateway.Frontend.Routing;
+using Gateway.Silo;
+using Gateway.Silo.Catalog;
+using Gateway.Silo.Hosting;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Frontend;
+
+/// <summary>
+/// The frontend process: Kestrel + YARP serving client traffic. Without Cluster:Redis it is the embedded
+/// default and also runs a silo (with the admin API) and, unless a catalog is given, a sample backend.
+/// </summary>
+public sealed class FrontendHost : IAsyncDisposable
+{
+    private FrontendHost(WebApplication app, WebApplication? silo, SampleBackend? sample)
+    {
+        App = app;
+        Silo = silo;
+        Sample = sample;
+    }
+
+    /// <summary>The frontend's web application.</summary>
+    public WebApplication App { get; }
+
+    /// <summary>The in-process silo of the embedded default; null in cluster mode.</summary>
+    public WebApplication? Silo { get; }
+
+    public SampleBackend? Sample { get; }
+
+    /// <param name="configure">Adds configuration to every host this process runs (tests use it).</param>
+    public static async Task<FrontendHost> CreateAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        configure?.Invoke(builder);
+        var cluster = ClusterSettings.From(builder.Configuration);
+        var settings = FrontendSettings.From(builder.Configuration);
+
+        WebApplication? silo = null;
+        SampleBackend? sample = null;
+        if (cluster.IsClustered)
+        {
+            builder.AddGatewayClusterClient(cluster);
+        }
+        else
+        {
+            // Embedded: one process, nothing else to install. The sample catalog is served unless a catalog
+            // file is given or the sample is switched off (Embedded:Sample=false).
+            var useSample = string.IsNullOrEmpty(builder.Configuration["Catalog:File"])
+                && !args.Contains("--catalog")
+                && builder.Configuration.GetValue("Embedded:Sample", true);
+            CatalogSeed? seed = null;
+            if (useSample)
+            {
+                sample = await SampleBackend.StartAsync(builder.Configuration.GetValue("Embedded:SampleBackendPort", 8089));
+                seed = new CatalogSeed(SampleCatalog.Load(sample.Address), "built-in sample");
+            }
+
+            silo = SiloApp.Build(args, seed, configure);
+            var grains = silo.Services.GetRequiredService<IGrainFactory>();
+            builder.Services.AddSingleton(grains);
+        }
+
+        builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(settings.HttpPort));
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IForwarderHttpClientFactory, BackendHttpClientFactory>();
+        builder.Services.AddReverseProxy().LoadFromMemory([], []);
+        builder.Services.AddSingleton<CatalogSnapshotStore>();
+        builder.Services.AddHostedService<CatalogSync>();
+        builder.Services.AddServiceDefaults(builder.Configuration, "gateway-frontend");
+        builder.Services.AddHealthChecks().AddCheck<CatalogReadyCheck>("catalog", tags: [ServiceDefaults.ReadyTag]);
+
+        var app = builder.Build();
+        app.UseRequestIds();
+        app.UseStageSelection();
+        app.UseRouting();
+        app.UseUnmatchedRequests();
+        app.MapServiceDefaults();
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseForwardingErrors();
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+
+        return new FrontendHost(app, silo, sample);
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (Silo is not null)
+        {
+            await Silo.StartAsync(cancellationToken);
+        }
+
+        await App.StartAsync(cancellationToken);
+    }
+
+    public async Task RunAsync()
+    {
+        await StartAsync();
+        await App.WaitForShutdownAsync();
+        await StopAsync();
+    }
+
+    public async Task StopAsync()
+    {
+        await App.StopAsync();
+        if (Silo is not null)
+        {
+            await Silo.StopAsync();
+        }
+
+        if (Sample is not null)
+        {
+            await Sample.DisposeAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.DisposeAsync();
+        if (Silo is not null)
+        {
+            await Silo.DisposeAsync();
+        }
+
+        if (Sample is not null)
+        {
+            await Sample.DisposeAsync();
+        }
+    }
+}

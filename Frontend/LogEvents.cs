@@ -1,0 +1,10 @@
+namespace Gateway.Frontend;
+
+/// <summary>Event ids of the frontend's log messages, kept in one place so that they stay unique.</summary>
+internal static class LogEvents
+{
+    public const int CatalogApplied = 2001;
+    public const int CatalogSyncFailed = 2002;
+    public const int CatalogSubscribeFailed = 2003;
+    public const int Listening = 2101;
+}

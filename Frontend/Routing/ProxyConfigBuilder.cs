@@ -1,0 +1,113 @@
+using System.Globalization;
+using Gateway.Catalog;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Health;
+
+namespace Gateway.Frontend.Routing;
+
+/// <summary>
+/// Turns a catalog snapshot into YARP routes and clusters: one route per API live in a stage (host, method,
+/// path template, and the stage as an exact header), one cluster per backend and timeout.
+/// </summary>
+public static class ProxyConfigBuilder
+{
+    public const string ApiIdKey = "gateway.apiId";
+    public const string StageKey = "gateway.stage";
+    public const string VersionKey = "gateway.version";
+    public const string ConnectTimeoutKey = "gateway.connectTimeoutMs";
+
+    public sealed record ProxyConfig(IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters);
+
+    public static string RouteId(string stage, string apiId) => $"{stage}/{apiId}";
+
+    public static ProxyConfig Build(CatalogSnapshot snapshot)
+    {
+        var groups = snapshot.Groups.ToDictionary(g => g.Name, StringComparer.Ordinal);
+        var backends = snapshot.Backends.ToDictionary(b => b.Name, StringComparer.Ordinal);
+        var clusters = new Dictionary<string, ClusterConfig>(StringComparer.Ordinal);
+        var routes = new List<RouteConfig>();
+
+        foreach (var published in snapshot.Apis)
+        {
+            var api = published.Definition;
+            if (!groups.TryGetValue(api.Group, out var group) || !backends.TryGetValue(api.Backend, out var backend))
+            {
+                continue; // the catalog grain never publishes such a snapshot; skip rather than fail the rest
+            }
+
+            var timeoutMs = api.TimeoutMs ?? backend.RequestTimeoutMs;
+            var clusterId = $"{backend.Name}/{timeoutMs.ToString(CultureInfo.InvariantCulture)}";
+            if (!clusters.ContainsKey(clusterId))
+            {
+                clusters[clusterId] = BuildCluster(clusterId, backend, timeoutMs);
+            }
+
+            routes.Add(new RouteConfig
+            {
+                RouteId = RouteId(published.Stage, api.Id),
+                ClusterId = clusterId,
+                Match = new RouteMatch
+                {
+                    Hosts = group.Domains.Length == 0 ? null : group.Domains,
+                    Path = PathTemplate.Combine(group.BasePath, api.Path),
+                    Methods = api.Methods,
+                    Headers =
+                    [
+                        new RouteHeader { Name = StageSelection.Header, Values = [published.Stage], Mode = HeaderMatchMode.ExactHeader },
+                    ],
+                },
+                Metadata = new Dictionary<string, string>
+                {
+                    [ApiIdKey] = api.Id,
+                    [StageKey] = published.Stage,
+                    [VersionKey] = published.Version.ToString(CultureInfo.InvariantCulture),
+                },
+                Transforms =
+                [
+                    new Dictionary<string, string> { ["PathPattern"] = api.BackendPath ?? api.Path },
+                ],
+            });
+        }
+
+        return new ProxyConfig(routes, [.. clusters.Values]);
+    }
+
+    private static ClusterConfig BuildCluster(string clusterId, Backend backend, int timeoutMs)
+    {
+        var metadata = new Dictionary<string, string>
+        {
+            [ConnectTimeoutKey] = backend.ConnectTimeoutMs.ToString(CultureInfo.InvariantCulture),
+        };
+
+        HealthCheckConfig? health = null;
+        if (backend.HealthCheck is { } check)
+        {
+            metadata["ConsecutiveFailuresHealthPolicy.Threshold"] = check.UnhealthyThreshold.ToString(CultureInfo.InvariantCulture);
+            health = new HealthCheckConfig
+            {
+                Active = new ActiveHealthCheckConfig
+                {
+                    Enabled = true,
+                    Interval = TimeSpan.FromSeconds(check.IntervalSeconds),
+                    Timeout = TimeSpan.FromSeconds(check.TimeoutSeconds),
+                    Policy = HealthCheckConstants.ActivePolicy.ConsecutiveFailures,
+                    Path = check.Path,
+                },
+            };
+        }
+
+        return new ClusterConfig
+        {
+            ClusterId = clusterId,
+            Destinations = backend.Addresses
+                .Select((address, i) => (address, i))
+                .ToDictionary(
+                    d => $"d{d.i}",
+                    d => new DestinationConfig { Address = d.address, Host = backend.HostHeader }),
+            HttpRequest = new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromMilliseconds(timeoutMs) },
+            HealthCheck = health,
+            Metadata = metadata,
+        };
+    }
+}

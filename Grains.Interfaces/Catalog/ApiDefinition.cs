@@ -1,0 +1,43 @@
+namespace Gateway.Catalog;
+
+/// <summary>How callers of an API prove who they are.</summary>
+public enum ApiAuthType
+{
+    /// <summary>No caller identity is required.</summary>
+    Anonymous = 0,
+}
+
+/// <summary>One API: what callers call on the gateway, and where the gateway forwards it.</summary>
+[GenerateSerializer, Immutable, Alias("gw.catalog.ApiDefinition")]
+public sealed record ApiDefinition
+{
+    /// <summary>Required. Unique id: letters, digits, '-', '_' and '.'.</summary>
+    [Id(0)] public string Id { get; init; } = "";
+
+    /// <summary>Required. The <see cref="ApiGroup"/> the API belongs to.</summary>
+    [Id(1)] public string Group { get; init; } = "";
+
+    /// <summary>Required. Human-readable name.</summary>
+    [Id(2)] public string Name { get; init; } = "";
+
+    /// <summary>Required. HTTP methods the API answers (GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS).</summary>
+    [Id(3)] public string[] Methods { get; init; } = [];
+
+    /// <summary>Required. Path template under the group's base path, such as '/orders/{id}'.</summary>
+    [Id(4)] public string Path { get; init; } = "";
+
+    /// <summary>Optional. How callers authenticate (default Anonymous).</summary>
+    [Id(5)] public ApiAuthType AuthType { get; init; } = ApiAuthType.Anonymous;
+
+    /// <summary>Required. The <see cref="Catalog.Backend"/> calls are forwarded to.</summary>
+    [Id(6)] public string Backend { get; init; } = "";
+
+    /// <summary>Optional. Backend path template; its {params} come from <see cref="Path"/>. Default: the API's path.</summary>
+    [Id(7)] public string? BackendPath { get; init; }
+
+    /// <summary>Optional. Overrides the backend's request timeout for this API, in milliseconds.</summary>
+    [Id(8)] public int? TimeoutMs { get; init; }
+
+    /// <summary>Optional. Free text for operators and generated documentation.</summary>
+    [Id(9)] public string? Description { get; init; }
+}

@@ -1,0 +1,42 @@
+namespace Gateway.Catalog;
+
+/// <summary>
+/// The whole catalog as one YAML or JSON document: what <c>--catalog FILE</c> loads at start, what the
+/// admin API imports and exports.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("gw.catalog.CatalogDocument")]
+public sealed record CatalogDocument
+{
+    [Id(0)] public ApiGroup[] Groups { get; init; } = [];
+    [Id(1)] public Backend[] Backends { get; init; } = [];
+
+    /// <summary>The APIs' drafts.</summary>
+    [Id(2)] public ApiDefinition[] Apis { get; init; } = [];
+
+    /// <summary>Stages to publish drafts to; a stage already serving the same definition is left as it is.</summary>
+    [Id(3)] public CatalogDeployment[] Deployments { get; init; } = [];
+}
+
+/// <summary>One API to have online in one stage.</summary>
+[GenerateSerializer, Immutable, Alias("gw.catalog.CatalogDeployment")]
+public sealed record CatalogDeployment
+{
+    /// <summary>Required. The API's id.</summary>
+    [Id(0)] public string Api { get; init; } = "";
+
+    /// <summary>Required. RELEASE, PRE or TEST.</summary>
+    [Id(1)] public string Stage { get; init; } = "";
+
+    /// <summary>Optional. The remark of the version that is published.</summary>
+    [Id(2)] public string? Remark { get; init; }
+}
+
+/// <summary>How an import treats what the document does not mention.</summary>
+public enum CatalogImportMode
+{
+    /// <summary>Add and update what the document holds; keep everything else.</summary>
+    Merge = 0,
+
+    /// <summary>Make the catalog exactly the document: what it does not hold is deleted or taken offline.</summary>
+    Replace = 1,
+}

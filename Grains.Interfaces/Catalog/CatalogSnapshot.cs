@@ -1,0 +1,23 @@
+namespace Gateway.Catalog;
+
+/// <summary>An API version live in one stage, as frontends route it.</summary>
+[GenerateSerializer, Immutable, Alias("gw.catalog.PublishedApi")]
+public sealed record PublishedApi
+{
+    [Id(0)] public string Stage { get; init; } = "";
+    [Id(1)] public int Version { get; init; }
+    [Id(2)] public ApiDefinition Definition { get; init; } = new();
+}
+
+/// <summary>
+/// Everything a frontend needs to route, numbered by <see cref="Revision"/> so that a frontend can tell
+/// whether the copy it holds is current.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("gw.catalog.CatalogSnapshot")]
+public sealed record CatalogSnapshot
+{
+    [Id(0)] public long Revision { get; init; }
+    [Id(1)] public ApiGroup[] Groups { get; init; } = [];
+    [Id(2)] public Backend[] Backends { get; init; } = [];
+    [Id(3)] public PublishedApi[] Apis { get; init; } = [];
+}

@@ -1,0 +1,269 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Utilities;
+
+namespace Gateway.Catalog;
+
+/// <summary>
+/// The single writer of a deployment's catalog. Every change is made on a copy of the state, the copy is
+/// validated as a whole, and only a valid copy is stored and announced to frontends.
+/// </summary>
+public sealed class CatalogGrain : Grain, ICatalogGrain
+{
+    private readonly IPersistentState<CatalogState> _state;
+    private readonly TimeProvider _time;
+    private readonly ObserverManager<ICatalogObserver> _observers;
+    private CatalogSnapshot? _snapshot;
+
+    public CatalogGrain(
+        [PersistentState("catalog", StorageNames.Catalog)] IPersistentState<CatalogState> state,
+        TimeProvider time,
+        ILogger<CatalogGrain> logger)
+    {
+        _state = state;
+        _time = time;
+        _observers = new ObserverManager<ICatalogObserver>(TimeSpan.FromMinutes(1), logger);
+    }
+
+    private CatalogState State => _state.State;
+
+    public Task<CatalogResult> UpsertGroup(ApiGroup group)
+    {
+        group = CatalogNormalizer.Normalize(group);
+        return Change(state =>
+        {
+            state.Groups[group.Name] = group;
+            return null;
+        });
+    }
+
+    public Task<CatalogResult> DeleteGroup(string name) => Change(state =>
+    {
+        if (!state.Groups.Remove(name))
+        {
+            return NotFound("groups", name);
+        }
+
+        var users = state.Apis.Values.Where(a => a.Group == name).Select(a => a.Id).ToList();
+        return users.Count == 0
+            ? null
+            : Invalid($"groups[{name}]", "GroupInUse", $"the group still holds APIs: {string.Join(", ", users)}");
+    });
+
+    public Task<CatalogResult> UpsertBackend(Backend backend)
+    {
+        backend = CatalogNormalizer.Normalize(backend);
+        return Change(state =>
+        {
+            state.Backends[backend.Name] = backend;
+            return null;
+        });
+    }
+
+    public Task<CatalogResult> DeleteBackend(string name) => Change(state =>
+    {
+        if (!state.Backends.Remove(name))
+        {
+            return NotFound("backends", name);
+        }
+
+        var users = state.Apis.Values.Where(a => a.Backend == name).Select(a => a.Id).ToList();
+        return users.Count == 0
+            ? null
+            : Invalid($"backends[{name}]", "BackendInUse", $"APIs still forward to this backend: {string.Join(", ", users)}");
+    });
+
+    public Task<CatalogResult> UpsertApi(ApiDefinition api)
+    {
+        api = CatalogNormalizer.Normalize(api);
+        return Change(state =>
+        {
+            state.Apis[api.Id] = api;
+            return null;
+        });
+    }
+
+    public Task<CatalogResult> DeleteApi(string id) => Change(state =>
+    {
+        if (!state.Apis.Remove(id))
+        {
+            return NotFound("apis", id);
+        }
+
+        state.Versions.Remove(id);
+        state.Deployments.Remove(id);
+        return null;
+    });
+
+    public Task<CatalogResult> Publish(string apiId, string stage, string? remark)
+    {
+        int? published = null;
+        return Change(state =>
+        {
+            if (!StageName.TryNormalize(stage, out var canonical))
+            {
+                return UnknownStage(stage);
+            }
+
+            if (!state.Apis.TryGetValue(apiId, out var draft))
+            {
+                return NotFound("apis", apiId);
+            }
+
+            published = PublishDraft(state, draft, canonical, remark);
+            return null;
+        }, () => published);
+    }
+
+    public Task<CatalogResult> TakeOffline(string apiId, string stage) => Change(state =>
+    {
+        if (!StageName.TryNormalize(stage, out var canonical))
+        {
+            return UnknownStage(stage);
+        }
+
+        if (!state.Apis.ContainsKey(apiId))
+        {
+            return NotFound("apis", apiId);
+        }
+
+        if (state.Deployments.GetValueOrDefault(apiId)?.Remove(canonical) != true)
+        {
+            return NotFound($"apis[{apiId}].stages", canonical);
+        }
+
+        return null;
+    });
+
+    public Task<CatalogResult> Rollback(string apiId, string stage, int version) => Change(state =>
+    {
+        if (!StageName.TryNormalize(stage, out var canonical))
+        {
+            return UnknownStage(stage);
+        }
+
+        if (!state.Apis.ContainsKey(apiId))
+        {
+            return NotFound("apis", apiId);
+        }
+
+        if (state.FindVersion(apiId, version) is null)
+        {
+            return NotFound($"apis[{apiId}].versions", version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        Deploy(state, apiId, canonical, version);
+        return null;
+    }, () => version);
+
+    public Task<CatalogResult> Import(CatalogDocument document, CatalogImportMode mode)
+    {
+        document = CatalogNormalizer.Normalize(document);
+        return Change(state => CatalogImport.Apply(state, document, mode, (s, draft, stage, remark) => PublishDraft(s, draft, stage, remark)));
+    }
+
+    public Task<CatalogDocument> Export() => Task.FromResult(CatalogImport.Export(State));
+
+    public Task<ApiGroup[]> GetGroups() => Task.FromResult(State.Groups.Values.OrderBy(g => g.Name, StringComparer.Ordinal).ToArray());
+
+    public Task<Backend[]> GetBackends() => Task.FromResult(State.Backends.Values.OrderBy(b => b.Name, StringComparer.Ordinal).ToArray());
+
+    public Task<ApiView[]> GetApis() => Task.FromResult(State.Apis.Values
+        .OrderBy(a => a.Id, StringComparer.Ordinal)
+        .Select(a => new ApiView
+        {
+            Draft = a,
+            Stages = [.. ((IEnumerable<StageStatus>?)State.Deployments.GetValueOrDefault(a.Id)?.Values ?? []).OrderBy(s => s.Stage, StringComparer.Ordinal)],
+        })
+        .ToArray());
+
+    public Task<ApiVersion[]?> GetVersions(string apiId) => Task.FromResult(
+        State.Apis.ContainsKey(apiId)
+            ? (State.Versions.GetValueOrDefault(apiId) ?? []).AsEnumerable().Reverse().ToArray()
+            : null);
+
+    public Task<CatalogSnapshot> GetSnapshot() => Task.FromResult(_snapshot ??= State.ToSnapshot());
+
+    public Task<long> GetRevision() => Task.FromResult(State.Revision);
+
+    public Task Subscribe(ICatalogObserver observer)
+    {
+        _observers.Subscribe(observer, observer);
+        return Task.CompletedTask;
+    }
+
+    public Task Unsubscribe(ICatalogObserver observer)
+    {
+        _observers.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    private int PublishDraft(CatalogState state, ApiDefinition draft, string stage, string? remark)
+    {
+        var history = state.Versions.TryGetValue(draft.Id, out var list) ? list : state.Versions[draft.Id] = [];
+        var number = history.Count == 0 ? 1 : history[^1].Version + 1;
+        history.Add(new ApiVersion
+        {
+            Version = number,
+            Stage = stage,
+            Remark = remark ?? "",
+            PublishedAt = _time.GetUtcNow(),
+            Definition = draft,
+        });
+        Deploy(state, draft.Id, stage, number);
+        return number;
+    }
+
+    private void Deploy(CatalogState state, string apiId, string stage, int version)
+    {
+        var stages = state.Deployments.TryGetValue(apiId, out var existing) ? existing : state.Deployments[apiId] = new(StringComparer.Ordinal);
+        stages[stage] = new StageStatus { Stage = stage, Version = version, Since = _time.GetUtcNow() };
+    }
+
+    /// <summary>
+    /// Applies <paramref name="edit"/> to a copy of the state. The edit returns a refusal of its own (not
+    /// found, in use) or null; then the whole copy is validated, stored, and announced.
+    /// </summary>
+    private async Task<CatalogResult> Change(Func<CatalogState, CatalogResult?> edit, Func<int?>? version = null)
+    {
+        var previous = State;
+        var candidate = previous.Clone();
+        if (edit(candidate) is { } refusal)
+        {
+            return refusal with { Revision = previous.Revision };
+        }
+
+        var errors = CatalogValidator.Validate(candidate);
+        if (errors.Count > 0)
+        {
+            return CatalogResult.Refused(CatalogFailure.Invalid, previous.Revision, errors);
+        }
+
+        candidate.Revision = previous.Revision + 1;
+        _state.State = candidate;
+        try
+        {
+            await _state.WriteStateAsync();
+        }
+        catch
+        {
+            // Not stored means not changed: keep serving what is in storage.
+            _state.State = previous;
+            throw;
+        }
+
+        _snapshot = null;
+        var revision = candidate.Revision;
+        await _observers.Notify(o => o.CatalogChanged(revision));
+        return CatalogResult.Ok(revision, version?.Invoke());
+    }
+
+    private static CatalogResult NotFound(string kind, string name) =>
+        CatalogResult.Refused(CatalogFailure.NotFound, 0, [new CatalogError($"{kind}[{name}]", "NotFound", $"'{name}' does not exist")]);
+
+    private static CatalogResult Invalid(string path, string code, string message) =>
+        CatalogResult.Refused(CatalogFailure.Invalid, 0, [new CatalogError(path, code, message)]);
+
+    private static CatalogResult UnknownStage(string stage) =>
+        CatalogResult.Refused(CatalogFailure.Invalid, 0,
+            [new CatalogError("stage", "UnknownStage", $"'{stage}' is not a stage; use one of {string.Join(", ", StageName.All)}")]);
+}

@@ -1,0 +1,130 @@
+using System.Text.Json;
+
+namespace Gateway.Catalog;
+
+/// <summary>Turns a <see cref="CatalogDocument"/> into catalog state and back.</summary>
+public static class CatalogImport
+{
+    public delegate int PublishDraft(CatalogState state, ApiDefinition draft, string stage, string? remark);
+
+    /// <summary>Applies the document to <paramref name="state"/>; returns a refusal, or null when the edit went in.</summary>
+    public static CatalogResult? Apply(CatalogState state, CatalogDocument document, CatalogImportMode mode, PublishDraft publish)
+    {
+        var errors = new List<CatalogError>();
+        CheckUnique(document.Groups.Select(g => g.Name), "groups", errors);
+        CheckUnique(document.Backends.Select(b => b.Name), "backends", errors);
+        CheckUnique(document.Apis.Select(a => a.Id), "apis", errors);
+        CheckUnique(document.Deployments.Select(d => $"{d.Api}/{d.Stage.ToUpperInvariant()}"), "deployments", errors);
+
+        if (mode == CatalogImportMode.Replace)
+        {
+            RemoveMissing(state.Groups, document.Groups.Select(g => g.Name));
+            RemoveMissing(state.Backends, document.Backends.Select(b => b.Name));
+            RemoveMissing(state.Apis, document.Apis.Select(a => a.Id));
+            RemoveMissing(state.Versions, document.Apis.Select(a => a.Id));
+
+            // Replace means: live exactly where the document says.
+            var wanted = document.Deployments
+                .Select(d => StageName.TryNormalize(d.Stage, out var s) ? $"{d.Api}/{s}" : "")
+                .ToHashSet(StringComparer.Ordinal);
+            foreach (var (apiId, stages) in state.Deployments.ToList())
+            {
+                foreach (var stage in stages.Keys.ToList().Where(stage => !wanted.Contains($"{apiId}/{stage}")))
+                {
+                    stages.Remove(stage);
+                }
+
+                if (stages.Count == 0)
+                {
+                    state.Deployments.Remove(apiId);
+                }
+            }
+        }
+
+        foreach (var group in document.Groups)
+        {
+            state.Groups[group.Name] = group;
+        }
+
+        foreach (var backend in document.Backends)
+        {
+            state.Backends[backend.Name] = backend;
+        }
+
+        foreach (var api in document.Apis)
+        {
+            state.Apis[api.Id] = api;
+        }
+
+        for (var i = 0; i < document.Deployments.Length; i++)
+        {
+            var deployment = document.Deployments[i];
+            var where = $"deployments[{i}]";
+            var known = StageName.TryNormalize(deployment.Stage, out var stage);
+            if (!known)
+            {
+                errors.Add(new(where + ".stage", "UnknownStage", $"'{deployment.Stage}' is not a stage; use one of {string.Join(", ", StageName.All)}"));
+            }
+
+            if (!state.Apis.TryGetValue(deployment.Api ?? "", out var draft))
+            {
+                errors.Add(new(where + ".api", "UnknownApi", $"there is no API '{deployment.Api}' to publish"));
+                continue;
+            }
+
+            if (known && !IsLive(state, draft, stage))
+            {
+                publish(state, draft, stage, deployment.Remark ?? "import");
+            }
+        }
+
+        return errors.Count == 0 ? null : CatalogResult.Refused(CatalogFailure.Invalid, 0, errors);
+    }
+
+    /// <summary>
+    /// The drafts, and where each API is live. A stage serving a version older than the draft is exported
+    /// as a deployment too, so importing the export publishes the draft there.
+    /// </summary>
+    public static CatalogDocument Export(CatalogState state) => new()
+    {
+        Groups = [.. state.Groups.Values.OrderBy(g => g.Name, StringComparer.Ordinal)],
+        Backends = [.. state.Backends.Values.OrderBy(b => b.Name, StringComparer.Ordinal)],
+        Apis = [.. state.Apis.Values.OrderBy(a => a.Id, StringComparer.Ordinal)],
+        Deployments =
+        [
+            .. from deployment in state.Deployments.OrderBy(d => d.Key, StringComparer.Ordinal)
+               from stage in deployment.Value.Values.OrderBy(s => s.Stage, StringComparer.Ordinal)
+               select new CatalogDeployment
+               {
+                   Api = deployment.Key,
+                   Stage = stage.Stage,
+                   Remark = state.FindVersion(deployment.Key, stage.Version)?.Remark,
+               },
+        ],
+    };
+
+    /// <summary>Whether the stage already serves exactly this definition (records holding arrays compare by reference, so compare their JSON).</summary>
+    private static bool IsLive(CatalogState state, ApiDefinition draft, string stage)
+    {
+        var live = state.Deployments.GetValueOrDefault(draft.Id)?.GetValueOrDefault(stage);
+        var version = live is null ? null : state.FindVersion(draft.Id, live.Version);
+        return version is not null && JsonSerializer.Serialize(version.Definition) == JsonSerializer.Serialize(draft);
+    }
+
+    private static void CheckUnique(IEnumerable<string> names, string kind, List<CatalogError> errors)
+    {
+        foreach (var name in names.GroupBy(n => n, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key))
+        {
+            errors.Add(new($"{kind}[{name}]", "Duplicate", $"'{name}' appears more than once in the document"));
+        }
+    }
+
+    private static void RemoveMissing<T>(Dictionary<string, T> items, IEnumerable<string> keep)
+    {
+        var wanted = keep.ToHashSet(StringComparer.Ordinal);
+        foreach (var key in items.Keys.Where(k => !wanted.Contains(k)).ToList())
+        {
+            items.Remove(key);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+namespace Gateway.Catalog;
+
+/// <summary>The persisted state of the catalog grain.</summary>
+[GenerateSerializer, Alias("gw.catalog.CatalogState")]
+public sealed class CatalogState
+{
+    /// <summary>Goes up by one with every accepted change; frontends compare it with the snapshot they hold.</summary>
+    [Id(0)] public long Revision { get; set; }
+    [Id(1)] public Dictionary<string, ApiGroup> Groups { get; set; } = new(StringComparer.Ordinal);
+    [Id(2)] public Dictionary<string, Backend> Backends { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Drafts by API id.</summary>
+    [Id(3)] public Dictionary<string, ApiDefinition> Apis { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every published version by API id, oldest first.</summary>
+    [Id(4)] public Dictionary<string, List<ApiVersion>> Versions { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>What is live: API id, then stage, then version.</summary>
+    [Id(5)] public Dictionary<string, Dictionary<string, StageStatus>> Deployments { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A copy that a change can edit freely: a refused change is thrown away and leaves this state untouched.
+    /// The records themselves are immutable, so only the containers are copied.
+    /// </summary>
+    public CatalogState Clone() => new()
+    {
+        Revision = Revision,
+        Groups = new(Groups, StringComparer.Ordinal),
+        Backends = new(Backends, StringComparer.Ordinal),
+        Apis = new(Apis, StringComparer.Ordinal),
+        Versions = Versions.ToDictionary(v => v.Key, v => v.Value.ToList(), StringComparer.Ordinal),
+        Deployments = Deployments.ToDictionary(d => d.Key, d => new Dictionary<string, StageStatus>(d.Value, StringComparer.Ordinal), StringComparer.Ordinal),
+    };
+
+    public ApiVersion? FindVersion(string apiId, int version) =>
+        Versions.GetValueOrDefault(apiId)?.FirstOrDefault(v => v.Version == version);
+
+    public CatalogSnapshot ToSnapshot() => new()
+    {
+        Revision = Revision,
+        Groups = [.. Groups.Values.OrderBy(g => g.Name, StringComparer.Ordinal)],
+        Backends = [.. Backends.Values.OrderBy(b => b.Name, StringComparer.Ordinal)],
+        Apis =
+        [
+            .. from deployment in Deployments.OrderBy(d => d.Key, StringComparer.Ordinal)
+               from stage in deployment.Value.Values.OrderBy(s => s.Stage, StringComparer.Ordinal)
+               let version = FindVersion(deployment.Key, stage.Version)
+               where version is not null
+               select new PublishedApi { Stage = stage.Stage, Version = version.Version, Definition = version.Definition },
+        ],
+    };
+}

@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Gateway.Silo.Hosting;
+
+/// <summary>
+/// What every host (silo and frontend) has: health endpoints, OpenTelemetry metrics and traces, and a
+/// Prometheus <c>/metrics</c> endpoint. OTLP export is added only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+/// </summary>
+public static class ServiceDefaults
+{
+    public const string LiveTag = "live";
+    public const string ReadyTag = "ready";
+
+    public static IServiceCollection AddServiceDefaults(this IServiceCollection services, IConfiguration configuration, string serviceName)
+    {
+        services.AddHealthChecks().AddCheck("process", () => HealthCheckResult.Healthy(), [LiveTag]);
+
+        var otlp = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(serviceName))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddRuntimeInstrumentation()
+                    .AddMeter("Microsoft.Orleans", "Yarp.ReverseProxy", "Gateway.*")
+                    .AddPrometheusExporter();
+                if (otlp)
+                {
+                    metrics.AddOtlpExporter();
+                }
+            })
+            .WithTracing(tracing =>
+            {
+                tracing.AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", "Gateway.*");
+                if (otlp)
+                {
+                    tracing.AddOtlpExporter();
+                }
+            });
+        if (otlp)
+        {
+            telemetry.WithLogging(logging => logging.AddOtlpExporter());
+        }
+
+        return services;
+    }
+
+    /// <summary>Maps /health/live, /health/ready and /metrics; they answer in every environment.</summary>
+    public static IEndpointRouteBuilder MapServiceDefaults(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains(LiveTag) })
+            .WithMetadata(HostEndpoint.Instance);
+        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) })
+            .WithMetadata(HostEndpoint.Instance);
+        endpoints.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(HostEndpoint.Instance);
+        return endpoints;
+    }
+}
+
+/// <summary>Marks the host's own endpoints (health, metrics), so that the frontend does not take them for missing APIs.</summary>
+public sealed class HostEndpoint
+{
+    public static readonly HostEndpoint Instance = new();
+
+    private HostEndpoint()
+    {
+    }
+}

@@ -1,0 +1,9 @@
+namespace Gateway.Silo;
+
+/// <summary>Event ids of the silo host's log messages, kept in one place so that they stay unique.</summary>
+internal static class LogEvents
+{
+    public const int CatalogSeeded = 1001;
+    public const int AdminOpenOnLoopback = 1101;
+    public const int AdminRefused = 1102;
+}

@@ -1,0 +1,66 @@
+using System.Net;
+using Gateway.Catalog;
+using Gateway.Silo.Admin;
+using Gateway.Silo.Catalog;
+using Gateway.Silo.Hosting;
+
+namespace Gateway.Silo;
+
+/// <summary>
+/// Builds the silo host: the Orleans silo, the admin API, health and metrics. Used by the Silo program
+/// (cluster mode) and by the Frontend's embedded default, which runs it in the same process.
+/// </summary>
+public static class SiloApp
+{
+    /// <param name="args">Command line; <c>--catalog FILE</c> imports a catalog document at start.</param>
+    /// <param name="defaultSeed">The catalog to import when no file is given (the embedded sample), or null.</param>
+    /// <param name="configure">Lets a caller (the embedded frontend, tests) add configuration before the host is built.</param>
+    public static WebApplication Build(string[] args, CatalogSeed? defaultSeed = null, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--catalog"] = "Catalog:File" });
+        configure?.Invoke(builder);
+
+        var cluster = ClusterSettings.From(builder.Configuration);
+        var admin = AdminSettings.From(builder.Configuration);
+        if (cluster.IsClustered && !admin.HasToken)
+        {
+            throw new InvalidOperationException(
+                "Cluster mode (Cluster:Redis is set) needs an admin token: set Admin:Token (environment Admin__Token).");
+        }
+
+        // Without a token only this machine may reach the admin API.
+        builder.WebHost.ConfigureKestrel(k => k.Listen(admin.HasToken ? IPAddress.Any : IPAddress.Loopback, admin.Port));
+
+        builder.AddGatewaySilo(cluster);
+        builder.Services.AddSingleton(admin);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.AddServiceDefaults(builder.Configuration, "gateway-silo");
+        builder.Services.AddHealthChecks().AddCheck<SiloReadyCheck>("silo", tags: [ServiceDefaults.ReadyTag]);
+
+        var seed = builder.Configuration["Catalog:File"] is { Length: > 0 } file
+            ? new CatalogSeed(CatalogDocumentFormat.Parse(File.ReadAllText(file), file), file)
+            : defaultSeed;
+        if (seed is not null)
+        {
+            builder.Services.AddSingleton(seed);
+            builder.Services.AddHostedService<CatalogSeedLoader>();
+        }
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapServiceDefaults();
+        app.MapOpenApi("/openapi/v1.json");
+        app.MapAdminApi();
+
+        if (!admin.HasToken)
+        {
+            app.Logger.LogWarning(LogEvents.AdminOpenOnLoopback,
+                "No admin token is set (Admin:Token): the admin API on port {Port} listens on loopback only and asks for no token", admin.Port);
+        }
+
+        return app;
+    }
+}
