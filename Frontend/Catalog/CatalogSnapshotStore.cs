@@ -11,12 +11,22 @@ namespace Gateway.Frontend.Catalog;
 public sealed partial class CatalogSnapshotStore(InMemoryConfigProvider proxyConfig, ILogger<CatalogSnapshotStore> logger)
 {
     private volatile CatalogSnapshot? _snapshot;
+    private volatile IReadOnlyDictionary<string, (PublishedApi Api, ApiGroup Group)> _routes =
+        new Dictionary<string, (PublishedApi, ApiGroup)>();
 
     public CatalogSnapshot? Current => _snapshot;
 
     public long Revision => _snapshot?.Revision ?? -1;
 
     public bool IsLoaded => _snapshot is not null;
+
+    /// <summary>The published API behind a YARP route id, from the snapshot that built the route.</summary>
+    public bool TryFindRoute(string routeId, out PublishedApi api, out ApiGroup group)
+    {
+        var found = _routes.TryGetValue(routeId, out var entry);
+        (api, group) = entry;
+        return found;
+    }
 
     /// <summary>Installs a snapshot unless the one held is as new; safe to call from several threads.</summary>
     public void Apply(CatalogSnapshot snapshot)
@@ -29,6 +39,10 @@ public sealed partial class CatalogSnapshotStore(InMemoryConfigProvider proxyCon
             }
 
             var config = ProxyConfigBuilder.Build(snapshot);
+            var groups = snapshot.Groups.ToDictionary(g => g.Name, StringComparer.Ordinal);
+            _routes = snapshot.Apis
+                .Where(a => groups.ContainsKey(a.Definition.Group))
+                .ToDictionary(a => ProxyConfigBuilder.RouteId(a.Stage, a.Definition.Id), a => (a, groups[a.Definition.Group]), StringComparer.Ordinal);
             proxyConfig.Update(config.Routes, config.Clusters);
             _snapshot = snapshot;
             LogApplied(snapshot.Revision, config.Routes.Count, config.Clusters.Count);

@@ -17,7 +17,7 @@ public static class GatewayErrorWriter
         response.Headers["X-Ca-Error-Message"] = ToHeaderValue(message);
         response.ContentType = "application/json; charset=utf-8";
         var body = new ErrorBody(RequestIds.Get(context), error.Code, message);
-        return JsonSerializer.SerializeAsync(response.Body, body, ErrorBodyJson.Default.ErrorBody, context.RequestAborted);
+        return JsonSerializer.SerializeAsync(response.Body, body, ErrorBodyJson.Relaxed.ErrorBody, context.RequestAborted);
     }
 
     private static string ToHeaderValue(string message)
@@ -36,5 +36,12 @@ public static class GatewayErrorWriter
 public sealed record ErrorBody(string RequestId, string ErrorCode, string ErrorMessage);
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(ErrorBody))]
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
-internal sealed partial class ErrorBodyJson : System.Text.Json.Serialization.JsonSerializerContext;
+internal sealed partial class ErrorBodyJson : System.Text.Json.Serialization.JsonSerializerContext
+{
+    /// <summary>Keeps quotes and apostrophes readable in messages; the body is JSON, never embedded in HTML.</summary>
+    public static ErrorBodyJson Relaxed { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

@@ -7,15 +7,14 @@ namespace Gateway.Frontend.Pipeline;
 public static class RequestIds
 {
     public const string Header = "X-Ca-Request-Id";
-    private static readonly object Key = new();
 
-    public static string Get(HttpContext context) => context.Items[Key] as string ?? "";
+    public static string Get(HttpContext context) => context.Features.Get<GatewayRequest>()?.RequestId ?? "";
 
     /// <summary>The first step of the pipeline.</summary>
     public static IApplicationBuilder UseRequestIds(this IApplicationBuilder app) => app.Use((context, next) =>
     {
         var id = Guid.NewGuid().ToString("D").ToUpperInvariant();
-        context.Items[Key] = id;
+        context.Features.Set(new GatewayRequest { RequestId = id, ClientIp = context.Connection.RemoteIpAddress });
         context.Request.Headers[Header] = id;
 
         // Set when the response starts, so that a backend's own X-Ca-Request-Id cannot replace the gateway's.

@@ -47,6 +47,9 @@ public static class ProxyConfigBuilder
             {
                 RouteId = RouteId(published.Stage, api.Id),
                 ClusterId = clusterId,
+
+                // After the gateway's own endpoints (health, metrics), whose paths the catalog reserves anyway.
+                Order = 1,
                 Match = new RouteMatch
                 {
                     Hosts = group.Domains.Length == 0 ? null : group.Domains,

@@ -1,12 +1,13 @@
 using Gateway.Frontend.Catalog;
 using Gateway.Frontend.Errors;
+using Gateway.Frontend.Pipeline;
 using Gateway.Silo.Hosting;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Frontend.Routing;
 
 /// <summary>
-/// Answers requests that no published API matches with the gateway's 404 (including a known path with an
+/// Records the matched API version on the <see cref="GatewayRequest"/>, and answers requests that no published API matches with the gateway's 404 (including a known path with an
 /// unpublished method, which routing alone would answer with a bare 405).
 /// </summary>
 public static class UnmatchedRequests
@@ -15,12 +16,20 @@ public static class UnmatchedRequests
     public static IApplicationBuilder UseUnmatchedRequests(this IApplicationBuilder app) => app.Use((context, next) =>
     {
         var endpoint = context.GetEndpoint();
-        if (endpoint?.Metadata.GetMetadata<RouteModel>() is not null || endpoint?.Metadata.GetMetadata<HostEndpoint>() is not null)
+        var store = context.RequestServices.GetRequiredService<CatalogSnapshotStore>();
+        if (endpoint?.Metadata.GetMetadata<RouteModel>() is { } route && store.TryFindRoute(route.Config.RouteId, out var api, out var group))
+        {
+            var request = context.GetGatewayRequest();
+            request.Api = api;
+            request.Group = group;
+            return next(context);
+        }
+
+        if (endpoint?.Metadata.GetMetadata<HostEndpoint>() is not null)
         {
             return next(context);
         }
 
-        var store = context.RequestServices.GetRequiredService<CatalogSnapshotStore>();
         return GatewayErrorWriter.WriteAsync(context, store.IsLoaded ? GatewayError.ApiNotFound : GatewayError.CatalogNotLoaded);
     });
 }

@@ -13,6 +13,9 @@ public static partial class CatalogValidator
 
     private const int MaxTimeoutMs = 600_000;
 
+    /// <summary>Paths every gateway host answers itself; an API there could never be reached.</summary>
+    public static readonly IReadOnlyList<string> ReservedPaths = ["/health/live", "/health/ready", "/metrics"];
+
     public static List<CatalogError> Validate(CatalogState state)
     {
         var errors = new List<CatalogError>();
@@ -236,6 +239,11 @@ public static partial class CatalogValidator
                     || !PathTemplate.TryParse(PathTemplate.Combine(group.BasePath, definition.Path), out var template, out _))
                 {
                     continue;
+                }
+
+                if (ReservedPaths.Any(r => string.Equals(r, template.Text.TrimEnd('/'), StringComparison.OrdinalIgnoreCase)))
+                {
+                    errors.Add(new($"apis[{apiId}].path", "ReservedPath", $"{template.Text} is reserved for the gateway's own health and metrics endpoints"));
                 }
 
                 string[] hosts = group.Domains.Length == 0 ? ["*"] : [.. group.Domains.Select(d => d.ToLowerInvariant())];

@@ -1,0 +1,112 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using Gateway.Frontend;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The embedded gateway (frontend + in-process silo + admin API) on free loopback ports, as
+/// `dotnet run --project Frontend` runs it, without the sample catalog unless asked for.
+/// </summary>
+public sealed class EmbeddedGateway : IAsyncDisposable
+{
+    private readonly FrontendHost _host;
+
+    private EmbeddedGateway(FrontendHost host, Uri gateway, Uri admin, string? token)
+    {
+        _host = host;
+        GatewayAddress = gateway;
+        AdminAddress = admin;
+        Gateway = new HttpClient { BaseAddress = gateway, Timeout = TimeSpan.FromSeconds(30) };
+        Admin = new HttpClient { BaseAddress = admin, Timeout = TimeSpan.FromSeconds(30) };
+        if (token is not null)
+        {
+            Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+    }
+
+    public Uri GatewayAddress { get; }
+
+    public Uri AdminAddress { get; }
+
+    /// <summary>A client of the frontend (client traffic).</summary>
+    public HttpClient Gateway { get; }
+
+    /// <summary>A client of the admin API, with the admin token when there is one.</summary>
+    public HttpClient Admin { get; }
+
+    public FrontendHost Host => _host;
+
+    public static async Task<EmbeddedGateway> StartAsync(IDictionary<string, string?>? settings = null, string[]? args = null, bool sample = false)
+    {
+        var config = new Dictionary<string, string?>
+        {
+            ["Frontend:HttpPort"] = "0",
+            ["Admin:Port"] = "0",
+            ["Cluster:SiloPort"] = FreePorts.Next().ToString(),
+            ["Cluster:GatewayPort"] = FreePorts.Next().ToString(),
+            ["Cluster:ClusterId"] = "test-" + Guid.NewGuid().ToString("N")[..8],
+            ["Embedded:Sample"] = sample ? "true" : "false",
+            ["Embedded:SampleBackendPort"] = "0",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            config[key] = value;
+        }
+
+        var host = await FrontendHost.CreateAsync(args ?? [], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(config);
+            builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        });
+        await host.StartAsync();
+        var gateway = new Uri(BoundAddress(host.App).Replace("[::]", "127.0.0.1"));
+        var admin = new Uri(BoundAddress(host.Silo!));
+        return new EmbeddedGateway(host, gateway, admin, config.GetValueOrDefault("Admin:Token"));
+    }
+
+    /// <summary>Imports a YAML or JSON catalog document; fails the test with the server's answer when refused.</summary>
+    public async Task ImportAsync(string document, string mode = "merge")
+    {
+        using var response = await Admin.PostAsync($"/v1/catalog/import?mode={mode}", new StringContent(document, Encoding.UTF8, "application/yaml"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"import refused: {(int)response.StatusCode} {body}");
+    }
+
+    public async Task<HttpResponseMessage> AdminPostAsync(string path, object? body = null) =>
+        await Admin.PostAsync(path, body is null ? null : JsonContent.Create(body));
+
+    /// <summary>Polls until the frontend serves the catalog revision the silo reports (or a deadline passes).</summary>
+    public async Task<TimeSpan> WaitForRevisionAsync(long revision, TimeSpan? within = null)
+    {
+        var store = _host.App.Services.GetRequiredService<Gateway.Frontend.Catalog.CatalogSnapshotStore>();
+        var started = DateTime.UtcNow;
+        var deadline = started + (within ?? TimeSpan.FromSeconds(10));
+        while (store.Revision < revision)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"frontend still at revision {store.Revision}, expected {revision}");
+            await Task.Delay(20);
+        }
+
+        return DateTime.UtcNow - started;
+    }
+
+    public static string BoundAddress(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+
+    public async ValueTask DisposeAsync()
+    {
+        Gateway.Dispose();
+        Admin.Dispose();
+        await _host.StopAsync();
+        await _host.DisposeAsync();
+    }
+}
