@@ -7,6 +7,7 @@ using Gateway.Frontend.Routing;
 using Gateway.Silo;
 using Gateway.Silo.Catalog;
 using Gateway.Silo.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -66,7 +67,13 @@ public sealed class FrontendHost : IAsyncDisposable
             builder.Services.AddSingleton(grains);
         }
 
-        builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(settings.HttpPort));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.ListenAnyIP(settings.HttpPort);
+
+            // Cleartext HTTP/2 needs a port of its own: without TLS there is no ALPN to choose the protocol.
+            k.ListenAnyIP(settings.Http2Port, o => o.Protocols = HttpProtocols.Http2);
+        });
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IForwarderHttpClientFactory, BackendHttpClientFactory>();

@@ -8,6 +8,9 @@ public sealed record FrontendSettings
     /// <summary>Optional. Port for client traffic over HTTP/1.1 (default 8080; 0 picks a free one).</summary>
     public int HttpPort { get; init; } = 8080;
 
+    /// <summary>Optional. Port for cleartext HTTP/2 with prior knowledge, h2c (default 8082; 0 picks a free one).</summary>
+    public int Http2Port { get; init; } = 8082;
+
     /// <summary>Optional. How often the catalog revision is checked, as a safety net behind pushes (default 1000 ms).</summary>
     public int CatalogPollIntervalMs { get; init; } = 1000;
 

@@ -7,7 +7,7 @@ namespace Gateway.Catalog;
 /// The single writer of a deployment's catalog. Every change is made on a copy of the state, the copy is
 /// validated as a whole, and only a valid copy is stored and announced to frontends.
 /// </summary>
-public sealed class CatalogGrain : Grain, ICatalogGrain
+public sealed partial class CatalogGrain : Grain, ICatalogGrain
 {
     private readonly IPersistentState<CatalogState> _state;
     private readonly TimeProvider _time;

@@ -133,6 +133,23 @@ public sealed class RoutingEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cleartext_http2_reaches_the_same_api()
+    {
+        var published = await Publish("get-order", "RELEASE", null);
+        await _gateway.WaitForRevisionAsync(published.Revision);
+        using var client = new HttpClient { BaseAddress = _gateway.Http2Address };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/shop/orders/5")
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpVersion.Version20, response.Version);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("/v1/orders/5", (await response.Content.ReadFromJsonAsync<EchoResponse>())!.Path);
+    }
+
+    [Fact]
     public async Task A_slow_backend_gives_504()
     {
         var published = await Publish("slow", "RELEASE", null);

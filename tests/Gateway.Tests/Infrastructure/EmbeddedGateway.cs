@@ -19,10 +19,11 @@ public sealed class EmbeddedGateway : IAsyncDisposable
 {
     private readonly FrontendHost _host;
 
-    private EmbeddedGateway(FrontendHost host, Uri gateway, Uri admin, string? token)
+    private EmbeddedGateway(FrontendHost host, Uri gateway, Uri http2, Uri admin, string? token)
     {
         _host = host;
         GatewayAddress = gateway;
+        Http2Address = http2;
         AdminAddress = admin;
         Gateway = new HttpClient { BaseAddress = gateway, Timeout = TimeSpan.FromSeconds(30) };
         Admin = new HttpClient { BaseAddress = admin, Timeout = TimeSpan.FromSeconds(30) };
@@ -35,6 +36,9 @@ public sealed class EmbeddedGateway : IAsyncDisposable
     public Uri GatewayAddress { get; }
 
     public Uri AdminAddress { get; }
+
+    /// <summary>The cleartext HTTP/2 (h2c, prior knowledge) listener.</summary>
+    public Uri Http2Address { get; }
 
     /// <summary>A client of the frontend (client traffic).</summary>
     public HttpClient Gateway { get; }
@@ -49,6 +53,7 @@ public sealed class EmbeddedGateway : IAsyncDisposable
         var config = new Dictionary<string, string?>
         {
             ["Frontend:HttpPort"] = "0",
+            ["Frontend:Http2Port"] = "0",
             ["Admin:Port"] = "0",
             ["Cluster:SiloPort"] = FreePorts.Next().ToString(),
             ["Cluster:GatewayPort"] = FreePorts.Next().ToString(),
@@ -68,9 +73,10 @@ public sealed class EmbeddedGateway : IAsyncDisposable
             builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         });
         await host.StartAsync();
-        var gateway = new Uri(BoundAddress(host.App).Replace("[::]", "127.0.0.1"));
-        var admin = new Uri(BoundAddress(host.Silo!));
-        return new EmbeddedGateway(host, gateway, admin, config.GetValueOrDefault("Admin:Token"));
+        // Kestrel reports listeners in the order they were configured: HTTP/1.1 first, then h2c.
+        var frontend = BoundAddresses(host.App).Select(a => new Uri(a.Replace("[::]", "127.0.0.1"))).ToList();
+        var admin = new Uri(BoundAddresses(host.Silo!)[0]);
+        return new EmbeddedGateway(host, frontend[0], frontend[1], admin, config.GetValueOrDefault("Admin:Token"));
     }
 
     /// <summary>Imports a YAML or JSON catalog document; fails the test with the server's answer when refused.</summary>
@@ -99,8 +105,8 @@ public sealed class EmbeddedGateway : IAsyncDisposable
         return DateTime.UtcNow - started;
     }
 
-    public static string BoundAddress(WebApplication app) =>
-        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    public static List<string> BoundAddresses(WebApplication app) =>
+        [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses];
 
     public async ValueTask DisposeAsync()
     {
