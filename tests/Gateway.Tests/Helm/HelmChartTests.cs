@@ -158,6 +158,19 @@ public sealed class HelmChartTests
         Assert.Contains("must be longer than shutdown.preStopSeconds + shutdown.timeoutSeconds (40)", result.Error);
     }
 
+    [Fact]
+    public void The_built_in_prestop_sleep_is_refused_on_clusters_older_than_1_30()
+    {
+        var old = HelmRunner.Run("template", HelmRunner.Release, HelmRunner.ChartPath, "--set", "shutdown.preStopHook=sleep", "--kube-version", "1.29.4");
+        Assert.False(old.Succeeded);
+        Assert.Contains("preStopHook=sleep needs Kubernetes 1.30 or later", old.Error);
+
+        var current = HelmRunner.Run("template", HelmRunner.Release, HelmRunner.ChartPath, "--set", "shutdown.preStopHook=sleep", "--kube-version", "1.30.0");
+        Assert.True(current.Succeeded, current.Error);
+        var chart = new RenderedChart(KubernetesManifests.Parse(current.Output));
+        Assert.Equal(10, chart.SiloContainer.Lifecycle.PreStop.Sleep.Seconds);
+    }
+
     [Theory]
     [InlineData("silo")]
     [InlineData("frontend")]
