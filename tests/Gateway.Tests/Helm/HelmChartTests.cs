@@ -386,7 +386,9 @@ public sealed class HelmChartTests
         Assert.Equal("operations", admin.FromProperty.Single().NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]);
 
         var frontend = chart.Get<V1NetworkPolicy>(HelmRunner.Fullname + "-frontend");
-        Assert.Equal("10.0.0.0/8", frontend.Spec.Ingress.Single().FromProperty.Single().IpBlock.Cidr);
+        Assert.Equal("10.0.0.0/8", frontend.Spec.Ingress[0].FromProperty.Single().IpBlock.Cidr);
+        var scrape = frontend.Spec.Ingress[1];
+        Assert.Equal(("monitoring", "http"), (scrape.FromProperty.Single().NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"], scrape.Ports.Single().Port.Value));
         Assert.NotNull(chart.Find<V1NetworkPolicy>(HelmRunner.Fullname + "-redis"));
 
         Assert.Empty(HelmRunner.Render().All<V1NetworkPolicy>());
