@@ -10,6 +10,7 @@ public static class SiloSetup
     public static WebApplicationBuilder AddGatewaySilo(this WebApplicationBuilder builder, ClusterSettings cluster)
     {
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddKeyedSingleton(GatewayTime.Key, TimeProvider.System);
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
