@@ -119,6 +119,7 @@ public sealed class FrontendHost : IAsyncDisposable
 
     public async Task StopAsync()
     {
+        // Stopping a host that never started is harmless; a failed start still leaves listeners to close.
         await App.StopAsync();
         if (Silo is not null)
         {

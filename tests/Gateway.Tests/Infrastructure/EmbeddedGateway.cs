@@ -72,7 +72,17 @@ public sealed class EmbeddedGateway : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(config);
             builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         });
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch
+        {
+            await host.StopAsync();
+            await host.DisposeAsync();
+            throw;
+        }
+
         // Kestrel reports listeners in the order they were configured: HTTP/1.1 first, then h2c.
         var frontend = BoundAddresses(host.App).Select(Loopback).ToList();
         var admin = Loopback(BoundAddresses(host.Silo!)[0]);
