@@ -19,6 +19,8 @@ public static class SiloApp
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
         builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--catalog"] = "Catalog:File" });
+        // One line per request comes from the gateway's own access log, not from ASP.NET Core's chatter.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         configure?.Invoke(builder);
 
         var cluster = ClusterSettings.From(builder.Configuration);
