@@ -38,7 +38,7 @@ public sealed class FrontendHost : IAsyncDisposable
     public static async Task<FrontendHost> CreateAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
-        // One line per request comes from the gateway's own access log, not from ASP.NET Core's chatter.
+        // ASP.NET Core logs several lines per request at Information; keep its warnings and errors only.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         configure?.Invoke(builder);
         var cluster = ClusterSettings.From(builder.Configuration);

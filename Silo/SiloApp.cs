@@ -19,7 +19,7 @@ public static class SiloApp
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
         builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--catalog"] = "Catalog:File" });
-        // One line per request comes from the gateway's own access log, not from ASP.NET Core's chatter.
+        // ASP.NET Core logs several lines per request at Information; keep its warnings and errors only.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         configure?.Invoke(builder);
 
