@@ -38,6 +38,8 @@ public sealed class FrontendHost : IAsyncDisposable
     public static async Task<FrontendHost> CreateAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        // ASP.NET Core logs several lines per request at Information; keep its warnings and errors only.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         configure?.Invoke(builder);
         var cluster = ClusterSettings.From(builder.Configuration);
         var settings = FrontendSettings.From(builder.Configuration);
@@ -120,6 +122,7 @@ public sealed class FrontendHost : IAsyncDisposable
 
     public async Task StopAsync()
     {
+        // Stopping a host that never started is harmless; a failed start still leaves listeners to close.
         await App.StopAsync();
         if (Silo is not null)
         {

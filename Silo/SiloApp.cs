@@ -19,6 +19,8 @@ public static class SiloApp
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
         builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--catalog"] = "Catalog:File" });
+        // ASP.NET Core logs several lines per request at Information; keep its warnings and errors only.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         configure?.Invoke(builder);
 
         var cluster = ClusterSettings.From(builder.Configuration);

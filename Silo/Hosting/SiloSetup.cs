@@ -14,6 +14,7 @@ public static class SiloSetup
     {
         var kubernetes = UsesKubernetesHosting(cluster, builder.Configuration);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddKeyedSingleton(GatewayTime.Key, TimeProvider.System);
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
