@@ -35,6 +35,7 @@ public static class SiloApp
         builder.WebHost.ConfigureKestrel(k => k.Listen(admin.HasToken ? IPAddress.Any : IPAddress.Loopback, admin.Port));
 
         builder.AddGatewaySilo(cluster);
+        builder.AddGracefulShutdown();
         builder.Services.AddSingleton(admin);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
@@ -61,6 +62,12 @@ public static class SiloApp
         {
             app.Logger.LogWarning(LogEvents.AdminOpenOnLoopback,
                 "No admin token is set (Admin:Token): the admin API on port {Port} listens on loopback only and asks for no token", admin.Port);
+        }
+
+        if (SiloSetup.UsesKubernetesHosting(cluster, builder.Configuration))
+        {
+            app.Logger.LogInformation(LogEvents.KubernetesHosting,
+                "Kubernetes hosting: silo named after its pod, pods watched to declare silos of deleted pods dead");
         }
 
         return app;
