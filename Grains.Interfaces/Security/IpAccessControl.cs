@@ -12,8 +12,6 @@ public sealed record IpAccessControl
 
     /// <summary>Optional. Addresses or CIDR ranges that may never call, whatever the allow list says.</summary>
     [Id(1)] public string[] Deny { get; init; } = [];
-
-    public bool IsEmpty => Allow.Length == 0 && Deny.Length == 0;
 }
 
 /// <summary>One allow entry: an IPv4/IPv6 address or CIDR range, optionally only for one app.</summary>

@@ -34,7 +34,7 @@ public sealed class IpAccessPolicy
         Compiled.GetValue(api, a => Compile(group?.IpAccess, a.Definition.IpAccess));
 
     public static IpAccessPolicy Compile(params IpAccessControl?[] rules) =>
-        new([.. rules.Where(r => r is { IsEmpty: false }).Select(r => Level.Compile(r!))]);
+        new([.. rules.Where(r => r is not null && r.Allow.Length + r.Deny.Length > 0).Select(r => Level.Compile(r!))]);
 
     public IpAccessDecision Evaluate(IPAddress? client)
     {
