@@ -59,7 +59,9 @@ public sealed class IpAccessFixture : IAsyncLifetime
                   allow:
                     - address: 10.5.0.0/16
                       app: app-1
+              - { id: ip-https, group: ipg, name: HTTPS only, methods: [GET], path: /https, backend: echo, httpsOnly: true }
             deployments:
+              - { api: ip-https, stage: RELEASE }
               - { api: ip-open, stage: RELEASE }
               - { api: ip-ranges, stage: RELEASE }
               - { api: ip-app, stage: RELEASE }
@@ -172,6 +174,25 @@ public sealed class IpAccessEndToEndTests(IpAccessFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_trusted_proxys_forwarded_proto_counts_for_https_only_apis_and_nobody_elses()
+    {
+        using var fromProxy = new HttpRequestMessage(HttpMethod.Get, "/ip/https");
+        fromProxy.Headers.TryAddWithoutValidation("X-Forwarded-For", "10.2.3.4");
+        fromProxy.Headers.TryAddWithoutValidation("X-Forwarded-Proto", "https");
+        using (var response = await fixture.Gateway.Gateway.SendAsync(fromProxy))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // From a peer that is not a trusted proxy the header is a client's claim, and ignored.
+        using var from2 = ClientFrom(IPAddress.Parse("127.0.0.2"));
+        using var claimed = new HttpRequestMessage(HttpMethod.Get, "/ip/https");
+        claimed.Headers.TryAddWithoutValidation("X-Forwarded-Proto", "https");
+        using var redirected = await from2.SendAsync(claimed);
+        Assert.Equal(HttpStatusCode.PermanentRedirect, redirected.StatusCode);
+    }
+
+    [Fact]
     public async Task An_ipv6_peer_is_matched_against_ipv6_rules()
     {
         using var client = new HttpClient { BaseAddress = new Uri($"http://[::1]:{fixture.Gateway.GatewayAddress.Port}") };
@@ -218,6 +239,7 @@ public sealed class IpAccessEndToEndTests(IpAccessFixture fixture) : IClassFixtu
     /// <summary>A client whose connections come from another loopback address.</summary>
     private HttpClient ClientFrom(IPAddress local) => new(new SocketsHttpHandler
     {
+        AllowAutoRedirect = false,
         ConnectCallback = async (context, cancellationToken) =>
         {
             var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
