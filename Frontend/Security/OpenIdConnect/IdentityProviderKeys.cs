@@ -1,14 +1,21 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Gateway.Security;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Gateway.Frontend.Security.OpenIdConnect;
 
+/// <summary>
+/// A provider's signing key, turned once into an RSA or ECDsa key object: validating with the key object
+/// reuses its imported parameters and the library's cached signature provider on every request.
+/// </summary>
+public sealed record SigningKey(string Kty, SecurityKey Key);
+
 /// <summary>One provider's signing keys as last fetched (or given inline).</summary>
-public sealed record ProviderKeySet(IReadOnlyDictionary<string, JsonWebKey> ByKid, JsonWebKey[] All, DateTimeOffset FetchedAt, string? Error)
+public sealed record ProviderKeySet(IReadOnlyDictionary<string, SigningKey> ByKid, SigningKey[] All, DateTimeOffset FetchedAt, string? Error)
 {
-    public static readonly ProviderKeySet Empty = new(new Dictionary<string, JsonWebKey>(), [], DateTimeOffset.MinValue, null);
+    public static readonly ProviderKeySet Empty = new(new Dictionary<string, SigningKey>(), [], DateTimeOffset.MinValue, null);
 
     public bool HasKeys => All.Length > 0;
 }
@@ -177,23 +184,45 @@ public sealed partial class IdentityProviderKeys(
             var set = new JsonWebKeySet(json);
             var keys = set.Keys
                 .Where(k => k.Use is null or "sig")
-                .Where(k => (k.Kty == JsonWebAlgorithmsKeyTypes.RSA && !string.IsNullOrEmpty(k.N) && !string.IsNullOrEmpty(k.E))
-                    || (k.Kty == JsonWebAlgorithmsKeyTypes.EllipticCurve && k.Crv == JsonWebKeyECTypes.P256))
+                .Select(ToSigningKey)
+                .OfType<SigningKey>()
                 .ToArray();
-            var byKid = new Dictionary<string, JsonWebKey>(StringComparer.Ordinal);
-            foreach (var key in keys.Where(k => !string.IsNullOrEmpty(k.Kid)))
+            var byKid = new Dictionary<string, SigningKey>(StringComparer.Ordinal);
+            foreach (var key in keys.Where(k => !string.IsNullOrEmpty(k.Key.KeyId)))
             {
-                byKid.TryAdd(key.Kid, key);
+                byKid.TryAdd(key.Key.KeyId, key);
             }
 
             return keys.Length == 0
                 ? ProviderKeySet.Empty with { Error = "the JWKS holds no RSA or P-256 signing key" }
                 : new ProviderKeySet(byKid, keys, now, null);
         }
-        catch (Exception e) when (e is ArgumentException or JsonException)
+        catch (Exception e) when (e is ArgumentException or JsonException or System.Security.Cryptography.CryptographicException or FormatException)
         {
             return ProviderKeySet.Empty with { Error = "the JWKS does not parse" };
         }
+    }
+
+    /// <summary>RSA, and EC on P-256, as public key objects; anything else (or broken) is left out.</summary>
+    private static SigningKey? ToSigningKey(JsonWebKey key)
+    {
+        if (key.Kty == JsonWebAlgorithmsKeyTypes.RSA && !string.IsNullOrEmpty(key.N) && !string.IsNullOrEmpty(key.E))
+        {
+            var rsa = RSA.Create(new RSAParameters { Modulus = Base64UrlEncoder.DecodeBytes(key.N), Exponent = Base64UrlEncoder.DecodeBytes(key.E) });
+            return new SigningKey(key.Kty, new RsaSecurityKey(rsa) { KeyId = key.Kid });
+        }
+
+        if (key.Kty == JsonWebAlgorithmsKeyTypes.EllipticCurve && key.Crv == JsonWebKeyECTypes.P256 && !string.IsNullOrEmpty(key.X) && !string.IsNullOrEmpty(key.Y))
+        {
+            var ec = ECDsa.Create(new ECParameters
+            {
+                Curve = ECCurve.NamedCurves.nistP256,
+                Q = new ECPoint { X = Base64UrlEncoder.DecodeBytes(key.X), Y = Base64UrlEncoder.DecodeBytes(key.Y) },
+            });
+            return new SigningKey(key.Kty, new ECDsaSecurityKey(ec) { KeyId = key.Kid });
+        }
+
+        return null;
     }
 
     private sealed class ProviderState(IdentityProvider provider)

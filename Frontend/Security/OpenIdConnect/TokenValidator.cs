@@ -71,7 +71,7 @@ public sealed class TokenValidator(IdentityProviderKeys keys, TimeProvider time)
         {
             ValidIssuer = provider.Issuer,
             ValidAudiences = provider.Audiences,
-            IssuerSigningKey = key,
+            IssuerSigningKey = key.Key,
             TryAllIssuerSigningKeys = false,
             ValidAlgorithms = [jwt.Alg],
             RequireSignedTokens = true,
@@ -115,7 +115,7 @@ public sealed class TokenValidator(IdentityProviderKeys keys, TimeProvider time)
             : new TokenValidation(jwt.Subject, null, null);
     }
 
-    private static JsonWebKey? FindKey(ProviderKeySet set, JsonWebToken jwt)
+    private static SigningKey? FindKey(ProviderKeySet set, JsonWebToken jwt)
     {
         var kty = jwt.Alg == SecurityAlgorithms.RsaSha256 ? JsonWebAlgorithmsKeyTypes.RSA : JsonWebAlgorithmsKeyTypes.EllipticCurve;
         if (!string.IsNullOrEmpty(jwt.Kid))
