@@ -14,6 +14,7 @@ internal static class LogEvents
     public const int TlsCertificatesLoaded = 2311;
     public const int TlsCertificateUnusable = 2312;
     public const int TlsUnknownServerName = 2313;
+    public const int TlsCertificateExpiring = 2314;
     public const int TokenRefused = 2321;
     public const int JwksFetched = 2322;
     public const int JwksFetchFailed = 2323;

@@ -11,8 +11,10 @@ namespace Gateway.Frontend.Security.Tls;
 /// revision changes (and re-parsed only for certificates that changed), so that an upload is in force on
 /// the next handshake without a restart.
 /// </summary>
-public sealed partial class ServerCertificates(CatalogSnapshotStore store, TlsSettings settings, ILogger<ServerCertificates> logger)
+public sealed partial class ServerCertificates(CatalogSnapshotStore store, TlsSettings settings, TimeProvider time, ILogger<ServerCertificates> logger)
 {
+    /// <summary>A certificate this close to its end is logged as a warning with every catalog revision.</summary>
+    private static readonly TimeSpan ExpiryWarning = TimeSpan.FromDays(14);
     private readonly Lock _gate = new();
     private volatile Table _table = new(-1, new Dictionary<string, Entry>(StringComparer.OrdinalIgnoreCase));
 
@@ -72,6 +74,11 @@ public sealed partial class ServerCertificates(CatalogSnapshotStore store, TlsSe
         var entries = new Dictionary<string, Entry>(StringComparer.OrdinalIgnoreCase);
         foreach (var certificate in snapshot?.Certificates ?? [])
         {
+            if (certificate.Info.NotAfter - time.GetUtcNow() < ExpiryWarning)
+            {
+                LogExpiring(certificate.Domain, certificate.Info.NotAfter);
+            }
+
             if (previous.Entries.TryGetValue(certificate.Domain, out var same) && same.Thumbprint == certificate.Info.Thumbprint)
             {
                 entries[certificate.Domain] = same;
@@ -130,6 +137,9 @@ public sealed partial class ServerCertificates(CatalogSnapshotStore store, TlsSe
 
     [LoggerMessage(EventId = LogEvents.TlsCertificateUnusable, Level = LogLevel.Error, Message = "The TLS certificate for {Domain} could not be loaded ({Error}); handshakes for it fall back to the default")]
     private partial void LogUnusable(string domain, string error);
+
+    [LoggerMessage(EventId = LogEvents.TlsCertificateExpiring, Level = LogLevel.Warning, Message = "The TLS certificate for {Domain} expires (or expired) at {NotAfter:u}: upload its successor")]
+    private partial void LogExpiring(string domain, DateTimeOffset notAfter);
 
     [LoggerMessage(EventId = LogEvents.TlsUnknownServerName, Level = LogLevel.Debug, Message = "Refused a TLS handshake for {ServerName}: no certificate covers it and there is no default")]
     private partial void LogUnknownServerName(string serverName);

@@ -213,6 +213,15 @@ public sealed class HttpsEndToEndTests(HttpsFixture fixture) : IClassFixture<Htt
     }
 
     [Fact]
+    public async Task A_certificate_close_to_its_end_is_served_and_logged_as_a_warning()
+    {
+        using var soon = TestCertificates.Create(["soon.b.gw.test"], notAfter: DateTimeOffset.UtcNow.AddDays(5));
+        await fixture.UploadAsync("soon.b.gw.test", soon);
+        Assert.Equal(soon.Thumbprint, (await Handshake("soon.b.gw.test", SslApplicationProtocol.Http11)).Certificate.Thumbprint);
+        Assert.Contains(fixture.Logs.Lines, l => l.Contains("/2314|", StringComparison.Ordinal) && l.Contains("soon.b.gw.test", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Delete_removes_a_certificate_and_its_handshakes_fall_back()
     {
         using var certificate = TestCertificates.Create(["gone.b.gw.test"]);
