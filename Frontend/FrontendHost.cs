@@ -4,6 +4,10 @@ using Gateway.Frontend.Forwarding;
 using Gateway.Frontend.Hosting;
 using Gateway.Frontend.Pipeline;
 using Gateway.Frontend.Routing;
+using Gateway.Frontend.Security;
+using Gateway.Frontend.Security.IpAccess;
+using Gateway.Frontend.Security.OpenIdConnect;
+using Gateway.Frontend.Security.Tls;
 using Gateway.Silo;
 using Gateway.Silo.Catalog;
 using Gateway.Silo.Hosting;
@@ -75,6 +79,9 @@ public sealed class FrontendHost : IAsyncDisposable
 
             // Cleartext HTTP/2 needs a port of its own: without TLS there is no ALPN to choose the protocol.
             k.ListenAnyIP(settings.Http2Port, o => o.Protocols = HttpProtocols.Http2);
+
+            // HTTPS: HTTP/1.1 and HTTP/2 by ALPN, the certificate chosen by SNI from the catalog.
+            k.ListenHttps(settings.HttpsPort);
         });
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
@@ -85,12 +92,20 @@ public sealed class FrontendHost : IAsyncDisposable
         builder.Services.AddHostedService<CatalogSync>();
         builder.Services.AddServiceDefaults(builder.Configuration, "gateway-frontend");
         builder.Services.AddHealthChecks().AddCheck<CatalogReadyCheck>("catalog", tags: [ServiceDefaults.ReadyTag]);
+        builder.AddEdgeSecurity();
 
         var app = builder.Build();
         app.UseRequestIds();
+        app.UseClientIp();
         app.UseStageSelection();
         app.UseRouting();
         app.UseUnmatchedRequests();
+        app.UseHttpsOnly();
+        app.UseIpAccessControl();
+        // part A: app.UseAppSignature();
+        app.UseOpenIdConnect();
+        app.UseIpAccessForApps();
+        // part A: app.UseGrantAuthorization();
         app.MapServiceDefaults();
         app.MapReverseProxy(proxy =>
         {

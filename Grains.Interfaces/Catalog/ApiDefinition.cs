@@ -1,3 +1,5 @@
+using Gateway.Security;
+
 namespace Gateway.Catalog;
 
 /// <summary>How callers of an API prove who they are.</summary>
@@ -5,6 +7,12 @@ public enum ApiAuthType
 {
     /// <summary>No caller identity is required.</summary>
     Anonymous = 0,
+
+    /// <summary>A JWT from the API's identity provider (see <see cref="ApiDefinition.OpenIdConnect"/>).</summary>
+    OpenIdConnect = 2,
+
+    /// <summary>An app signature and a JWT from the API's identity provider, both valid.</summary>
+    AppSignatureAndOpenIdConnect = 3,
 }
 
 /// <summary>One API: what callers call on the gateway, and where the gateway forwards it.</summary>
@@ -40,4 +48,13 @@ public sealed record ApiDefinition
 
     /// <summary>Optional. Free text for operators and generated documentation.</summary>
     [Id(9)] public string? Description { get; init; }
+
+    /// <summary>Optional. Client addresses that may or may not call this API (the group's rules apply too).</summary>
+    [Id(20)] public IpAccessControl? IpAccess { get; init; }
+
+    /// <summary>Optional. Answer only over HTTPS: plain HTTP GET/HEAD are redirected, other methods refused (default false).</summary>
+    [Id(21)] public bool HttpsOnly { get; init; }
+
+    /// <summary>Required when <see cref="AuthType"/> asks for OpenID Connect: which provider's tokens, read from where.</summary>
+    [Id(22)] public OpenIdConnectRequirement? OpenIdConnect { get; init; }
 }

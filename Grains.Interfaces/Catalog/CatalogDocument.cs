@@ -1,3 +1,5 @@
+using Gateway.Security;
+
 namespace Gateway.Catalog;
 
 /// <summary>
@@ -15,6 +17,12 @@ public sealed record CatalogDocument
 
     /// <summary>Stages to publish drafts to; a stage already serving the same definition is left as it is.</summary>
     [Id(3)] public CatalogDeployment[] Deployments { get; init; } = [];
+
+    /// <summary>
+    /// OpenID Connect providers. (TLS certificates are not part of documents: they hold private keys and
+    /// are managed through /v1/certificates only.)
+    /// </summary>
+    [Id(20)] public IdentityProvider[] IdentityProviders { get; init; } = [];
 }
 
 /// <summary>One API to have online in one stage.</summary>

@@ -1,3 +1,5 @@
+using Gateway.Security;
+
 namespace Gateway.Catalog;
 
 /// <summary>An API version live in one stage, as frontends route it.</summary>
@@ -20,4 +22,9 @@ public sealed record CatalogSnapshot
     [Id(1)] public ApiGroup[] Groups { get; init; } = [];
     [Id(2)] public Backend[] Backends { get; init; } = [];
     [Id(3)] public PublishedApi[] Apis { get; init; } = [];
+
+    [Id(20)] public IdentityProvider[] IdentityProviders { get; init; } = [];
+
+    /// <summary>The operators' TLS certificates, with their private keys: a snapshot never leaves the cluster.</summary>
+    [Id(21)] public TlsCertificate[] Certificates { get; init; } = [];
 }

@@ -15,6 +15,7 @@ public static class CatalogImport
         CheckUnique(document.Backends.Select(b => b.Name), "backends", errors);
         CheckUnique(document.Apis.Select(a => a.Id), "apis", errors);
         CheckUnique(document.Deployments.Select(d => $"{d.Api}/{d.Stage.ToUpperInvariant()}"), "deployments", errors);
+        CheckUnique(document.IdentityProviders.Select(p => p.Name), "identityProviders", errors);
 
         if (mode == CatalogImportMode.Replace)
         {
@@ -22,6 +23,7 @@ public static class CatalogImport
             RemoveMissing(state.Backends, document.Backends.Select(b => b.Name));
             RemoveMissing(state.Apis, document.Apis.Select(a => a.Id));
             RemoveMissing(state.Versions, document.Apis.Select(a => a.Id));
+            RemoveMissing(state.IdentityProviders, document.IdentityProviders.Select(p => p.Name));
 
             // Replace means: live exactly where the document says.
             var wanted = document.Deployments
@@ -54,6 +56,11 @@ public static class CatalogImport
         foreach (var api in document.Apis)
         {
             state.Apis[api.Id] = api;
+        }
+
+        foreach (var provider in document.IdentityProviders)
+        {
+            state.IdentityProviders[provider.Name] = provider;
         }
 
         for (var i = 0; i < document.Deployments.Length; i++)
@@ -90,6 +97,7 @@ public static class CatalogImport
         Groups = [.. state.Groups.Values.OrderBy(g => g.Name, StringComparer.Ordinal)],
         Backends = [.. state.Backends.Values.OrderBy(b => b.Name, StringComparer.Ordinal)],
         Apis = [.. state.Apis.Values.OrderBy(a => a.Id, StringComparer.Ordinal)],
+        IdentityProviders = [.. state.IdentityProviders.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
         Deployments =
         [
             .. from deployment in state.Deployments.OrderBy(d => d.Key, StringComparer.Ordinal)

@@ -1,3 +1,5 @@
+using Gateway.Security;
+
 namespace Gateway.Catalog;
 
 /// <summary>The persisted state of the catalog grain.</summary>
@@ -18,6 +20,12 @@ public sealed class CatalogState
     /// <summary>What is live: API id, then stage, then version.</summary>
     [Id(5)] public Dictionary<string, Dictionary<string, StageStatus>> Deployments { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>OpenID Connect providers by name.</summary>
+    [Id(20)] public Dictionary<string, IdentityProvider> IdentityProviders { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>TLS certificates by host name (lower case), with their private keys.</summary>
+    [Id(21)] public Dictionary<string, TlsCertificate> Certificates { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>
     /// A copy that a change can edit freely: a refused change is thrown away and leaves this state untouched.
     /// The records themselves are immutable, so only the containers are copied.
@@ -30,6 +38,8 @@ public sealed class CatalogState
         Apis = new(Apis, StringComparer.Ordinal),
         Versions = Versions.ToDictionary(v => v.Key, v => v.Value.ToList(), StringComparer.Ordinal),
         Deployments = Deployments.ToDictionary(d => d.Key, d => new Dictionary<string, StageStatus>(d.Value, StringComparer.Ordinal), StringComparer.Ordinal),
+        IdentityProviders = new(IdentityProviders, StringComparer.Ordinal),
+        Certificates = new(Certificates, StringComparer.Ordinal),
     };
 
     public ApiVersion? FindVersion(string apiId, int version) =>
@@ -48,5 +58,7 @@ public sealed class CatalogState
                where version is not null
                select new PublishedApi { Stage = stage.Stage, Version = version.Version, Definition = version.Definition },
         ],
+        IdentityProviders = [.. IdentityProviders.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
+        Certificates = [.. Certificates.Values.OrderBy(c => c.Domain, StringComparer.Ordinal)],
     };
 }

@@ -63,6 +63,7 @@ public static partial class CatalogValidator
         }
 
         ValidateRouteCollisions(state, errors);
+        ValidateEdge(state, errors);
         return errors;
     }
 
