@@ -10,9 +10,9 @@ public static class Program
             await host.RunAsync();
             return 0;
         }
-        catch (Exception e) when (e is InvalidOperationException or InvalidDataException or FileNotFoundException)
+        catch (Exception e) when (e is InvalidOperationException or InvalidDataException or IOException)
         {
-            // Configuration mistakes: say what is wrong, without a stack trace, and exit non-zero.
+            // Configuration mistakes and ports already taken: say what is wrong, without a stack trace, and exit non-zero.
             Console.Error.WriteLine($"gateway-frontend: {e.Message}");
             return 2;
         }

@@ -23,6 +23,7 @@ silo_port=($((11111 + offset)) $((11112 + offset)))
 silo_gateway=($((30000 + offset)) $((30001 + offset)))
 frontend_http=($((8080 + offset)) $((8090 + offset)))
 frontend_h2c=($((8082 + offset)) $((8092 + offset)))
+frontend_https=($((8443 + offset)) $((8453 + offset)))
 shutdown_timeout=30
 
 silo_dll="$repo/Silo/bin/$configuration/net10.0/Gateway.Silo.dll"
@@ -119,7 +120,7 @@ start() {
   for i in 0 1; do
     local name="frontend-$((i + 1))"
     start_process "$name" "${env_lines[@]}" \
-      "Frontend__HttpPort=${frontend_http[$i]}" "Frontend__Http2Port=${frontend_h2c[$i]}" \
+      "Frontend__HttpPort=${frontend_http[$i]}" "Frontend__Http2Port=${frontend_h2c[$i]}" "Frontend__HttpsPort=${frontend_https[$i]}" \
       dotnet "$frontend_dll"
     wait_until "$name" 90 http_ok "${frontend_http[$i]}" /health/ready
     log "$name ready"
@@ -134,8 +135,8 @@ Gateway.Orleans local cluster (cluster id 'local'; run dir $run_dir)
   redis-server   127.0.0.1:$redis_port (password in $run_dir/redis-password)
   silo-1         admin API http://127.0.0.1:${silo_admin[0]}   silo port ${silo_port[0]}   gateway port ${silo_gateway[0]}
   silo-2         admin API http://127.0.0.1:${silo_admin[1]}   silo port ${silo_port[1]}   gateway port ${silo_gateway[1]}
-  frontend-1     http://127.0.0.1:${frontend_http[0]}   h2c http://127.0.0.1:${frontend_h2c[0]}
-  frontend-2     http://127.0.0.1:${frontend_http[1]}   h2c http://127.0.0.1:${frontend_h2c[1]}
+  frontend-1     http://127.0.0.1:${frontend_http[0]}   h2c http://127.0.0.1:${frontend_h2c[0]}   https://127.0.0.1:${frontend_https[0]}
+  frontend-2     http://127.0.0.1:${frontend_http[1]}   h2c http://127.0.0.1:${frontend_h2c[1]}   https://127.0.0.1:${frontend_https[1]}
   admin token    $run_dir/admin-token
   logs           $run_dir/*.log
 

@@ -51,6 +51,13 @@ public sealed class GatewayProcess : IAsyncDisposable
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Gateway"] = "Information";
+        // Every frontend listener gets a free port unless the test chooses one: two frontends on one machine
+        // must not both try the defaults. Silos ignore these settings.
+        foreach (var listener in new[] { "Frontend__HttpPort", "Frontend__Http2Port", "Frontend__HttpsPort" })
+        {
+            start.Environment[listener] = FreePorts.Next().ToString();
+        }
+
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
