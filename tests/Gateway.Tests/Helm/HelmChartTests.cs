@@ -62,7 +62,7 @@ public sealed class HelmChartTests
         var chart = HelmRunner.Render(sets:
         [
             "silo.ports.admin=9081", "silo.ports.silo=12111", "silo.ports.gateway=31000",
-            "frontend.ports.http=9080", "frontend.ports.http2=9082", "shutdown.timeoutSeconds=50", "shutdown.drainDelaySeconds=3",
+            "frontend.ports.http=9080", "frontend.ports.http2=9082", "frontend.ports.https=9443", "shutdown.timeoutSeconds=50", "shutdown.drainDelaySeconds=3",
         ]);
 
         // As the hosts read them: environment names with '__' are configuration keys with ':'.
@@ -73,13 +73,13 @@ public sealed class HelmChartTests
         Assert.Equal((12111, 31000, HelmRunner.Fullname, "gateway"), (cluster.SiloPort, cluster.GatewayPort, cluster.ClusterId, cluster.ServiceId));
         Assert.Equal(9081, AdminSettings.From(configuration).Port);
         var frontend = FrontendSettings.From(configuration);
-        Assert.Equal((9080, 9082), (frontend.HttpPort, frontend.Http2Port));
+        Assert.Equal((9080, 9082, 9443), (frontend.HttpPort, frontend.Http2Port, frontend.HttpsPort));
         var shutdown = ShutdownSettings.From(configuration);
         Assert.Equal((50, 3), (shutdown.TimeoutSeconds, shutdown.DrainDelaySeconds));
 
         // And the container ports are the ones the settings make the hosts listen on.
         Assert.Equal([9081, 12111, 31000], chart.SiloContainer.Ports.Select(p => p.ContainerPort));
-        Assert.Equal([9080, 9082], chart.FrontendContainer.Ports.Select(p => p.ContainerPort));
+        Assert.Equal([9080, 9082, 9443], chart.FrontendContainer.Ports.Select(p => p.ContainerPort));
 
         // Both hosts load that ConfigMap.
         Assert.Contains(chart.SiloContainer.EnvFrom, e => e.ConfigMapRef?.Name == chart.Settings.Metadata.Name);
@@ -212,7 +212,9 @@ public sealed class HelmChartTests
         var chart = HelmRunner.Render(sets: [$"frontend.service.type={type}"]);
         var service = chart.FrontendService;
         Assert.Equal(type, service.Spec.Type);
-        Assert.Equal([("http", 80, "http"), ("http2", 8082, "http2")], service.Spec.Ports.Select(p => (p.Name, p.Port, p.TargetPort.Value)));
+        Assert.Equal([("http", 80, "http"), ("http2", 8082, "http2"), ("https", 443, "https")], service.Spec.Ports.Select(p => (p.Name, p.Port, p.TargetPort.Value)));
+        Assert.Equal([null, "kubernetes.io/h2c", "https"], service.Spec.Ports.Select(p => p.AppProtocol));
+        Assert.All(service.Spec.Ports, p => Assert.Contains(chart.FrontendContainer.Ports, c => c.Name == p.TargetPort.Value));
         Assert.Equal(chart.Frontend.Spec.Selector.MatchLabels, service.Spec.Selector);
     }
 
@@ -238,7 +240,52 @@ public sealed class HelmChartTests
     public void Node_ports_are_set_for_node_port_services()
     {
         var chart = HelmRunner.Render([ExternalRedis]);
-        Assert.Equal([30080, 30082], chart.FrontendService.Spec.Ports.Select(p => p.NodePort ?? 0));
+        Assert.Equal([30080, 30082, 30443], chart.FrontendService.Spec.Ports.Select(p => p.NodePort ?? 0));
+
+        // ClusterIP has no node ports: asking for one, whichever, fails the render instead of being dropped.
+        foreach (var port in new[] { "http", "http2", "https" })
+        {
+            var refused = HelmRunner.Template(sets: ["frontend.service.type=ClusterIP", $"frontend.service.nodePorts.{port}=30443"]);
+            Assert.False(refused.Succeeded, port);
+            Assert.Contains("frontend.service.nodePorts are set but frontend.service.type is ClusterIP", refused.Error);
+        }
+    }
+
+    [Fact]
+    public void The_https_listener_can_be_turned_off_and_then_leaves_no_port_behind()
+    {
+        var chart = HelmRunner.Render(sets: ["frontend.ports.https=-1", "frontend.service.httpsPort=null", "networkPolicy.enabled=true"]);
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(chart.Settings.Data.Select(kv => KeyValuePair.Create(kv.Key.Replace("__", ":"), (string?)kv.Value)))
+            .Build();
+        Assert.Equal(-1, FrontendSettings.From(configuration).HttpsPort);
+        Assert.Equal(["http", "http2"], chart.FrontendContainer.Ports.Select(p => p.Name));
+        Assert.Equal(["http", "http2"], chart.FrontendService.Spec.Ports.Select(p => p.Name));
+        var policy = chart.Get<V1NetworkPolicy>(HelmRunner.Fullname + "-frontend");
+        Assert.Equal(["http", "http2"], policy.Spec.Ingress[0].Ports.Select(p => p.Port.Value));
+
+        // The listener on with the Service port left out: the pods still listen and accept it (e.g. for an ingress).
+        var unexposed = HelmRunner.Render(sets: ["frontend.service.httpsPort=null"]);
+        Assert.Contains(unexposed.FrontendContainer.Ports, p => (p.Name, p.ContainerPort) == ("https", 8443));
+        Assert.DoesNotContain(unexposed.FrontendService.Spec.Ports, p => p.Name == "https");
+
+        // Off, but still on the Service: refused with what to change, not a Service pointing at nothing.
+        var dangling = HelmRunner.Template(sets: ["frontend.ports.https=-1"]);
+        Assert.False(dangling.Succeeded);
+        Assert.Contains("frontend.ports.https is -1 (the HTTPS listener is off) but frontend.service.httpsPort is 443", dangling.Error);
+        Assert.Contains("Set frontend.service.httpsPort to null", dangling.Error);
+
+        // -1 is the only value outside the port range the schema takes (0, "pick a free port", means nothing in a pod).
+        foreach (var bad in new[] { "0", "-2", "65536" })
+        {
+            var refused = HelmRunner.Template(sets: [$"frontend.ports.https={bad}"]);
+            Assert.False(refused.Succeeded, bad);
+            Assert.Contains("frontend.ports.https", refused.Error);
+        }
+
+        var badNodePort = HelmRunner.Template(sets: ["frontend.service.type=NodePort", "frontend.service.nodePorts.https=443"]);
+        Assert.False(badNodePort.Succeeded);
+        Assert.Contains("frontend.service.nodePorts.https", badNodePort.Error);
     }
 
     [Fact]
@@ -387,6 +434,7 @@ public sealed class HelmChartTests
 
         var frontend = chart.Get<V1NetworkPolicy>(HelmRunner.Fullname + "-frontend");
         Assert.Equal("10.0.0.0/8", frontend.Spec.Ingress[0].FromProperty.Single().IpBlock.Cidr);
+        Assert.Equal(["http", "http2", "https"], frontend.Spec.Ingress[0].Ports.Select(p => p.Port.Value));
         var scrape = frontend.Spec.Ingress[1];
         Assert.Equal(("monitoring", "http"), (scrape.FromProperty.Single().NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"], scrape.Ports.Single().Port.Value));
         Assert.NotNull(chart.Find<V1NetworkPolicy>(HelmRunner.Fullname + "-redis"));
