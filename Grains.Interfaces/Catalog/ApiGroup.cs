@@ -15,4 +15,7 @@ public sealed record ApiGroup
 
     /// <summary>Optional. Free text for operators and generated documentation.</summary>
     [Id(3)] public string? Description { get; init; }
+
+    /// <summary>Optional. The limit of every API of the group that has no throttle policy bound in a stage.</summary>
+    [Id(40)] public Throttling.GroupThrottle? DefaultThrottle { get; init; }
 }

@@ -15,6 +15,10 @@ public sealed record CatalogDocument
 
     /// <summary>Stages to publish drafts to; a stage already serving the same definition is left as it is.</summary>
     [Id(3)] public CatalogDeployment[] Deployments { get; init; } = [];
+
+    /// <summary>Throttle policies, and which API uses which policy in which stage.</summary>
+    [Id(40)] public Throttling.ThrottlePolicy[] ThrottlePolicies { get; init; } = [];
+    [Id(41)] public Throttling.ThrottleBinding[] ThrottleBindings { get; init; } = [];
 }
 
 /// <summary>One API to have online in one stage.</summary>

@@ -37,5 +37,7 @@ public static class CatalogNormalizer
         Backends = [.. (document.Backends ?? []).Where(b => b is not null).Select(Normalize)],
         Apis = [.. (document.Apis ?? []).Where(a => a is not null).Select(Normalize)],
         Deployments = [.. (document.Deployments ?? []).Where(d => d is not null)],
+        ThrottlePolicies = [.. (document.ThrottlePolicies ?? []).Where(p => p is not null).Select(Throttling.ThrottleNormalizer.Normalize)],
+        ThrottleBindings = [.. (document.ThrottleBindings ?? []).Where(b => b is not null).Select(Throttling.ThrottleNormalizer.Normalize)],
     };
 }

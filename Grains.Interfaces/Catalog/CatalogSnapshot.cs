@@ -20,4 +20,8 @@ public sealed record CatalogSnapshot
     [Id(1)] public ApiGroup[] Groups { get; init; } = [];
     [Id(2)] public Backend[] Backends { get; init; } = [];
     [Id(3)] public PublishedApi[] Apis { get; init; } = [];
+
+    /// <summary>Throttle policies and their bindings to APIs per stage.</summary>
+    [Id(40)] public Throttling.ThrottlePolicy[] ThrottlePolicies { get; init; } = [];
+    [Id(41)] public Throttling.ThrottleBinding[] ThrottleBindings { get; init; } = [];
 }

@@ -42,6 +42,21 @@ public interface ICatalogGrain : IGrainWithStringKey
     /// <summary>Asks to be told of every new revision. Subscriptions lapse unless renewed within a minute.</summary>
     [Alias("Subscribe")] Task Subscribe(ICatalogObserver observer);
     [Alias("Unsubscribe")] Task Unsubscribe(ICatalogObserver observer);
+
+    // Throttling (issue 4)
+    [Alias("UpsertThrottlePolicy")] Task<CatalogResult> UpsertThrottlePolicy(Throttling.ThrottlePolicy policy);
+
+    /// <summary>Refused while the policy is bound to an API.</summary>
+    [Alias("DeleteThrottlePolicy")] Task<CatalogResult> DeleteThrottlePolicy(string name);
+
+    [ReadOnly, Alias("GetThrottlePolicies")] Task<Throttling.ThrottlePolicy[]> GetThrottlePolicies();
+
+    /// <summary>Puts the policy in force for the API in the stage, replacing the one bound there before.</summary>
+    [Alias("BindThrottlePolicy")] Task<CatalogResult> BindThrottlePolicy(string apiId, string stage, string policy);
+
+    [Alias("UnbindThrottlePolicy")] Task<CatalogResult> UnbindThrottlePolicy(string apiId, string stage);
+
+    [ReadOnly, Alias("GetThrottleBindings")] Task<Throttling.ThrottleBinding[]> GetThrottleBindings();
 }
 
 /// <summary>A frontend that wants to hear of catalog changes as soon as they are made.</summary>

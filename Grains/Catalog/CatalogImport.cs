@@ -15,6 +15,8 @@ public static class CatalogImport
         CheckUnique(document.Backends.Select(b => b.Name), "backends", errors);
         CheckUnique(document.Apis.Select(a => a.Id), "apis", errors);
         CheckUnique(document.Deployments.Select(d => $"{d.Api}/{d.Stage.ToUpperInvariant()}"), "deployments", errors);
+        CheckUnique(document.ThrottlePolicies.Select(p => p.Name), "throttlePolicies", errors);
+        CheckUnique(document.ThrottleBindings.Select(b => b.Key), "throttleBindings", errors);
 
         if (mode == CatalogImportMode.Replace)
         {
@@ -22,6 +24,8 @@ public static class CatalogImport
             RemoveMissing(state.Backends, document.Backends.Select(b => b.Name));
             RemoveMissing(state.Apis, document.Apis.Select(a => a.Id));
             RemoveMissing(state.Versions, document.Apis.Select(a => a.Id));
+            RemoveMissing(state.ThrottlePolicies, document.ThrottlePolicies.Select(p => p.Name));
+            RemoveMissing(state.ThrottleBindings, document.ThrottleBindings.Select(b => b.Key));
 
             // Replace means: live exactly where the document says.
             var wanted = document.Deployments
@@ -54,6 +58,16 @@ public static class CatalogImport
         foreach (var api in document.Apis)
         {
             state.Apis[api.Id] = api;
+        }
+
+        foreach (var policy in document.ThrottlePolicies)
+        {
+            state.ThrottlePolicies[policy.Name] = policy;
+        }
+
+        foreach (var binding in document.ThrottleBindings)
+        {
+            state.ThrottleBindings[binding.Key] = binding;
         }
 
         for (var i = 0; i < document.Deployments.Length; i++)
@@ -90,6 +104,8 @@ public static class CatalogImport
         Groups = [.. state.Groups.Values.OrderBy(g => g.Name, StringComparer.Ordinal)],
         Backends = [.. state.Backends.Values.OrderBy(b => b.Name, StringComparer.Ordinal)],
         Apis = [.. state.Apis.Values.OrderBy(a => a.Id, StringComparer.Ordinal)],
+        ThrottlePolicies = [.. state.ThrottlePolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
+        ThrottleBindings = [.. state.ThrottleBindings.Values.OrderBy(b => b.Key, StringComparer.Ordinal)],
         Deployments =
         [
             .. from deployment in state.Deployments.OrderBy(d => d.Key, StringComparer.Ordinal)

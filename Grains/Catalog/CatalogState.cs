@@ -18,6 +18,12 @@ public sealed class CatalogState
     /// <summary>What is live: API id, then stage, then version.</summary>
     [Id(5)] public Dictionary<string, Dictionary<string, StageStatus>> Deployments { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Throttle policies by name.</summary>
+    [Id(40)] public Dictionary<string, Throttling.ThrottlePolicy> ThrottlePolicies { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Policy bindings by <see cref="Throttling.ThrottleBinding.Key"/> (API/stage).</summary>
+    [Id(41)] public Dictionary<string, Throttling.ThrottleBinding> ThrottleBindings { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>
     /// A copy that a change can edit freely: a refused change is thrown away and leaves this state untouched.
     /// The records themselves are immutable, so only the containers are copied.
@@ -30,6 +36,8 @@ public sealed class CatalogState
         Apis = new(Apis, StringComparer.Ordinal),
         Versions = Versions.ToDictionary(v => v.Key, v => v.Value.ToList(), StringComparer.Ordinal),
         Deployments = Deployments.ToDictionary(d => d.Key, d => new Dictionary<string, StageStatus>(d.Value, StringComparer.Ordinal), StringComparer.Ordinal),
+        ThrottlePolicies = new(ThrottlePolicies, StringComparer.Ordinal),
+        ThrottleBindings = new(ThrottleBindings, StringComparer.Ordinal),
     };
 
     public ApiVersion? FindVersion(string apiId, int version) =>
@@ -48,5 +56,7 @@ public sealed class CatalogState
                where version is not null
                select new PublishedApi { Stage = stage.Stage, Version = version.Version, Definition = version.Definition },
         ],
+        ThrottlePolicies = [.. ThrottlePolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
+        ThrottleBindings = [.. ThrottleBindings.Values.OrderBy(b => b.Key, StringComparer.Ordinal)],
     };
 }

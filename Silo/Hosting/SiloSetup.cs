@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using StackExchange.Redis;
 
@@ -10,7 +11,9 @@ public static class SiloSetup
     public static WebApplicationBuilder AddGatewaySilo(this WebApplicationBuilder builder, ClusterSettings cluster)
     {
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddKeyedSingleton(GatewayTime.Key, TimeProvider.System);
+        // TryAdd: a test may have put a fake gateway clock in first (never the plain one: Orleans runs on that).
+        builder.Services.TryAddKeyedSingleton(GatewayTime.Key, TimeProvider.System);
+        builder.Services.AddSingleton(builder.Configuration.GetSection(Gateway.Throttling.QuotaSettings.Section).Get<Gateway.Throttling.QuotaSettings>() ?? new());
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
@@ -27,6 +30,7 @@ public static class SiloSetup
                 var redis = ConfigurationOptions.Parse(cluster.Redis!);
                 silo.UseRedisClustering(o => o.ConfigurationOptions = redis);
                 silo.AddRedisGrainStorage(StorageNames.Catalog, o => o.ConfigurationOptions = redis);
+                silo.AddRedisGrainStorage(StorageNames.Quota, o => o.ConfigurationOptions = redis);
                 if (IPAddress.TryParse(cluster.AdvertisedIP, out var advertised))
                 {
                     silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
@@ -40,6 +44,7 @@ public static class SiloSetup
             {
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
                 silo.AddMemoryGrainStorage(StorageNames.Catalog);
+                silo.AddMemoryGrainStorage(StorageNames.Quota);
             }
         });
         return builder;
