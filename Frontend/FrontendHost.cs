@@ -4,6 +4,7 @@ using Gateway.Frontend.Forwarding;
 using Gateway.Frontend.Hosting;
 using Gateway.Frontend.Pipeline;
 using Gateway.Frontend.Routing;
+using Gateway.Frontend.Throttling;
 using Gateway.Silo;
 using Gateway.Silo.Catalog;
 using Gateway.Silo.Hosting;
@@ -79,6 +80,7 @@ public sealed class FrontendHost : IAsyncDisposable
         builder.Services.AddSingleton<IForwarderHttpClientFactory, BackendHttpClientFactory>();
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         builder.Services.AddSingleton<CatalogSnapshotStore>();
+        builder.Services.AddThrottling(builder.Configuration);
         builder.Services.AddHostedService<CatalogSync>();
         builder.Services.AddServiceDefaults(builder.Configuration, "gateway-frontend");
         builder.Services.AddHealthChecks().AddCheck<CatalogReadyCheck>("catalog", tags: [ServiceDefaults.ReadyTag]);
@@ -88,6 +90,7 @@ public sealed class FrontendHost : IAsyncDisposable
         app.UseStageSelection();
         app.UseRouting();
         app.UseUnmatchedRequests();
+        app.UseThrottling();
         app.MapServiceDefaults();
         app.MapReverseProxy(proxy =>
         {

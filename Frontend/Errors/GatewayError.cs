@@ -15,7 +15,15 @@ public sealed record GatewayError(int Status, string Code, string Message)
     public static readonly GatewayError BackendTimeout = new(504, "D504TO", "The backend did not answer in time");
     public static readonly GatewayError Internal = new(500, "S500IE", "The gateway failed to handle the request");
 
+    // Throttling (issue 4)
+    public static readonly GatewayError ThrottledByApi = new(429, "A429TA", "Too many calls to this API in the current window");
+    public static readonly GatewayError ThrottledByUser = new(429, "A429TU", "Too many calls to this API by this user in the current window");
+    public static readonly GatewayError ThrottledByApp = new(429, "A429TP", "Too many calls to this API by this app in the current window");
+    public static readonly GatewayError ThrottledByIp = new(429, "A429TI", "Too many calls to this API from this IP address in the current window");
+    public static readonly GatewayError ThrottlingUnavailable = new(503, "S503TU", "The gateway cannot count calls against this API's limits now and its policy fails closed");
+
     /// <summary>Every error, for documentation and tests.</summary>
     public static IReadOnlyList<GatewayError> All { get; } =
-        [ApiNotFound, InvalidStage, CatalogNotLoaded, BackendUnreachable, BackendBadResponse, NoHealthyBackend, BackendTimeout, Internal];
+        [ApiNotFound, InvalidStage, CatalogNotLoaded, BackendUnreachable, BackendBadResponse, NoHealthyBackend, BackendTimeout, Internal,
+         ThrottledByApi, ThrottledByUser, ThrottledByApp, ThrottledByIp, ThrottlingUnavailable];
 }

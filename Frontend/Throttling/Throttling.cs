@@ -1,0 +1,168 @@
+using System.Globalization;
+using Gateway.Frontend.Errors;
+using Gateway.Frontend.Pipeline;
+using Gateway.Throttling;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Gateway.Frontend.Throttling;
+
+/// <summary>
+/// Throttling by API, user, app and caller IP: every level the API's policy limits is charged for the
+/// call; if any refuses, what the others took is given back and the caller gets 429 naming the level.
+/// </summary>
+internal sealed partial class ThrottlingMiddleware(RequestDelegate next, ThrottleRulesCache rules, QuotaClient quotas, ILogger<ThrottlingMiddleware> logger)
+{
+    private const string LimitHeader = "RateLimit-Limit";
+    private const string RemainingHeader = "RateLimit-Remaining";
+    private const string ResetHeader = "RateLimit-Reset";
+
+    public Task Invoke(HttpContext context)
+    {
+        var request = context.Features.Get<GatewayRequest>();
+        if (request?.Api is not { } api || rules.Current?.PolicyFor(api.Definition.Id, api.Stage) is not { } policy)
+        {
+            return next(context);
+        }
+
+        return InvokeInternal(context, request, api.Definition.Id, api.Stage, policy);
+    }
+
+    private async Task InvokeInternal(HttpContext context, GatewayRequest request, string api, string stage, ThrottlePolicy policy)
+    {
+        // The narrow levels first, so that one abusive caller is refused before it spends the API's budget.
+        Span<QuotaCounterRef?> counters =
+        [
+            request.ClientIp is { } ip ? ThrottleRules.Counter(policy, api, stage, ThrottleLevel.Ip, ThrottleSubjects.Ip(ip)) : null,
+            ThrottleRules.Counter(policy, api, stage, ThrottleLevel.App, request.AppId),
+            ThrottleRules.Counter(policy, api, stage, ThrottleLevel.User, request.UserId),
+            ThrottleRules.Counter(policy, api, stage, ThrottleLevel.Api, null),
+        ];
+
+        // Started together: levels decided from local leases answer at once, and the grain calls that are
+        // needed run side by side, so a call waits for at most one round trip.
+        var pending = new ValueTask<QuotaTake>[counters.Length];
+        var count = 0;
+        foreach (var counter in counters)
+        {
+            if (counter is not null)
+            {
+                pending[count++] = quotas.TakeAsync(counter);
+            }
+        }
+
+        var takes = new QuotaTake[count];
+        for (var i = 0; i < count; i++)
+        {
+            takes[i] = await pending[i];
+        }
+
+        QuotaTake? refusal = null;
+        foreach (var take in takes)
+        {
+            // The caller must wait for every refusing level: name the one that resets last.
+            if (!take.Admitted && (refusal is null || Rank(take) > Rank(refusal.Value)))
+            {
+                refusal = take;
+            }
+        }
+
+        if (refusal is { } refused)
+        {
+            foreach (var take in takes)
+            {
+                quotas.GiveBack(take);
+            }
+
+            await Refuse(context, refused);
+            return;
+        }
+
+        if (count > 0)
+        {
+            var tightest = takes[0];
+            foreach (var take in takes)
+            {
+                if (take.Remaining < tightest.Remaining)
+                {
+                    tightest = take;
+                }
+            }
+
+            context.Response.OnStarting(static state =>
+            {
+                var (ctx, take) = ((HttpContext, QuotaTake))state;
+                SetHeaders(ctx.Response, take, ResetSeconds(ctx, take));
+                return Task.CompletedTask;
+            }, (context, tightest));
+        }
+
+        await next(context);
+    }
+
+    private Task Refuse(HttpContext context, QuotaTake take)
+    {
+        var counter = take.Counter;
+        if (take.Verdict == QuotaVerdict.Unavailable)
+        {
+            LogUnavailable(counter.Key);
+            context.Response.Headers.RetryAfter = "1";
+            return GatewayErrorWriter.WriteAsync(context, GatewayError.ThrottlingUnavailable);
+        }
+
+        var reset = ResetSeconds(context, take);
+        LogRefused(counter.Key, counter.Spec.Limit);
+        context.Response.Headers.RetryAfter = reset.ToString(CultureInfo.InvariantCulture);
+        SetHeaders(context.Response, take with { Remaining = 0 }, reset);
+        var error = counter.Level switch
+        {
+            ThrottleLevel.User => GatewayError.ThrottledByUser,
+            ThrottleLevel.App => GatewayError.ThrottledByApp,
+            ThrottleLevel.Ip => GatewayError.ThrottledByIp,
+            _ => GatewayError.ThrottledByApi,
+        };
+        return GatewayErrorWriter.WriteAsync(context, error, $"{counter.Spec.Limit} per {GrainKeys.UnitName(counter.Spec.Unit).ToLowerInvariant()}");
+    }
+
+    private static void SetHeaders(HttpResponse response, QuotaTake take, long reset)
+    {
+        response.Headers[LimitHeader] = take.Limit.ToString(CultureInfo.InvariantCulture);
+        response.Headers[RemainingHeader] = Math.Max(0, take.Remaining).ToString(CultureInfo.InvariantCulture);
+        response.Headers[ResetHeader] = reset.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Whole seconds until the window resets, at least 1 (the window ends after now).</summary>
+    private static long ResetSeconds(HttpContext context, QuotaTake take)
+    {
+        var time = context.RequestServices.GetRequiredKeyedService<TimeProvider>(GatewayTime.Key);
+        var left = take.WindowEnd - time.GetUtcNow();
+        return Math.Max(1, (long)Math.Ceiling(left.TotalSeconds));
+    }
+
+    private static DateTimeOffset Rank(QuotaTake take) => take.WindowEnd;
+
+    [LoggerMessage(EventId = LogEvents.ThrottleRefused, Level = LogLevel.Debug, Message = "Throttled by {Key} (limit {Limit})")]
+    private partial void LogRefused(string key, long limit);
+
+    [LoggerMessage(EventId = LogEvents.ThrottleUnavailable, Level = LogLevel.Debug, Message = "Refused by {Key}: the cluster cannot be reached and the policy fails closed")]
+    private partial void LogUnavailable(string key);
+}
+
+public static class ThrottlingExtensions
+{
+    public static IServiceCollection AddThrottling(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddKeyedSingleton(GatewayTime.Key, TimeProvider.System);
+        services.AddSingleton(ThrottlingSettings.From(configuration));
+        services.AddSingleton<ThrottleRulesCache>();
+        services.AddSingleton<QuotaClient>();
+        services.AddHostedService<QuotaReporter>();
+        return services;
+    }
+
+    /// <summary>
+    /// Belongs after routing and after every step that names the caller (client IP, app signature, OpenID
+    /// Connect) and refuses calls (IP access, grants), so that refused calls spend no budget; right before
+    /// the endpoints (MapServiceDefaults, the proxy).
+    /// </summary>
+    public static IApplicationBuilder UseThrottling(this IApplicationBuilder app) => app.UseMiddleware<ThrottlingMiddleware>();
+}
