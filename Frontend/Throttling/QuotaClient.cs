@@ -284,7 +284,6 @@ public sealed partial class QuotaClient
             {
                 Frontend = FrontendId,
                 Spec = local.Counter.Spec,
-                Want = 1,
                 Epoch = local.Epoch,
                 Consumed = local.Consumed,
                 Prefetch = prefetch,

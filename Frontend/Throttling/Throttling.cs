@@ -7,51 +7,41 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace Gateway.Frontend.Throttling;
 
 /// <summary>
-/// Throttling by API, user, app and caller IP: every level the API's policy limits is charged for the
-/// call; if any refuses, what the others took is given back and the caller gets 429 naming the level.
+/// Decides whether a call is within its API's throttle policy: every level the policy limits (caller IP,
+/// app, user, API) is charged for it; if any refuses, what the others took is given back, because the call
+/// is not admitted.
 /// </summary>
-internal sealed partial class ThrottlingMiddleware(RequestDelegate next, ThrottleRulesCache rules, QuotaClient quotas, ILogger<ThrottlingMiddleware> logger)
+public sealed class Throttler(ThrottleRulesCache rules, QuotaClient quotas)
 {
-    private const string LimitHeader = "RateLimit-Limit";
-    private const string RemainingHeader = "RateLimit-Remaining";
-    private const string ResetHeader = "RateLimit-Reset";
+    /// <summary>The policy in force for the matched API, or null when nothing limits it.</summary>
+    public ThrottlePolicy? PolicyFor(GatewayRequest request) =>
+        request.Api is { } api ? rules.Current?.PolicyFor(api.Definition.Id, api.Stage) : null;
 
-    public Task Invoke(HttpContext context)
+    public async ValueTask<ThrottleDecision> CheckAsync(GatewayRequest request, ThrottlePolicy policy)
     {
-        var request = context.Features.Get<GatewayRequest>();
-        if (request?.Api is not { } api || rules.Current?.PolicyFor(api.Definition.Id, api.Stage) is not { } policy)
-        {
-            return next(context);
-        }
+        var api = request.Api!.Definition.Id;
+        var stage = request.Api.Stage;
 
-        return InvokeInternal(context, request, api.Definition.Id, api.Stage, policy);
-    }
-
-    private async Task InvokeInternal(HttpContext context, GatewayRequest request, string api, string stage, ThrottlePolicy policy)
-    {
         // The narrow levels first, so that one abusive caller is refused before it spends the API's budget.
-        Span<QuotaCounterRef?> counters =
+        // Started together: levels decided from local leases answer at once, and the grain calls that are
+        // needed run side by side, so a call waits for at most one round trip.
+        var pending = new List<ValueTask<QuotaTake>>(4);
+        foreach (var counter in (QuotaCounterRef?[])
         [
             request.ClientIp is { } ip ? ThrottleRules.Counter(policy, api, stage, ThrottleLevel.Ip, ThrottleSubjects.Ip(ip)) : null,
             ThrottleRules.Counter(policy, api, stage, ThrottleLevel.App, request.AppId),
             ThrottleRules.Counter(policy, api, stage, ThrottleLevel.User, request.UserId),
             ThrottleRules.Counter(policy, api, stage, ThrottleLevel.Api, null),
-        ];
-
-        // Started together: levels decided from local leases answer at once, and the grain calls that are
-        // needed run side by side, so a call waits for at most one round trip.
-        var pending = new ValueTask<QuotaTake>[counters.Length];
-        var count = 0;
-        foreach (var counter in counters)
+        ])
         {
             if (counter is not null)
             {
-                pending[count++] = quotas.TakeAsync(counter);
+                pending.Add(quotas.TakeAsync(counter));
             }
         }
 
-        var takes = new QuotaTake[count];
-        for (var i = 0; i < count; i++)
+        var takes = new QuotaTake[pending.Count];
+        for (var i = 0; i < takes.Length; i++)
         {
             takes[i] = await pending[i];
         }
@@ -60,34 +50,70 @@ internal sealed partial class ThrottlingMiddleware(RequestDelegate next, Throttl
         foreach (var take in takes)
         {
             // The caller must wait for every refusing level: name the one that resets last.
-            if (!take.Admitted && (refusal is null || Rank(take) > Rank(refusal.Value)))
+            if (!take.Admitted && (refusal is null || take.WindowEnd > refusal.Value.WindowEnd))
             {
                 refusal = take;
             }
         }
 
-        if (refusal is { } refused)
+        if (refusal is not null)
         {
             foreach (var take in takes)
             {
                 quotas.GiveBack(take);
             }
 
+            return new ThrottleDecision(refusal, null);
+        }
+
+        QuotaTake? tightest = null;
+        foreach (var take in takes)
+        {
+            if (tightest is null || take.Remaining < tightest.Value.Remaining)
+            {
+                tightest = take;
+            }
+        }
+
+        return new ThrottleDecision(null, tightest);
+    }
+}
+
+/// <summary>The outcome for one call: the refusing level, or the admitting level with the least budget left (for the RateLimit headers).</summary>
+public readonly record struct ThrottleDecision(QuotaTake? Refusal, QuotaTake? Tightest)
+{
+    public bool Admitted => Refusal is null;
+}
+
+/// <summary>Answers a throttled call with 429 (or 503 when failing closed); adds RateLimit headers to admitted ones.</summary>
+internal sealed partial class ThrottlingMiddleware(RequestDelegate next, Throttler throttler, ILogger<ThrottlingMiddleware> logger)
+{
+    private const string LimitHeader = "RateLimit-Limit";
+    private const string RemainingHeader = "RateLimit-Remaining";
+    private const string ResetHeader = "RateLimit-Reset";
+
+    public Task Invoke(HttpContext context)
+    {
+        var request = context.Features.Get<GatewayRequest>();
+        if (request is null || throttler.PolicyFor(request) is not { } policy)
+        {
+            return next(context);
+        }
+
+        return InvokeInternal(context, request, policy);
+    }
+
+    private async Task InvokeInternal(HttpContext context, GatewayRequest request, ThrottlePolicy policy)
+    {
+        var decision = await throttler.CheckAsync(request, policy);
+        if (decision.Refusal is { } refused)
+        {
             await Refuse(context, refused);
             return;
         }
 
-        if (count > 0)
+        if (decision.Tightest is { } tightest)
         {
-            var tightest = takes[0];
-            foreach (var take in takes)
-            {
-                if (take.Remaining < tightest.Remaining)
-                {
-                    tightest = take;
-                }
-            }
-
             context.Response.OnStarting(static state =>
             {
                 var (ctx, take) = ((HttpContext, QuotaTake))state;
@@ -138,8 +164,6 @@ internal sealed partial class ThrottlingMiddleware(RequestDelegate next, Throttl
         return Math.Max(1, (long)Math.Ceiling(left.TotalSeconds));
     }
 
-    private static DateTimeOffset Rank(QuotaTake take) => take.WindowEnd;
-
     [LoggerMessage(EventId = LogEvents.ThrottleRefused, Level = LogLevel.Debug, Message = "Throttled by {Key} (limit {Limit})")]
     private partial void LogRefused(string key, long limit);
 
@@ -155,6 +179,7 @@ public static class ThrottlingExtensions
         services.AddSingleton(ThrottlingSettings.From(configuration));
         services.AddSingleton<ThrottleRulesCache>();
         services.AddSingleton<QuotaClient>();
+        services.AddSingleton<Throttler>();
         services.AddHostedService<QuotaReporter>();
         return services;
     }

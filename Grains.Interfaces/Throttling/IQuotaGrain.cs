@@ -59,9 +59,6 @@ public sealed record QuotaRequest
     [Id(0)] public string Frontend { get; init; } = "";
     [Id(1)] public QuotaSpec Spec { get; init; } = new();
 
-    /// <summary>How many calls the frontend wants to admit right now (1 for the call in hand).</summary>
-    [Id(2)] public long Want { get; init; } = 1;
-
     /// <summary>The epoch <see cref="Consumed"/> refers to; 0 when there is nothing to report.</summary>
     [Id(3)] public long Epoch { get; init; }
 

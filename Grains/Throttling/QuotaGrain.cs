@@ -58,8 +58,7 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
         var frontends = Math.Max(1, Math.Max(State.Frontends.Count, State.PreviousFrontends));
         var mode = ModeFor(spec.Limit, frontends, out var leaseSize);
         var remaining = Math.Max(0, spec.Limit - State.Granted);
-        var want = Math.Max(1, request.Want);
-        var grant = mode == QuotaMode.Lease ? Math.Min(Math.Max(want, leaseSize), remaining) : Math.Min(1, remaining);
+        var grant = Math.Min(mode == QuotaMode.Lease ? leaseSize : 1, remaining);
 
         if (grant > 0 || rolled)
         {
