@@ -48,7 +48,8 @@ public sealed class EmbeddedGateway : IAsyncDisposable
 
     public FrontendHost Host => _host;
 
-    public static async Task<EmbeddedGateway> StartAsync(IDictionary<string, string?>? settings = null, string[]? args = null, bool sample = false)
+    /// <param name="configure">Adds services to the frontend and the in-process silo (a fake gateway clock, say).</param>
+    public static async Task<EmbeddedGateway> StartAsync(IDictionary<string, string?>? settings = null, string[]? args = null, bool sample = false, Action<WebApplicationBuilder>? configure = null)
     {
         var config = new Dictionary<string, string?>
         {
@@ -71,6 +72,7 @@ public sealed class EmbeddedGateway : IAsyncDisposable
         {
             builder.Configuration.AddInMemoryCollection(config);
             builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+            configure?.Invoke(builder);
         });
         try
         {
