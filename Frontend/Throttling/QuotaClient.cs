@@ -15,11 +15,18 @@ public sealed partial class QuotaClient
     private readonly TimeProvider _time;
     private readonly ThrottlingSettings _settings;
     private readonly ILogger<QuotaClient> _logger;
+    private readonly ClusterConnection _connection;
     private readonly ConcurrentDictionary<string, LocalCounter> _counters = new(StringComparer.Ordinal);
     private long _lastUnreachableLog;
 
-    public QuotaClient(IGrainFactory grains, [FromKeyedServices(GatewayTime.Key)] TimeProvider time, ThrottlingSettings settings, ILogger<QuotaClient> logger)
+    public QuotaClient(
+        IGrainFactory grains,
+        [FromKeyedServices(GatewayTime.Key)] TimeProvider time,
+        ThrottlingSettings settings,
+        ClusterConnection connection,
+        ILogger<QuotaClient> logger)
     {
+        _connection = connection;
         _grains = grains;
         _time = time;
         _settings = settings;
@@ -59,7 +66,7 @@ public sealed partial class QuotaClient
 
             if (now < local.UnreachableUntil)
             {
-                return new(Fallback(local));
+                return new(Unreachable(local));
             }
         }
 
@@ -162,7 +169,7 @@ public sealed partial class QuotaClient
 
                 if (now < local.UnreachableUntil)
                 {
-                    return Fallback(local);
+                    return Unreachable(local);
                 }
 
                 if (local.Mode != QuotaMode.Lease)
@@ -188,7 +195,7 @@ public sealed partial class QuotaClient
             {
                 local.UnreachableUntil = _time.GetTimestamp() + Ticks(TimeSpan.FromMilliseconds(Math.Max(0, _settings.RetryAfterFailureMs)));
                 LogUnreachableSometimes(e, local.Counter.Key);
-                return Fallback(local);
+                return Unreachable(local);
             }
         }
 
@@ -334,6 +341,16 @@ public sealed partial class QuotaClient
 
         return true;
     }
+
+    /// <summary>
+    /// The grain could not be asked. With the cluster connected (a silo was lost and its counters are moving),
+    /// the call is refused for now: a guess could exceed the limit. With no connection to the cluster at all,
+    /// the policy's rule applies.
+    /// </summary>
+    private QuotaTake Unreachable(LocalCounter local) =>
+        _connection.IsLost
+            ? Fallback(local)
+            : new QuotaTake(local.Counter, QuotaVerdict.Unavailable, local.Counter.Spec.Limit, 0, _time.GetUtcNow().AddSeconds(1), QuotaTakeSource.None, 0);
 
     /// <summary>
     /// The cluster is away. Failing closed refuses; failing open admits up to this frontend's share of the

@@ -178,6 +178,8 @@ public static class ThrottlingExtensions
         services.TryAddKeyedSingleton(GatewayTime.Key, TimeProvider.System);
         services.AddSingleton(ThrottlingSettings.From(configuration));
         services.AddSingleton<ThrottleRulesCache>();
+        services.AddSingleton<ClusterConnection>();
+        services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ClusterConnection>());
         services.AddSingleton<QuotaClient>();
         services.AddSingleton<Throttler>();
         services.AddHostedService<QuotaReporter>();

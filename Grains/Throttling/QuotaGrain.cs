@@ -45,6 +45,23 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
         return Task.CompletedTask;
     }
 
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // A window that is over holds nothing worth keeping: forget it, so that a million callers seen once
+        // do not stay in storage. A window still running stays stored for the next activation.
+        if (_state.RecordExists && _time.GetUtcNow() >= State.WindowEnd)
+        {
+            try
+            {
+                await _state.ClearStateAsync();
+            }
+            catch (Exception e)
+            {
+                LogStoreFailed(e, this.GetPrimaryKeyString());
+            }
+        }
+    }
+
     public async Task<QuotaGrant> Acquire(QuotaRequest request)
     {
         Touch();
@@ -157,7 +174,7 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
             return Task.FromResult(new QuotaState
             {
                 Limit = spec.Limit, Unit = spec.Unit, WindowStart = window.Start, WindowEnd = window.End,
-                Remaining = spec.Limit, Mode = mode, Epoch = State.Epoch + 1,
+                Remaining = spec.Limit, Mode = mode, Epoch = EpochOf(window.Start),
             });
         }
 
@@ -173,7 +190,7 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
         var before = State.Granted;
         State.Granted = 0;
         State.Frontends.Clear();
-        State.Epoch++;
+        State.Epoch = Math.Min(State.Epoch + 1, EpochOf(State.WindowStart) + MaxResetsPerWindow);
         await _state.WriteStateAsync();
         LogReset(this.GetPrimaryKeyString(), before);
         PublishUse();
@@ -194,9 +211,17 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
         State.WindowEnd = window.End;
         State.Granted = 0;
         State.Frontends.Clear();
-        State.Epoch++;
+        State.Epoch = EpochOf(window.Start);
         return true;
     }
+
+    private const long MaxResetsPerWindow = 999;
+
+    /// <summary>
+    /// Epochs come from the window's start (and resets within it), not from a stored counter: a counter
+    /// forgotten after its window and started afresh still never reuses an epoch a frontend has seen.
+    /// </summary>
+    private static long EpochOf(DateTimeOffset windowStart) => windowStart.ToUnixTimeSeconds() * (MaxResetsPerWindow + 1);
 
     /// <summary>
     /// Each frontend may hold LeaseShare/N of the limit: all leases together then hold at most LeaseShare of

@@ -30,7 +30,14 @@ public static class SiloSetup
                 var redis = ConfigurationOptions.Parse(cluster.Redis!);
                 silo.UseRedisClustering(o => o.ConfigurationOptions = redis);
                 silo.AddRedisGrainStorage(StorageNames.Catalog, o => o.ConfigurationOptions = redis);
-                silo.AddRedisGrainStorage(StorageNames.Quota, o => o.ConfigurationOptions = redis);
+                silo.AddRedisGrainStorage(StorageNames.Quota, o =>
+                {
+                    o.ConfigurationOptions = redis;
+
+                    // A counter outlives its longest window (a day, 25 hours across a clock change), no more.
+                    o.EntryExpiry = TimeSpan.FromDays(2);
+                    o.DeleteStateOnClear = true;
+                });
                 if (IPAddress.TryParse(cluster.AdvertisedIP, out var advertised))
                 {
                     silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
