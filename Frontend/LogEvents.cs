@@ -12,4 +12,5 @@ internal static class LogEvents
     public const int QuotaUnreachable = 2501;
     public const int ThrottleRefused = 2502;
     public const int ThrottleUnavailable = 2503;
+    public const int QuotaFailingOpen = 2504;
 }

@@ -5,15 +5,35 @@ namespace Gateway.Frontend.Throttling;
 /// for a cluster out of reach; a single lost silo is not that: its counters come back from storage on
 /// another silo within seconds, and admitting on a local guess meanwhile could exceed the limit.
 /// </summary>
-public sealed class ClusterConnection : IClusterConnectionStatusObserver
+public sealed class ClusterConnection(ThrottlingSettings settings) : IClusterConnectionStatusObserver
 {
-    private volatile bool _lost;
+    private long _lostSince;
 
-    /// <summary>True while no gateway of the cluster is connected (never in the embedded mode, whose silo is in-process).</summary>
-    public bool IsLost => _lost;
+    /// <summary>
+    /// True once no gateway of the cluster has been connected for the grace period (never in the embedded
+    /// mode, whose silo is in-process). The grace keeps a silo's death, during which the client may briefly
+    /// count no gateway, from being taken for the loss of the whole cluster.
+    /// </summary>
+    public bool IsLost
+    {
+        get
+        {
+            var since = Interlocked.Read(ref _lostSince);
+            return since != 0 && Environment.TickCount64 - since >= settings.UnreachableGraceMs;
+        }
+    }
 
-    public void NotifyClusterConnectionLost() => _lost = true;
+    public void NotifyClusterConnectionLost() => Interlocked.CompareExchange(ref _lostSince, Environment.TickCount64, 0);
 
-    public void NotifyGatewayCountChanged(int currentNumberOfGateways, int previousNumberOfGateways, bool connectionRecovered) =>
-        _lost = currentNumberOfGateways == 0;
+    public void NotifyGatewayCountChanged(int currentNumberOfGateways, int previousNumberOfGateways, bool connectionRecovered)
+    {
+        if (currentNumberOfGateways > 0)
+        {
+            Interlocked.Exchange(ref _lostSince, 0);
+        }
+        else
+        {
+            Interlocked.CompareExchange(ref _lostSince, Environment.TickCount64, 0);
+        }
+    }
 }

@@ -45,6 +45,10 @@ internal sealed class LocalCounter(QuotaCounterRef counter)
     public DateTimeOffset FallbackWindow;
     public long FallbackAdmitted;
 
+    /// <summary>Calls this frontend admitted with the grain's budget in the window starting at <see cref="AdmittedWindow"/>.</summary>
+    public DateTimeOffset AdmittedWindow;
+    public long AdmittedInWindow;
+
     /// <summary>Environment.TickCount64 of the last call, for eviction.</summary>
     public long LastUsed = Environment.TickCount64;
 }

@@ -222,6 +222,7 @@ public sealed partial class QuotaClient
                     _grains.GetGrain<IQuotaGrain>(local.Counter.Key).Release(FrontendId, grant.Epoch, grant.Granted - 1).Ignore();
                 }
 
+                CountAdmitted(local, grant.WindowEnd);
                 return new QuotaTake(local.Counter, QuotaVerdict.Admitted, grant.Limit, grant.Remaining, grant.WindowEnd, QuotaTakeSource.Grain, grant.Epoch);
             }
 
@@ -374,8 +375,20 @@ public sealed partial class QuotaClient
 
         var frontends = Math.Max(1, local.Frontends > 0 ? local.Frontends : _settings.Frontends);
         var share = counter.Spec.Limit / frontends;
+
+        // What this frontend already admitted in this window with the grain's budget counts against its share.
+        if (local.AdmittedWindow == window.End)
+        {
+            share = Math.Max(0, share - local.AdmittedInWindow);
+        }
+
         if (local.FallbackAdmitted < share)
         {
+            if (local.FallbackAdmitted == 0)
+            {
+                LogFailingOpen(counter.Key, share);
+            }
+
             local.FallbackAdmitted++;
             return new QuotaTake(counter, QuotaVerdict.Admitted, counter.Spec.Limit, share - local.FallbackAdmitted, window.End, QuotaTakeSource.Fallback, 0);
         }
@@ -383,8 +396,27 @@ public sealed partial class QuotaClient
         return new QuotaTake(counter, QuotaVerdict.Refused, counter.Spec.Limit, 0, window.End, QuotaTakeSource.None, 0);
     }
 
-    private static QuotaTake Take(LocalCounter local, QuotaVerdict verdict, QuotaTakeSource source) =>
-        new(local.Counter, verdict, local.Limit, verdict == QuotaVerdict.Admitted ? local.Remaining + local.Tokens : 0, local.WindowEnd, source, local.Epoch);
+    private static QuotaTake Take(LocalCounter local, QuotaVerdict verdict, QuotaTakeSource source)
+    {
+        if (verdict == QuotaVerdict.Admitted)
+        {
+            CountAdmitted(local, local.WindowEnd);
+        }
+
+        return new(local.Counter, verdict, local.Limit, verdict == QuotaVerdict.Admitted ? local.Remaining + local.Tokens : 0, local.WindowEnd, source, local.Epoch);
+    }
+
+    /// <summary>What this frontend admitted with the grain's budget in a window: its fail-open share is what is left of limit / N.</summary>
+    private static void CountAdmitted(LocalCounter local, DateTimeOffset windowEnd)
+    {
+        if (local.AdmittedWindow != windowEnd)
+        {
+            local.AdmittedWindow = windowEnd;
+            local.AdmittedInWindow = 0;
+        }
+
+        local.AdmittedInWindow++;
+    }
 
     private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
 
@@ -398,6 +430,9 @@ public sealed partial class QuotaClient
             LogUnreachable(e, key);
         }
     }
+
+    [LoggerMessage(EventId = LogEvents.QuotaFailingOpen, Level = LogLevel.Warning, Message = "The cluster is unreachable: {Key} fails open, admitting at most {Share} more in this window here")]
+    private partial void LogFailingOpen(string key, long share);
 
     [LoggerMessage(EventId = LogEvents.QuotaUnreachable, Level = LogLevel.Warning, Message = "Could not reach the quota grain {Key}; applying the policy's fail-open or fail-closed rule")]
     private partial void LogUnreachable(Exception exception, string key);

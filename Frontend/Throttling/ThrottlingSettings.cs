@@ -11,6 +11,9 @@ public sealed record ThrottlingSettings
     /// <summary>Optional. After a failed grain call, how long the counter uses its fallback without trying the cluster again (default 1000 ms).</summary>
     public int RetryAfterFailureMs { get; init; } = 1000;
 
+    /// <summary>Optional. How long no silo may be connected before the cluster counts as unreachable and policies fail open or closed (default 3000 ms).</summary>
+    public int UnreachableGraceMs { get; init; } = 3000;
+
     /// <summary>Optional. How often spent leases are reported to the quota grains (default 1000 ms).</summary>
     public int ReportIntervalMs { get; init; } = 1000;
 

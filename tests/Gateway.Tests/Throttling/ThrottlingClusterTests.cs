@@ -103,7 +103,7 @@ public sealed class ThrottlingClusterTests
             var limit = api == "kl" ? 1000 : 30;
 
             // A reset would have allowed the limit again; over-admission would exceed it.
-            Assert.True(before[api] + after.Admitted <= limit, $"{api}: {before[api]} + {after.Admitted} > {limit}");
+            Assert.True(before[api] + after.Admitted <= limit, $"{api}: {before[api]} + {after.Admitted} > {limit}; {after}\n{cluster.FrontendOutput}");
 
             // Per-request grants are stored before they are answered: nothing is lost. A lease granted and stored
             // while its answer was lost with the silo could cost at most one lease (10).
@@ -176,6 +176,9 @@ internal sealed class ThrottledCluster : IAsyncDisposable
     public GatewayProcess SiloA { get; }
 
     public GatewayProcess SiloB { get; }
+
+    /// <summary>What the frontends logged, for failure messages.</summary>
+    public string FrontendOutput => string.Join("\n", _parts.OfType<GatewayProcess>().Where(p => p.Name.StartsWith("frontend", StringComparison.Ordinal)).Select(p => $"--- {p.Name}\n{p.Output}"));
 
     public int AdminA { get; }
 
