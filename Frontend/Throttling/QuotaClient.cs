@@ -19,6 +19,9 @@ public sealed partial class QuotaClient
     private readonly ConcurrentDictionary<string, LocalCounter> _counters = new(StringComparer.Ordinal);
     private long _lastUnreachableLog;
 
+    /// <summary>The most frontends any grain has reported: a counter this frontend rarely used may know fewer.</summary>
+    private int _frontendsSeen;
+
     public QuotaClient(
         IGrainFactory grains,
         [FromKeyedServices(GatewayTime.Key)] TimeProvider time,
@@ -331,6 +334,11 @@ public sealed partial class QuotaClient
         local.Remaining = grant.Remaining;
         local.Frontends = grant.Frontends;
         local.UnreachableUntil = 0;
+        if (grant.Frontends > Volatile.Read(ref _frontendsSeen))
+        {
+            Volatile.Write(ref _frontendsSeen, grant.Frontends);
+        }
+
         if (grant.Granted > 0)
         {
             local.LastGrant = grant.Granted;
@@ -373,7 +381,7 @@ public sealed partial class QuotaClient
             local.FallbackAdmitted = 0;
         }
 
-        var frontends = Math.Max(1, local.Frontends > 0 ? local.Frontends : _settings.Frontends);
+        var frontends = Math.Max(1, Math.Max(Math.Max(local.Frontends, Volatile.Read(ref _frontendsSeen)), _settings.Frontends));
         var share = counter.Spec.Limit / frontends;
 
         // What this frontend already admitted in this window with the grain's budget counts against its share.

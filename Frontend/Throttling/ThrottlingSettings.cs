@@ -21,8 +21,9 @@ public sealed record ThrottlingSettings
     public int IdleSeconds { get; init; } = 60;
 
     /// <summary>
-    /// Optional. The number of frontends assumed when failing open before any grain has said how many there
-    /// are (default 1). Set it to the replica count so that a cold start with the cluster away stays within the limit.
+    /// Optional. The least number of frontends assumed when failing open (default 1); the grains report how
+    /// many take budget, and the larger number is used. Set it to the replica count so that a cold start with
+    /// the cluster away stays within the limit.
     /// </summary>
     public int Frontends { get; init; } = 1;
 
