@@ -8,6 +8,7 @@ using Gateway.Frontend.Security;
 using Gateway.Frontend.Security.IpAccess;
 using Gateway.Frontend.Security.OpenIdConnect;
 using Gateway.Frontend.Security.Tls;
+using Gateway.Frontend.Throttling;
 using Gateway.Silo;
 using Gateway.Silo.Catalog;
 using Gateway.Silo.Hosting;
@@ -89,6 +90,7 @@ public sealed class FrontendHost : IAsyncDisposable
         builder.Services.AddSingleton<IForwarderHttpClientFactory, BackendHttpClientFactory>();
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         builder.Services.AddSingleton<CatalogSnapshotStore>();
+        builder.Services.AddThrottling(builder.Configuration);
         builder.Services.AddHostedService<CatalogSync>();
         builder.Services.AddServiceDefaults(builder.Configuration, "gateway-frontend");
         builder.Services.AddHealthChecks().AddCheck<CatalogReadyCheck>("catalog", tags: [ServiceDefaults.ReadyTag]);
@@ -106,6 +108,7 @@ public sealed class FrontendHost : IAsyncDisposable
         app.UseOpenIdConnect();
         app.UseIpAccessForApps();
         // part A: app.UseGrantAuthorization();
+        app.UseThrottling();
         app.MapServiceDefaults();
         app.MapReverseProxy(proxy =>
         {

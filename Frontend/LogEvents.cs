@@ -18,4 +18,9 @@ internal static class LogEvents
     public const int TokenRefused = 2321;
     public const int JwksFetched = 2322;
     public const int JwksFetchFailed = 2323;
+    // Throttling (issue 4): 2500-2599
+    public const int QuotaUnreachable = 2501;
+    public const int ThrottleRefused = 2502;
+    public const int ThrottleUnavailable = 2503;
+    public const int QuotaFailingOpen = 2504;
 }

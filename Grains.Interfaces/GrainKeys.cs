@@ -1,3 +1,5 @@
+using Gateway.Throttling;
+
 namespace Gateway;
 
 /// <summary>Every grain key is built here, so that the silo, frontends and tests agree on them.</summary>
@@ -5,4 +7,94 @@ public static class GrainKeys
 {
     /// <summary>The one catalog of a deployment.</summary>
     public const string Catalog = "default";
+
+    /// <summary>The subject of the API level: all callers together.</summary>
+    public const string AllCallers = "*";
+
+    /// <summary>
+    /// A quota counter: policy + API and stage + level + subject + window unit, such as
+    /// 'p1/get-order/RELEASE/app/a-42/MINUTE'. A policy counts per API and stage. The subject (a user id may
+    /// hold anything, '/' included) comes last but one, so the key still splits unambiguously.
+    /// </summary>
+    public static string Quota(string policy, string api, string stage, ThrottleLevel level, string subject, ThrottleUnit unit) =>
+        $"{policy}/{api}/{stage}/{LevelName(level)}/{subject}/{UnitName(unit)}";
+
+    /// <summary>The top-consumers view of one policy on one API and stage: 'p1/get-order/RELEASE/MINUTE'.</summary>
+    public static string QuotaConsumers(string policy, string api, string stage, ThrottleUnit unit) =>
+        $"{policy}/{api}/{stage}/{UnitName(unit)}";
+
+    /// <summary>Splits a <see cref="Quota"/> key; false for anything else.</summary>
+    public static bool TryParseQuota(string key, out QuotaKey parsed)
+    {
+        parsed = default;
+        var parts = key.Split('/', 5);
+        if (parts.Length != 5)
+        {
+            return false;
+        }
+
+        var rest = parts[4];
+        var lastSlash = rest.LastIndexOf('/');
+        if (lastSlash <= 0 || !TryParseLevel(parts[3], out var level) || !TryParseUnit(rest[(lastSlash + 1)..], out var unit))
+        {
+            return false;
+        }
+
+        parsed = new QuotaKey(parts[0], parts[1], parts[2], level, rest[..lastSlash], unit);
+        return true;
+    }
+
+    public static string LevelName(ThrottleLevel level) => level switch
+    {
+        ThrottleLevel.Api => "api",
+        ThrottleLevel.User => "user",
+        ThrottleLevel.App => "app",
+        ThrottleLevel.Ip => "ip",
+        _ => throw new ArgumentOutOfRangeException(nameof(level)),
+    };
+
+    public static bool TryParseLevel(string? text, out ThrottleLevel level)
+    {
+        foreach (var candidate in (ThrottleLevel[])[ThrottleLevel.Api, ThrottleLevel.User, ThrottleLevel.App, ThrottleLevel.Ip])
+        {
+            if (string.Equals(LevelName(candidate), text, StringComparison.OrdinalIgnoreCase))
+            {
+                level = candidate;
+                return true;
+            }
+        }
+
+        level = default;
+        return false;
+    }
+
+    public static string UnitName(ThrottleUnit unit) => unit switch
+    {
+        ThrottleUnit.Second => "SECOND",
+        ThrottleUnit.Minute => "MINUTE",
+        ThrottleUnit.Hour => "HOUR",
+        ThrottleUnit.Day => "DAY",
+        _ => throw new ArgumentOutOfRangeException(nameof(unit)),
+    };
+
+    private static bool TryParseUnit(string text, out ThrottleUnit unit)
+    {
+        foreach (var candidate in (ThrottleUnit[])[ThrottleUnit.Second, ThrottleUnit.Minute, ThrottleUnit.Hour, ThrottleUnit.Day])
+        {
+            if (UnitName(candidate) == text)
+            {
+                unit = candidate;
+                return true;
+            }
+        }
+
+        unit = default;
+        return false;
+    }
+}
+
+/// <summary>The parts of a quota counter's key.</summary>
+public readonly record struct QuotaKey(string Policy, string Api, string Stage, ThrottleLevel Level, string Subject, ThrottleUnit Unit)
+{
+    public string ConsumersKey => GrainKeys.QuotaConsumers(Policy, Api, Stage, Unit);
 }

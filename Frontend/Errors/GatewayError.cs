@@ -29,10 +29,17 @@ public sealed record GatewayError(int Status, string Code, string Message)
     public static readonly GatewayError TokenIssuer = new(401, "A401TS", "The token was not issued by this API's identity provider (iss)");
     public static readonly GatewayError TokenSubject = new(401, "A401TJ", "The token names no subject (sub)");
     public static readonly GatewayError IdentityProviderUnavailable = new(503, "S503IK", "The identity provider's signing keys could not be fetched");
+    // Throttling (issue 4)
+    public static readonly GatewayError ThrottledByApi = new(429, "A429TA", "Too many calls to this API in the current window");
+    public static readonly GatewayError ThrottledByUser = new(429, "A429TU", "Too many calls to this API by this user in the current window");
+    public static readonly GatewayError ThrottledByApp = new(429, "A429TP", "Too many calls to this API by this app in the current window");
+    public static readonly GatewayError ThrottledByIp = new(429, "A429TI", "Too many calls to this API from this IP address in the current window");
+    public static readonly GatewayError ThrottlingUnavailable = new(503, "S503TU", "The gateway cannot count calls against this API's limits now and its policy fails closed");
 
     /// <summary>Every error, for documentation and tests.</summary>
     public static IReadOnlyList<GatewayError> All { get; } =
         [ApiNotFound, InvalidStage, CatalogNotLoaded, BackendUnreachable, BackendBadResponse, NoHealthyBackend, BackendTimeout, Internal,
          IpDenied, BadForwardedFor, HttpsRequired, TokenMissing, TokenInvalid, TokenAlgorithm, TokenUnknownKey, TokenExpired,
-         TokenNotYetValid, TokenAudience, TokenIssuer, TokenSubject, IdentityProviderUnavailable];
+         TokenNotYetValid, TokenAudience, TokenIssuer, TokenSubject, IdentityProviderUnavailable,
+         ThrottledByApi, ThrottledByUser, ThrottledByApp, ThrottledByIp, ThrottlingUnavailable];
 }

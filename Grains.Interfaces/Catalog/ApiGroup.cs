@@ -20,4 +20,6 @@ public sealed record ApiGroup
 
     /// <summary>Optional. Client addresses that may or may not call any API of the group.</summary>
     [Id(10)] public IpAccessControl? IpAccess { get; init; }
+    /// <summary>Optional. The limit of every API of the group that has no throttle policy bound in a stage.</summary>
+    [Id(40)] public Throttling.GroupThrottle? DefaultThrottle { get; init; }
 }

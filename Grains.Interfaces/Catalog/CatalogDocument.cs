@@ -23,6 +23,9 @@ public sealed record CatalogDocument
     /// are managed through /v1/certificates only.)
     /// </summary>
     [Id(20)] public IdentityProvider[] IdentityProviders { get; init; } = [];
+    /// <summary>Throttle policies, and which API uses which policy in which stage.</summary>
+    [Id(40)] public Throttling.ThrottlePolicy[] ThrottlePolicies { get; init; } = [];
+    [Id(41)] public Throttling.ThrottleBinding[] ThrottleBindings { get; init; } = [];
 }
 
 /// <summary>One API to have online in one stage.</summary>

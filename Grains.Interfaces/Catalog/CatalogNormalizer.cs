@@ -66,5 +66,7 @@ public static class CatalogNormalizer
         Apis = [.. (document.Apis ?? []).Where(a => a is not null).Select(Normalize)],
         Deployments = [.. (document.Deployments ?? []).Where(d => d is not null)],
         IdentityProviders = [.. (document.IdentityProviders ?? []).Where(p => p is not null).Select(Normalize)],
+        ThrottlePolicies = [.. (document.ThrottlePolicies ?? []).Where(p => p is not null).Select(Throttling.ThrottleNormalizer.Normalize)],
+        ThrottleBindings = [.. (document.ThrottleBindings ?? []).Where(b => b is not null).Select(Throttling.ThrottleNormalizer.Normalize)],
     };
 }

@@ -27,4 +27,7 @@ public sealed record CatalogSnapshot
 
     /// <summary>The operators' TLS certificates, with their private keys: a snapshot never leaves the cluster.</summary>
     [Id(21)] public TlsCertificate[] Certificates { get; init; } = [];
+    /// <summary>Throttle policies and their bindings to APIs per stage.</summary>
+    [Id(40)] public Throttling.ThrottlePolicy[] ThrottlePolicies { get; init; } = [];
+    [Id(41)] public Throttling.ThrottleBinding[] ThrottleBindings { get; init; } = [];
 }

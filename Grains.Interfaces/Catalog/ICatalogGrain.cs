@@ -58,6 +58,20 @@ public interface ICatalogGrain : IGrainWithStringKey
     /// <summary>Refused while a draft or a live version names the provider.</summary>
     [Alias("DeleteIdentityProvider")] Task<CatalogResult> DeleteIdentityProvider(string name);
     [ReadOnly, Alias("GetIdentityProviders")] Task<IdentityProvider[]> GetIdentityProviders();
+    // Throttling (issue 4)
+    [Alias("UpsertThrottlePolicy")] Task<CatalogResult> UpsertThrottlePolicy(Throttling.ThrottlePolicy policy);
+
+    /// <summary>Refused while the policy is bound to an API.</summary>
+    [Alias("DeleteThrottlePolicy")] Task<CatalogResult> DeleteThrottlePolicy(string name);
+
+    [ReadOnly, Alias("GetThrottlePolicies")] Task<Throttling.ThrottlePolicy[]> GetThrottlePolicies();
+
+    /// <summary>Puts the policy in force for the API in the stage, replacing the one bound there before.</summary>
+    [Alias("BindThrottlePolicy")] Task<CatalogResult> BindThrottlePolicy(string apiId, string stage, string policy);
+
+    [Alias("UnbindThrottlePolicy")] Task<CatalogResult> UnbindThrottlePolicy(string apiId, string stage);
+
+    [ReadOnly, Alias("GetThrottleBindings")] Task<Throttling.ThrottleBinding[]> GetThrottleBindings();
 }
 
 /// <summary>A frontend that wants to hear of catalog changes as soon as they are made.</summary>

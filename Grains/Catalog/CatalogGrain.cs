@@ -101,6 +101,7 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
 
         state.Versions.Remove(id);
         state.Deployments.Remove(id);
+        RemoveThrottleBindings(state, id);
         return null;
     });
 

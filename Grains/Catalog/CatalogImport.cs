@@ -16,6 +16,8 @@ public static class CatalogImport
         CheckUnique(document.Apis.Select(a => a.Id), "apis", errors);
         CheckUnique(document.Deployments.Select(d => $"{d.Api}/{d.Stage.ToUpperInvariant()}"), "deployments", errors);
         CheckUnique(document.IdentityProviders.Select(p => p.Name), "identityProviders", errors);
+        CheckUnique(document.ThrottlePolicies.Select(p => p.Name), "throttlePolicies", errors);
+        CheckUnique(document.ThrottleBindings.Select(b => b.Key), "throttleBindings", errors);
 
         if (mode == CatalogImportMode.Replace)
         {
@@ -24,6 +26,8 @@ public static class CatalogImport
             RemoveMissing(state.Apis, document.Apis.Select(a => a.Id));
             RemoveMissing(state.Versions, document.Apis.Select(a => a.Id));
             RemoveMissing(state.IdentityProviders, document.IdentityProviders.Select(p => p.Name));
+            RemoveMissing(state.ThrottlePolicies, document.ThrottlePolicies.Select(p => p.Name));
+            RemoveMissing(state.ThrottleBindings, document.ThrottleBindings.Select(b => b.Key));
 
             // Replace means: live exactly where the document says.
             var wanted = document.Deployments
@@ -63,6 +67,16 @@ public static class CatalogImport
             state.IdentityProviders[provider.Name] = provider;
         }
 
+        foreach (var policy in document.ThrottlePolicies)
+        {
+            state.ThrottlePolicies[policy.Name] = policy;
+        }
+
+        foreach (var binding in document.ThrottleBindings)
+        {
+            state.ThrottleBindings[binding.Key] = binding;
+        }
+
         for (var i = 0; i < document.Deployments.Length; i++)
         {
             var deployment = document.Deployments[i];
@@ -98,6 +112,8 @@ public static class CatalogImport
         Backends = [.. state.Backends.Values.OrderBy(b => b.Name, StringComparer.Ordinal)],
         Apis = [.. state.Apis.Values.OrderBy(a => a.Id, StringComparer.Ordinal)],
         IdentityProviders = [.. state.IdentityProviders.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
+        ThrottlePolicies = [.. state.ThrottlePolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
+        ThrottleBindings = [.. state.ThrottleBindings.Values.OrderBy(b => b.Key, StringComparer.Ordinal)],
         Deployments =
         [
             .. from deployment in state.Deployments.OrderBy(d => d.Key, StringComparer.Ordinal)

@@ -25,6 +25,11 @@ public sealed class CatalogState
 
     /// <summary>TLS certificates by host name (lower case), with their private keys.</summary>
     [Id(21)] public Dictionary<string, TlsCertificate> Certificates { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Throttle policies by name.</summary>
+    [Id(40)] public Dictionary<string, Throttling.ThrottlePolicy> ThrottlePolicies { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Policy bindings by <see cref="Throttling.ThrottleBinding.Key"/> (API/stage).</summary>
+    [Id(41)] public Dictionary<string, Throttling.ThrottleBinding> ThrottleBindings { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>
     /// A copy that a change can edit freely: a refused change is thrown away and leaves this state untouched.
@@ -40,6 +45,8 @@ public sealed class CatalogState
         Deployments = Deployments.ToDictionary(d => d.Key, d => new Dictionary<string, StageStatus>(d.Value, StringComparer.Ordinal), StringComparer.Ordinal),
         IdentityProviders = new(IdentityProviders, StringComparer.Ordinal),
         Certificates = new(Certificates, StringComparer.Ordinal),
+        ThrottlePolicies = new(ThrottlePolicies, StringComparer.Ordinal),
+        ThrottleBindings = new(ThrottleBindings, StringComparer.Ordinal),
     };
 
     public ApiVersion? FindVersion(string apiId, int version) =>
@@ -60,5 +67,7 @@ public sealed class CatalogState
         ],
         IdentityProviders = [.. IdentityProviders.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
         Certificates = [.. Certificates.Values.OrderBy(c => c.Domain, StringComparer.Ordinal)],
+        ThrottlePolicies = [.. ThrottlePolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
+        ThrottleBindings = [.. ThrottleBindings.Values.OrderBy(b => b.Key, StringComparer.Ordinal)],
     };
 }

@@ -64,6 +64,7 @@ public static partial class CatalogValidator
 
         ValidateRouteCollisions(state, errors);
         ValidateEdge(state, errors);
+        ValidateThrottling(state, errors);
         return errors;
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using StackExchange.Redis;
 
@@ -14,7 +15,9 @@ public static class SiloSetup
     {
         var kubernetes = UsesKubernetesHosting(cluster, builder.Configuration);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddKeyedSingleton(GatewayTime.Key, TimeProvider.System);
+        // TryAdd: a test may have put a fake gateway clock in first (never the plain one: Orleans runs on that).
+        builder.Services.TryAddKeyedSingleton(GatewayTime.Key, TimeProvider.System);
+        builder.Services.AddSingleton(builder.Configuration.GetSection(Gateway.Throttling.QuotaSettings.Section).Get<Gateway.Throttling.QuotaSettings>() ?? new());
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
@@ -40,6 +43,14 @@ public static class SiloSetup
                     silo.UseKubernetesHosting();
                 }
 
+                silo.AddRedisGrainStorage(StorageNames.Quota, o =>
+                {
+                    o.ConfigurationOptions = redis;
+
+                    // A counter outlives its longest window (a day, 25 hours across a clock change), no more.
+                    o.EntryExpiry = TimeSpan.FromDays(2);
+                    o.DeleteStateOnClear = true;
+                });
                 if (IPAddress.TryParse(cluster.AdvertisedIP, out var advertised))
                 {
                     silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
@@ -53,6 +64,7 @@ public static class SiloSetup
             {
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
                 silo.AddMemoryGrainStorage(StorageNames.Catalog);
+                silo.AddMemoryGrainStorage(StorageNames.Quota);
             }
         });
         return builder;

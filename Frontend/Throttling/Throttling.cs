@@ -1,0 +1,195 @@
+using System.Globalization;
+using Gateway.Frontend.Errors;
+using Gateway.Frontend.Pipeline;
+using Gateway.Throttling;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Gateway.Frontend.Throttling;
+
+/// <summary>
+/// Decides whether a call is within its API's throttle policy: every level the policy limits (caller IP,
+/// app, user, API) is charged for it; if any refuses, what the others took is given back, because the call
+/// is not admitted.
+/// </summary>
+public sealed class Throttler(ThrottleRulesCache rules, QuotaClient quotas)
+{
+    /// <summary>The policy in force for the matched API, or null when nothing limits it.</summary>
+    public ThrottlePolicy? PolicyFor(GatewayRequest request) =>
+        request.Api is { } api ? rules.Current?.PolicyFor(api.Definition.Id, api.Stage) : null;
+
+    public async ValueTask<ThrottleDecision> CheckAsync(GatewayRequest request, ThrottlePolicy policy)
+    {
+        var api = request.Api!.Definition.Id;
+        var stage = request.Api.Stage;
+
+        // The narrow levels first, so that one abusive caller is refused before it spends the API's budget.
+        // Started together: levels decided from local leases answer at once, and the grain calls that are
+        // needed run side by side, so a call waits for at most one round trip.
+        var pending = new List<ValueTask<QuotaTake>>(4);
+        foreach (var counter in (QuotaCounterRef?[])
+        [
+            request.ClientIp is { } ip ? ThrottleRules.Counter(policy, api, stage, ThrottleLevel.Ip, ThrottleSubjects.Ip(ip)) : null,
+            ThrottleRules.Counter(policy, api, stage, ThrottleLevel.App, request.AppId),
+            ThrottleRules.Counter(policy, api, stage, ThrottleLevel.User, request.UserId),
+            ThrottleRules.Counter(policy, api, stage, ThrottleLevel.Api, null),
+        ])
+        {
+            if (counter is not null)
+            {
+                pending.Add(quotas.TakeAsync(counter));
+            }
+        }
+
+        var takes = new QuotaTake[pending.Count];
+        for (var i = 0; i < takes.Length; i++)
+        {
+            takes[i] = await pending[i];
+        }
+
+        QuotaTake? refusal = null;
+        foreach (var take in takes)
+        {
+            // The caller must wait for every refusing level: name the one that resets last.
+            if (!take.Admitted && (refusal is null || take.WindowEnd > refusal.Value.WindowEnd))
+            {
+                refusal = take;
+            }
+        }
+
+        if (refusal is not null)
+        {
+            foreach (var take in takes)
+            {
+                quotas.GiveBack(take);
+            }
+
+            return new ThrottleDecision(refusal, null);
+        }
+
+        QuotaTake? tightest = null;
+        foreach (var take in takes)
+        {
+            if (tightest is null || take.Remaining < tightest.Value.Remaining)
+            {
+                tightest = take;
+            }
+        }
+
+        return new ThrottleDecision(null, tightest);
+    }
+}
+
+/// <summary>The outcome for one call: the refusing level, or the admitting level with the least budget left (for the RateLimit headers).</summary>
+public readonly record struct ThrottleDecision(QuotaTake? Refusal, QuotaTake? Tightest)
+{
+    public bool Admitted => Refusal is null;
+}
+
+/// <summary>Answers a throttled call with 429 (or 503 when failing closed); adds RateLimit headers to admitted ones.</summary>
+internal sealed partial class ThrottlingMiddleware(RequestDelegate next, Throttler throttler, ILogger<ThrottlingMiddleware> logger)
+{
+    private const string LimitHeader = "RateLimit-Limit";
+    private const string RemainingHeader = "RateLimit-Remaining";
+    private const string ResetHeader = "RateLimit-Reset";
+
+    public Task Invoke(HttpContext context)
+    {
+        var request = context.Features.Get<GatewayRequest>();
+        if (request is null || throttler.PolicyFor(request) is not { } policy)
+        {
+            return next(context);
+        }
+
+        return InvokeInternal(context, request, policy);
+    }
+
+    private async Task InvokeInternal(HttpContext context, GatewayRequest request, ThrottlePolicy policy)
+    {
+        var decision = await throttler.CheckAsync(request, policy);
+        if (decision.Refusal is { } refused)
+        {
+            await Refuse(context, refused);
+            return;
+        }
+
+        if (decision.Tightest is { } tightest)
+        {
+            context.Response.OnStarting(static state =>
+            {
+                var (ctx, take) = ((HttpContext, QuotaTake))state;
+                SetHeaders(ctx.Response, take, ResetSeconds(ctx, take));
+                return Task.CompletedTask;
+            }, (context, tightest));
+        }
+
+        await next(context);
+    }
+
+    private Task Refuse(HttpContext context, QuotaTake take)
+    {
+        var counter = take.Counter;
+        if (take.Verdict == QuotaVerdict.Unavailable)
+        {
+            LogUnavailable(counter.Key);
+            context.Response.Headers.RetryAfter = "1";
+            return GatewayErrorWriter.WriteAsync(context, GatewayError.ThrottlingUnavailable);
+        }
+
+        var reset = ResetSeconds(context, take);
+        LogRefused(counter.Key, counter.Spec.Limit);
+        context.Response.Headers.RetryAfter = reset.ToString(CultureInfo.InvariantCulture);
+        SetHeaders(context.Response, take with { Remaining = 0 }, reset);
+        var error = counter.Level switch
+        {
+            ThrottleLevel.User => GatewayError.ThrottledByUser,
+            ThrottleLevel.App => GatewayError.ThrottledByApp,
+            ThrottleLevel.Ip => GatewayError.ThrottledByIp,
+            _ => GatewayError.ThrottledByApi,
+        };
+        return GatewayErrorWriter.WriteAsync(context, error, $"{counter.Spec.Limit} per {GrainKeys.UnitName(counter.Spec.Unit).ToLowerInvariant()}");
+    }
+
+    private static void SetHeaders(HttpResponse response, QuotaTake take, long reset)
+    {
+        response.Headers[LimitHeader] = take.Limit.ToString(CultureInfo.InvariantCulture);
+        response.Headers[RemainingHeader] = Math.Max(0, take.Remaining).ToString(CultureInfo.InvariantCulture);
+        response.Headers[ResetHeader] = reset.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Whole seconds until the window resets, at least 1 (the window ends after now).</summary>
+    private static long ResetSeconds(HttpContext context, QuotaTake take)
+    {
+        var time = context.RequestServices.GetRequiredKeyedService<TimeProvider>(GatewayTime.Key);
+        var left = take.WindowEnd - time.GetUtcNow();
+        return Math.Max(1, (long)Math.Ceiling(left.TotalSeconds));
+    }
+
+    [LoggerMessage(EventId = LogEvents.ThrottleRefused, Level = LogLevel.Debug, Message = "Throttled by {Key} (limit {Limit})")]
+    private partial void LogRefused(string key, long limit);
+
+    [LoggerMessage(EventId = LogEvents.ThrottleUnavailable, Level = LogLevel.Debug, Message = "Refused by {Key}: the cluster cannot be reached and the policy fails closed")]
+    private partial void LogUnavailable(string key);
+}
+
+public static class ThrottlingExtensions
+{
+    public static IServiceCollection AddThrottling(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddKeyedSingleton(GatewayTime.Key, TimeProvider.System);
+        services.AddSingleton(ThrottlingSettings.From(configuration));
+        services.AddSingleton<ThrottleRulesCache>();
+        services.AddSingleton<ClusterConnection>();
+        services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ClusterConnection>());
+        services.AddSingleton<QuotaClient>();
+        services.AddSingleton<Throttler>();
+        services.AddHostedService<QuotaReporter>();
+        return services;
+    }
+
+    /// <summary>
+    /// Belongs after routing and after every step that names the caller (client IP, app signature, OpenID
+    /// Connect) and refuses calls (IP access, grants), so that refused calls spend no budget; right before
+    /// the endpoints (MapServiceDefaults, the proxy).
+    /// </summary>
+    public static IApplicationBuilder UseThrottling(this IApplicationBuilder app) => app.UseMiddleware<ThrottlingMiddleware>();
+}

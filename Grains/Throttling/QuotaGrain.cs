@@ -1,0 +1,321 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Throttling;
+
+/// <summary>
+/// One quota counter. Budget leaves it only through <see cref="Acquire"/>, which grants at most what the
+/// window has left and stores the new total before answering: whatever happens to frontends or silos,
+/// the calls admitted in a window never exceed the limit, and a reactivated counter continues where the
+/// stored one left off instead of starting the window over.
+/// </summary>
+public sealed partial class QuotaGrain : Grain, IQuotaGrain
+{
+    private readonly IPersistentState<QuotaGrainState> _state;
+    private readonly TimeProvider _time;
+    private readonly QuotaSettings _settings;
+    private readonly ILogger<QuotaGrain> _logger;
+    private QuotaKey _key;
+    private bool _hasKey;
+    private long _lastCall;
+
+    public QuotaGrain(
+        [PersistentState("quota", StorageNames.Quota)] IPersistentState<QuotaGrainState> state,
+        [FromKeyedServices(GatewayTime.Key)] TimeProvider time,
+        QuotaSettings settings,
+        ILogger<QuotaGrain> logger)
+    {
+        _state = state;
+        _time = time;
+        _settings = settings;
+        _logger = logger;
+    }
+
+    private QuotaGrainState State => _state.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _hasKey = GrainKeys.TryParseQuota(this.GetPrimaryKeyString(), out _key);
+        _lastCall = Environment.TickCount64;
+
+        // Thousands of caller IPs make thousands of counters: each leaves memory soon after its last call.
+        var check = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, _settings.Idle.Ticks / 2));
+        this.RegisterGrainTimer(static (self, _) => self.LeaveMemoryWhenIdle(), this,
+            new GrainTimerCreationOptions { DueTime = check, Period = check, Interleave = true, KeepAlive = false });
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // A window that is over holds nothing worth keeping: forget it, so that a million callers seen once
+        // do not stay in storage. A window still running stays stored for the next activation.
+        if (_state.RecordExists && _time.GetUtcNow() >= State.WindowEnd)
+        {
+            try
+            {
+                await _state.ClearStateAsync();
+            }
+            catch (Exception e)
+            {
+                LogStoreFailed(e, this.GetPrimaryKeyString());
+            }
+        }
+    }
+
+    public async Task<QuotaGrant> Acquire(QuotaRequest request)
+    {
+        Touch();
+        var spec = Checked(request.Spec);
+        var now = _time.GetUtcNow();
+        var rolled = Roll(now, spec);
+        var share = ShareOf(request.Frontend);
+        ApplyReport(share, request.Epoch, request.Consumed);
+        State.Limit = spec.Limit;
+
+        var frontends = Math.Max(1, Math.Max(State.Frontends.Count, State.PreviousFrontends));
+        var mode = ModeFor(spec.Limit, frontends, out var leaseSize);
+        var remaining = Math.Max(0, spec.Limit - State.Granted);
+        var grant = Math.Min(mode == QuotaMode.Lease ? leaseSize : 1, remaining);
+
+        if (grant > 0 || rolled)
+        {
+            State.Granted += grant;
+            share.Granted += grant;
+            if (mode == QuotaMode.PerRequest)
+            {
+                // A call granted one at a time is admitted at once.
+                share.Used += grant;
+            }
+
+            try
+            {
+                await _state.WriteStateAsync();
+            }
+            catch (Exception e)
+            {
+                // Not stored means not granted: a reactivation must never hand the same budget out again.
+                State.Granted -= grant;
+                share.Granted -= grant;
+                share.Used -= mode == QuotaMode.PerRequest ? grant : 0;
+                LogStoreFailed(e, this.GetPrimaryKeyString());
+                throw;
+            }
+        }
+
+        PublishUse();
+        return new QuotaGrant
+        {
+            Granted = grant,
+            Epoch = State.Epoch,
+            WindowStart = State.WindowStart,
+            WindowEnd = State.WindowEnd,
+            Now = now,
+            Limit = spec.Limit,
+            Remaining = Math.Max(0, spec.Limit - State.Granted),
+            Mode = mode,
+            Frontends = Math.Max(1, Math.Max(State.Frontends.Count, State.PreviousFrontends)),
+        };
+    }
+
+    public async Task Release(string frontend, long epoch, long tokens)
+    {
+        Touch();
+        if (epoch != State.Epoch || tokens <= 0 || !State.Frontends.TryGetValue(frontend ?? "", out var share))
+        {
+            return;
+        }
+
+        // Only what this frontend was granted and has not used can come back: counters never go negative.
+        var back = Math.Min(tokens, Math.Min(share.Granted, State.Granted));
+        if (back <= 0)
+        {
+            return;
+        }
+
+        share.Granted -= back;
+        share.Used = Math.Min(share.Used, share.Granted);
+        State.Granted -= back;
+        try
+        {
+            await _state.WriteStateAsync();
+        }
+        catch (Exception e)
+        {
+            // Keeping the budget counted as granted is the safe side: it only costs under-admission.
+            share.Granted += back;
+            State.Granted += back;
+            LogStoreFailed(e, this.GetPrimaryKeyString());
+        }
+
+        PublishUse();
+    }
+
+    public Task Report(string frontend, long epoch, long consumed)
+    {
+        Touch();
+        if (epoch == State.Epoch && State.Frontends.TryGetValue(frontend ?? "", out var share))
+        {
+            ApplyReport(share, epoch, consumed);
+            PublishUse();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<QuotaState> GetState(QuotaSpec spec)
+    {
+        spec = Checked(spec);
+        var now = _time.GetUtcNow();
+        if (now >= State.WindowEnd)
+        {
+            // The stored window is over: the live view is the fresh window, without touching the state.
+            var window = ThrottleWindow.Of(now, spec.Unit, ThrottleWindow.ZoneOrUtc(spec.TimeZone));
+            var mode = ModeFor(spec.Limit, Math.Max(1, State.Frontends.Count), out _);
+            return Task.FromResult(new QuotaState
+            {
+                Limit = spec.Limit, Unit = spec.Unit, WindowStart = window.Start, WindowEnd = window.End,
+                Remaining = spec.Limit, Mode = mode, Epoch = EpochOf(window.Start),
+            });
+        }
+
+        return Task.FromResult(Snapshot(spec));
+    }
+
+    public async Task<QuotaState> Reset(QuotaSpec spec)
+    {
+        Touch();
+        spec = Checked(spec);
+        var now = _time.GetUtcNow();
+        Roll(now, spec);
+        var before = State.Granted;
+        State.Granted = 0;
+        State.Frontends.Clear();
+        State.Epoch = Math.Min(State.Epoch + 1, EpochOf(State.WindowStart) + MaxResetsPerWindow);
+        await _state.WriteStateAsync();
+        LogReset(this.GetPrimaryKeyString(), before);
+        PublishUse();
+        return Snapshot(spec);
+    }
+
+    /// <summary>Starts a new window when the stored one is over. A clock behind the stored window never rolls it back.</summary>
+    private bool Roll(DateTimeOffset now, QuotaSpec spec)
+    {
+        if (now < State.WindowEnd)
+        {
+            return false;
+        }
+
+        var window = ThrottleWindow.Of(now, spec.Unit, ThrottleWindow.ZoneOrUtc(spec.TimeZone));
+        State.PreviousFrontends = State.Frontends.Count;
+        State.WindowStart = window.Start;
+        State.WindowEnd = window.End;
+        State.Granted = 0;
+        State.Frontends.Clear();
+        State.Epoch = EpochOf(window.Start);
+        return true;
+    }
+
+    private const long MaxResetsPerWindow = 999;
+
+    /// <summary>
+    /// Epochs come from the window's start (and resets within it), not from a stored counter: a counter
+    /// forgotten after its window and started afresh still never reuses an epoch a frontend has seen.
+    /// </summary>
+    private static long EpochOf(DateTimeOffset windowStart) => windowStart.ToUnixTimeSeconds() * (MaxResetsPerWindow + 1);
+
+    /// <summary>
+    /// Each frontend may hold LeaseShare/N of the limit: all leases together then hold at most LeaseShare of
+    /// it, which bounds what unused leases can cost. Below the minimum lease, every call asks the grain.
+    /// </summary>
+    private QuotaMode ModeFor(long limit, int frontends, out long leaseSize)
+    {
+        leaseSize = (long)Math.Floor(limit * _settings.LeaseShare / frontends);
+        return leaseSize >= Math.Max(2, _settings.MinLease) ? QuotaMode.Lease : QuotaMode.PerRequest;
+    }
+
+    private static void ApplyReport(FrontendShare share, long epoch, long consumed)
+    {
+        // Reports are totals, so a lost or repeated one does no harm; a frontend cannot use more than it got.
+        if (epoch != 0 && consumed > share.Used)
+        {
+            share.Used = Math.Min(consumed, share.Granted);
+        }
+    }
+
+    private FrontendShare ShareOf(string frontend)
+    {
+        frontend = string.IsNullOrEmpty(frontend) ? "?" : frontend;
+        if (!State.Frontends.TryGetValue(frontend, out var share))
+        {
+            State.Frontends[frontend] = share = new FrontendShare();
+        }
+
+        return share;
+    }
+
+    private QuotaState Snapshot(QuotaSpec spec)
+    {
+        var frontends = Math.Max(1, Math.Max(State.Frontends.Count, State.PreviousFrontends));
+        return new QuotaState
+        {
+            Limit = spec.Limit,
+            Unit = spec.Unit,
+            WindowStart = State.WindowStart,
+            WindowEnd = State.WindowEnd,
+            Used = State.Frontends.Values.Sum(f => f.Used),
+            Granted = State.Granted,
+            Remaining = Math.Max(0, spec.Limit - State.Granted),
+            Mode = ModeFor(spec.Limit, frontends, out _),
+            Epoch = State.Epoch,
+            Leases =
+            [
+                .. State.Frontends.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => new QuotaLease
+                {
+                    Frontend = f.Key,
+                    Granted = f.Value.Granted,
+                    Used = f.Value.Used,
+                    Outstanding = f.Value.Granted - f.Value.Used,
+                }),
+            ],
+        };
+    }
+
+    /// <summary>Tells the top-consumers view how much this subject used; the API level has no subject to rank.</summary>
+    private void PublishUse()
+    {
+        if (_hasKey && _key.Level != ThrottleLevel.Api)
+        {
+            var used = State.Frontends.Values.Sum(f => f.Used);
+            GrainFactory.GetGrain<IQuotaConsumersGrain>(_key.ConsumersKey).Update(_key.Level, _key.Subject, State.WindowStart, used).Ignore();
+        }
+    }
+
+    private static QuotaSpec Checked(QuotaSpec? spec)
+    {
+        spec ??= new QuotaSpec();
+        if (spec.Limit < 0 || !Enum.IsDefined(spec.Unit))
+        {
+            throw new ArgumentException($"a quota needs a limit of 0 or more and a known unit, not {spec.Limit} per {spec.Unit}");
+        }
+
+        return spec;
+    }
+
+    private void Touch() => _lastCall = Environment.TickCount64;
+
+    private Task LeaveMemoryWhenIdle()
+    {
+        if (Environment.TickCount64 - _lastCall >= (long)_settings.Idle.TotalMilliseconds)
+        {
+            DeactivateOnIdle();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    [LoggerMessage(EventId = LogEvents.QuotaReset, Level = LogLevel.Information, Message = "Quota counter {Key} reset by an operator; {Granted} had been granted in the window")]
+    private partial void LogReset(string key, long granted);
+
+    [LoggerMessage(EventId = LogEvents.QuotaStoreFailed, Level = LogLevel.Warning, Message = "Could not store quota counter {Key}; the grant was withdrawn")]
+    private partial void LogStoreFailed(Exception exception, string key);
+}

@@ -1,0 +1,388 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Gateway.Tests.Cluster;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Throttling;
+
+/// <summary>
+/// Cluster-wide throttling as real processes: redis-server, two silos and two frontends on loopback, with
+/// concurrent clients split across both frontends. Windows here are the real clock's: every phase runs well
+/// inside one window and fails with a clear message if it ever straddles two.
+/// </summary>
+[Collection(ProcessTests.Name)]
+public sealed class ThrottlingClusterTests
+{
+    internal const int Workers = 8;
+
+    [Fact]
+    public async Task Across_two_frontends_the_admitted_calls_per_window_equal_the_limit_exactly()
+    {
+        await using var cluster = await ThrottledCluster.StartAsync("""
+            - { name: small, unit: Second, apiLimit: 20 }
+            - { name: large, unit: Minute, apiLimit: 1000 }
+            """, ["small", "large"]);
+
+        // Per-request mode: 20 per second is too small to lease. Four windows in a row, each driven from
+        // 100 ms to 600 ms after the second starts.
+        for (var window = 0; window < 4; window++)
+        {
+            var start = NextSecond().AddMilliseconds(100);
+            await Task.Delay(start - DateTimeOffset.UtcNow);
+            var result = await cluster.DriveAsync("/small", until: start.AddMilliseconds(500), stopOn429: false);
+            Assert.True(result.FirstSent >= start.AddMilliseconds(-100) && result.LastDone < start.AddMilliseconds(900), $"window {window} left its second: {result}");
+            Assert.Equal(20, result.Admitted);
+            Assert.True(result.Refused > 0, $"window {window} was never overloaded: {result}");
+            Assert.True(result.AdmittedBy.All(f => f > 0), $"both frontends admit: {result}");
+        }
+
+        // Lease mode: 1000 per minute, leases of 2% / 2 frontends = 10. Clients call until each has been
+        // refused once: a frontend refuses only when its own lease is spent and the grain has nothing left.
+        for (var window = 0; window < 2; window++)
+        {
+            await WaitForRoomInMinute(TimeSpan.FromSeconds(25), forceNext: window > 0);
+            var minuteEnd = MinuteEnd(DateTimeOffset.UtcNow);
+            var result = await cluster.DriveAsync("/large", until: minuteEnd, stopOn429: true);
+            Assert.True(result.LastDone < minuteEnd, $"lease window {window} ran out of its minute: {result}");
+            Assert.Equal(1000, result.Admitted);
+            Assert.True(result.AdmittedBy.All(f => f > 0), $"both frontends admit: {result}");
+
+            var state = await cluster.EventuallyStateAsync("/v1/quotas/large/RELEASE/api", s => s.GetProperty("used").GetInt64() == 1000);
+            Assert.Equal("Lease", state.GetProperty("mode").GetString());
+            Assert.Equal(1000, state.GetProperty("granted").GetInt64());
+            Assert.Equal(0, state.GetProperty("remaining").GetInt64());
+            Assert.Equal(2, state.GetProperty("leases").GetArrayLength());
+            Assert.All(state.GetProperty("leases").EnumerateArray(), l => Assert.Equal(0, l.GetProperty("outstanding").GetInt64()));
+        }
+
+        Assert.Equal(cluster.TotalAdmitted, cluster.Backend.Requests - cluster.Probes);
+    }
+
+    [Fact]
+    public async Task Killing_a_silo_mid_window_resets_no_counter_and_admits_nothing_beyond_the_limit()
+    {
+        // Several counters, so that some are all but certain to live on the silo that dies (placement is random).
+        var small = Enumerable.Range(1, 4).Select(i => $"k{i}").ToArray();
+        await using var cluster = await ThrottledCluster.StartAsync(
+            string.Join('\n', small.Select(k => $"- {{ name: {k}, unit: Minute, apiLimit: 30 }}").Concat(
+            [
+                "- { name: kl, unit: Minute, apiLimit: 1000 }",
+                "- { name: open, unit: Hour, apiLimit: 10, whenUnreachable: Open }",
+                "- { name: closed, unit: Hour, apiLimit: 10, whenUnreachable: Closed }",
+            ])),
+            [.. small, "kl", "open", "closed"]);
+
+        // One call each through both frontends: the grains tell each frontend there are two of them.
+        Assert.Equal(2, (await cluster.DriveAsync("/open", until: DateTimeOffset.UtcNow.AddSeconds(30), stopOn429: false, maxCalls: 2)).Admitted);
+        Assert.Equal(2, (await cluster.DriveAsync("/closed", until: DateTimeOffset.UtcNow.AddSeconds(30), stopOn429: false, maxCalls: 2)).Admitted);
+
+        await WaitForRoomInMinute(TimeSpan.FromSeconds(40), forceNext: false);
+        var minuteEnd = MinuteEnd(DateTimeOffset.UtcNow);
+        var before = new Dictionary<string, int>();
+        foreach (var api in small)
+        {
+            before[api] = (await cluster.DriveAsync("/" + api, until: minuteEnd, stopOn429: false, maxCalls: 15)).Admitted;
+            Assert.Equal(15, before[api]);
+        }
+
+        before["kl"] = (await cluster.DriveAsync("/kl", until: minuteEnd, stopOn429: false, maxCalls: 500)).Admitted;
+        Assert.Equal(500, before["kl"]);
+        var windowBefore = (await cluster.StateAsync("/v1/quotas/kl/RELEASE/api")).GetProperty("windowStart").GetDateTimeOffset();
+
+        cluster.SiloA.Kill();
+
+        // Calls whose counter was on the dead silo are refused with 503 until it is reactivated from Redis on
+        // the other silo; then the window continues where it was.
+        foreach (var api in small.Append("kl"))
+        {
+            var after = await cluster.DriveAsync("/" + api, until: minuteEnd, stopOn429: true);
+            Assert.True(after.LastDone < minuteEnd, $"{api} ran out of its minute: {after}");
+            var limit = api == "kl" ? 1000 : 30;
+
+            // A reset would have allowed the limit again; over-admission would exceed it.
+            Assert.True(before[api] + after.Admitted <= limit, $"{api}: {before[api]} + {after.Admitted} > {limit}; {after}\n{cluster.FrontendOutput}");
+
+            // Per-request grants are stored before they are answered: nothing is lost. A lease granted and stored
+            // while its answer was lost with the silo could cost at most one lease (10).
+            Assert.InRange(before[api] + after.Admitted, api == "kl" ? limit - 10 : limit, limit);
+        }
+
+        var state = await cluster.StateAsync("/v1/quotas/kl/RELEASE/api", adminOf: cluster.AdminB);
+        Assert.Equal(windowBefore, state.GetProperty("windowStart").GetDateTimeOffset());
+        Assert.Equal(0, state.GetProperty("remaining").GetInt64());
+        foreach (var api in small)
+        {
+            var counter = await cluster.StateAsync($"/v1/quotas/{api}/RELEASE/api", adminOf: cluster.AdminB);
+            Assert.Equal(30, counter.GetProperty("granted").GetInt64());
+        }
+
+        // Now the whole cluster goes: each policy's own rule applies. Failing open, each of the two frontends
+        // admits at most 10 / 2 in the window; failing closed, nothing.
+        cluster.SiloB.Kill();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var open = await cluster.DriveAsync("/open", until: DateTimeOffset.UtcNow.AddSeconds(20), stopOn429: true);
+        Assert.All(open.AdmittedBy, n => Assert.InRange(n, 1, 5));
+        var closed = await cluster.DriveAsync("/closed", until: DateTimeOffset.UtcNow.AddSeconds(5), stopOn429: true, retryUnavailable: false);
+        Assert.Equal(0, closed.Admitted);
+        Assert.True(closed.Unavailable > 0, closed.ToString());
+    }
+
+    private static DateTimeOffset NextSecond()
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero).AddSeconds(1);
+    }
+
+    private static DateTimeOffset MinuteEnd(DateTimeOffset now) =>
+        new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerMinute), TimeSpan.Zero).AddMinutes(1);
+
+    /// <summary>Waits (real time: these are separate processes) until the current minute has <paramref name="room"/> left.</summary>
+    private static async Task WaitForRoomInMinute(TimeSpan room, bool forceNext)
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (forceNext || MinuteEnd(now) - now < room)
+        {
+            await Task.Delay(MinuteEnd(now) - now + TimeSpan.FromMilliseconds(300));
+        }
+    }
+}
+
+/// <summary>Redis, two silos, two frontends and a backend, with a catalog of throttled APIs.</summary>
+internal sealed class ThrottledCluster : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _parts = [];
+    private readonly HttpClient[] _clients;
+    private long _admitted;
+
+    private ThrottledCluster(EchoBackend backend, GatewayProcess siloA, GatewayProcess siloB, int adminA, int adminB, int[] frontendPorts)
+    {
+        Backend = backend;
+        SiloA = siloA;
+        SiloB = siloB;
+        AdminA = adminA;
+        AdminB = adminB;
+        _clients = [.. frontendPorts.Select(p => new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 })
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{p}"),
+            Timeout = TimeSpan.FromSeconds(30),
+        })];
+    }
+
+    public EchoBackend Backend { get; }
+
+    public GatewayProcess SiloA { get; }
+
+    public GatewayProcess SiloB { get; }
+
+    /// <summary>What the frontends logged, for failure messages.</summary>
+    public string FrontendOutput => string.Join("\n", _parts.OfType<GatewayProcess>().Where(p => p.Name.StartsWith("frontend", StringComparison.Ordinal)).Select(p => $"--- {p.Name}\n{p.Output}"));
+
+    public int AdminA { get; }
+
+    public int AdminB { get; }
+
+    public long TotalAdmitted => Interlocked.Read(ref _admitted);
+
+    /// <summary>Calls made to see that the frontends route: not throttled, but they reach the backend.</summary>
+    public int Probes { get; private set; }
+
+    /// <param name="policies">YAML list items of throttlePolicies; each policy is bound to the API of the same name at /NAME.</param>
+    public static async Task<ThrottledCluster> StartAsync(string policies, string[] apis)
+    {
+        // A policy of its own warms every code path (and the JIT) before the measured traffic.
+        policies += "\n- { name: warm, unit: Second, apiLimit: 5 }";
+        apis = [.. apis, "warm"];
+        var backend = await EchoBackend.StartAsync();
+        var redis = await RedisServer.StartAsync();
+        var clusterId = "quota-" + Guid.NewGuid().ToString("N")[..8];
+        var adminA = FreePorts.Next();
+        var adminB = FreePorts.Next();
+        var siloA = GatewayProcess.Start("silo-a", "Gateway.Silo", ClusterModeTests.SiloEnvironment(redis, clusterId, adminA));
+        var siloB = GatewayProcess.Start("silo-b", "Gateway.Silo", ClusterModeTests.SiloEnvironment(redis, clusterId, adminB));
+        int[] ports = [FreePorts.Next(), FreePorts.Next()];
+        var frontends = ports.Select((port, i) => GatewayProcess.Start($"frontend-{i + 1}", "Gateway.Frontend", new Dictionary<string, string>
+        {
+            ["Cluster__Redis"] = redis.ConnectionString,
+            ["Cluster__ClusterId"] = clusterId,
+            ["Frontend__HttpPort"] = port.ToString(),
+            ["Frontend__Http2Port"] = FreePorts.Next().ToString(),
+
+            // Two silos, two frontends, redis and the test share two cores: allow a slow first grain call.
+            ["Frontend__Throttling__CallTimeoutMs"] = "3000",
+        })).ToList();
+
+        var cluster = new ThrottledCluster(backend, siloA, siloB, adminA, adminB, ports);
+        cluster._parts.AddRange([.. frontends, siloA, siloB, redis, backend]);
+        try
+        {
+            await Task.WhenAll(
+                siloA.WaitUntilReadyAsync($"http://127.0.0.1:{adminA}/health/ready", TimeSpan.FromSeconds(90)),
+                siloB.WaitUntilReadyAsync($"http://127.0.0.1:{adminB}/health/ready", TimeSpan.FromSeconds(90)));
+            await Task.WhenAll(frontends.Select((f, i) => f.WaitUntilReadyAsync($"http://127.0.0.1:{ports[i]}/health/ready", TimeSpan.FromSeconds(90))));
+
+            var bindings = string.Join('\n', apis.Select(a => $"  - {{ api: {a}, stage: RELEASE, policy: {a} }}"));
+            var definitions = string.Join('\n', apis.Append("ping").Select(a => $"  - {{ id: {a}, group: shop, name: {a}, methods: [GET], path: /{a}, backend: echo }}"));
+            var deployments = string.Join('\n', apis.Append("ping").Select(a => $"  - {{ api: {a}, stage: RELEASE }}"));
+            using var admin = ClusterModeTests.AdminClient(adminA);
+            using var import = await admin.PostAsync("/v1/catalog/import", new StringContent($$"""
+                groups: [{ name: shop }]
+                backends: [{ name: echo, addresses: ["{{backend.Address}}"] }]
+                apis:
+                {{definitions}}
+                throttlePolicies:
+                {{Indent(policies)}}
+                throttleBindings:
+                {{bindings}}
+                deployments:
+                {{deployments}}
+                """, Encoding.UTF8, "application/yaml"));
+            Assert.True(import.IsSuccessStatusCode, await import.Content.ReadAsStringAsync());
+
+            // Both frontends route (the unthrottled /ping) before any test traffic.
+            foreach (var client in cluster._clients)
+            {
+                var deadline = DateTime.UtcNow.AddSeconds(30);
+                while (true)
+                {
+                    using var response = await client.GetAsync("/ping");
+                    cluster.Probes += response.StatusCode == HttpStatusCode.OK ? 1 : 0;
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        break;
+                    }
+
+                    Assert.True(DateTime.UtcNow < deadline, "frontend never routed /ping");
+                    await Task.Delay(200);
+                }
+            }
+
+            await cluster.DriveAsync("/warm", until: DateTimeOffset.UtcNow.AddSeconds(3), stopOn429: false);
+            cluster._admitted = 0;
+            cluster.Probes = backend.Requests;
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Concurrent clients, alternating between the frontends, call <paramref name="path"/> until
+    /// <paramref name="until"/>, or until each has been refused with 429 once, or until <paramref name="maxCalls"/> were admitted.
+    /// 503 (a counter moving to another silo) is retried.
+    /// </summary>
+    public async Task<DriveResult> DriveAsync(string path, DateTimeOffset until, bool stopOn429, int maxCalls = int.MaxValue, bool retryUnavailable = true)
+    {
+        var admitted = 0;
+        var refused = 0;
+        var unavailable = 0;
+        var admittedBy = new int[_clients.Length];
+        var first = DateTimeOffset.MaxValue;
+        var last = DateTimeOffset.MinValue;
+        var gate = new object();
+        var errors = new ConcurrentQueue<string>();
+        var quota = maxCalls;
+
+        await Task.WhenAll(Enumerable.Range(0, ThrottlingClusterTests.Workers).Select(async worker =>
+        {
+            var frontend = worker % _clients.Length;
+            while (DateTimeOffset.UtcNow < until)
+            {
+                if (Interlocked.Decrement(ref quota) < 0)
+                {
+                    return;
+                }
+
+                var sent = DateTimeOffset.UtcNow;
+                using var response = await _clients[frontend].GetAsync(path);
+                var done = DateTimeOffset.UtcNow;
+                lock (gate)
+                {
+                    first = sent < first ? sent : first;
+                    last = done > last ? done : last;
+                }
+
+                switch (response.StatusCode)
+                {
+                    case HttpStatusCode.OK:
+                        Interlocked.Increment(ref admitted);
+                        Interlocked.Increment(ref admittedBy[frontend]);
+                        Interlocked.Increment(ref _admitted);
+                        continue;
+                    case HttpStatusCode.TooManyRequests:
+                        Interlocked.Increment(ref quota);
+                        Interlocked.Increment(ref refused);
+                        if (stopOn429)
+                        {
+                            return;
+                        }
+
+                        continue;
+                    case HttpStatusCode.ServiceUnavailable:
+                        Interlocked.Increment(ref quota);
+                        Interlocked.Increment(ref unavailable);
+                        if (!retryUnavailable)
+                        {
+                            Assert.Equal("S503TU", response.Headers.GetValues("X-Ca-Error-Code").Single());
+                            return;
+                        }
+
+                        await Task.Delay(100);
+                        continue;
+                    default:
+                        errors.Enqueue($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                        return;
+                }
+            }
+        }));
+
+        Assert.True(errors.IsEmpty, string.Join('\n', errors));
+        return new DriveResult(admitted, refused, unavailable, admittedBy, first, last);
+    }
+
+    public async Task<JsonElement> StateAsync(string path, int? adminOf = null)
+    {
+        using var admin = ClusterModeTests.AdminClient(adminOf ?? AdminA);
+        return await admin.GetFromJsonAsync<JsonElement>(path);
+    }
+
+    /// <summary>Leases are reported once a second: wait for the live state to show them.</summary>
+    public async Task<JsonElement> EventuallyStateAsync(string path, Func<JsonElement, bool> done)
+    {
+        var state = await StateAsync(path);
+        for (var i = 0; i < 50 && !done(state); i++)
+        {
+            await Task.Delay(100);
+            state = await StateAsync(path);
+        }
+
+        Assert.True(done(state), state.ToString());
+        return state;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            client.Dispose();
+        }
+
+        foreach (var part in _parts)
+        {
+            await part.DisposeAsync();
+        }
+    }
+
+    private static string Indent(string yaml) => string.Join('\n', yaml.Split('\n').Select(l => "  " + l.Trim()));
+}
+
+internal sealed record DriveResult(int Admitted, int Refused, int Unavailable, int[] AdmittedBy, DateTimeOffset FirstSent, DateTimeOffset LastDone)
+{
+    public override string ToString() =>
+        $"admitted {Admitted} ({string.Join('+', AdmittedBy)}), refused {Refused}, unavailable {Unavailable}, from {FirstSent:HH:mm:ss.fff} to {LastDone:HH:mm:ss.fff}";
+}
