@@ -20,4 +20,15 @@ public sealed record CatalogSnapshot
     [Id(1)] public ApiGroup[] Groups { get; init; } = [];
     [Id(2)] public Backend[] Backends { get; init; } = [];
     [Id(3)] public PublishedApi[] Apis { get; init; } = [];
+
+    /// <summary>Apps, their keys (with secrets: the snapshot never leaves the cluster) and grants.</summary>
+    [Id(10)] public App[] Apps { get; init; } = [];
+    [Id(11)] public AppKey[] AppKeys { get; init; } = [];
+    [Id(12)] public AppGrant[] Grants { get; init; } = [];
+
+    /// <summary>The backends' signing keys (with secrets).</summary>
+    [Id(13)] public BackendSigningKey[] BackendSigningKeys { get; init; } = [];
+
+    /// <summary>Never print the secrets, whatever logs or debugs this record.</summary>
+    public override string ToString() => $"CatalogSnapshot {{ Revision = {Revision} }}";
 }

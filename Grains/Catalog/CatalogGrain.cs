@@ -66,6 +66,8 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
             return NotFound("backends", name);
         }
 
+        CatalogImport.RemoveWhere(state.BackendSigningKeys, k => k.Backend == name);
+
         var users = state.Apis.Values.Where(a => a.Backend == name).Select(a => a.Id).ToList();
         return users.Count == 0
             ? null

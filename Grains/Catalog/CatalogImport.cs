@@ -15,6 +15,8 @@ public static class CatalogImport
         CheckUnique(document.Backends.Select(b => b.Name), "backends", errors);
         CheckUnique(document.Apis.Select(a => a.Id), "apis", errors);
         CheckUnique(document.Deployments.Select(d => $"{d.Api}/{d.Stage.ToUpperInvariant()}"), "deployments", errors);
+        CheckUnique(document.Apps.Select(a => a.Id), "apps", errors);
+        CheckUnique(document.Grants.Select(g => g.Key), "grants", errors);
 
         if (mode == CatalogImportMode.Replace)
         {
@@ -22,6 +24,12 @@ public static class CatalogImport
             RemoveMissing(state.Backends, document.Backends.Select(b => b.Name));
             RemoveMissing(state.Apis, document.Apis.Select(a => a.Id));
             RemoveMissing(state.Versions, document.Apis.Select(a => a.Id));
+            RemoveMissing(state.Apps, document.Apps.Select(a => a.Id));
+            RemoveMissing(state.Grants, document.Grants.Select(g => g.Key));
+
+            // Keys never travel in a document: keep those of the apps and backends that stay.
+            RemoveWhere(state.AppKeys, k => !state.Apps.ContainsKey(k.App));
+            RemoveWhere(state.BackendSigningKeys, k => !state.Backends.ContainsKey(k.Backend));
 
             // Replace means: live exactly where the document says.
             var wanted = document.Deployments
@@ -54,6 +62,16 @@ public static class CatalogImport
         foreach (var api in document.Apis)
         {
             state.Apis[api.Id] = api;
+        }
+
+        foreach (var app in document.Apps)
+        {
+            state.Apps[app.Id] = app;
+        }
+
+        foreach (var grant in document.Grants)
+        {
+            state.Grants[grant.Key] = grant;
         }
 
         for (var i = 0; i < document.Deployments.Length; i++)
@@ -90,6 +108,10 @@ public static class CatalogImport
         Groups = [.. state.Groups.Values.OrderBy(g => g.Name, StringComparer.Ordinal)],
         Backends = [.. state.Backends.Values.OrderBy(b => b.Name, StringComparer.Ordinal)],
         Apis = [.. state.Apis.Values.OrderBy(a => a.Id, StringComparer.Ordinal)],
+
+        // Apps without keys, grants as they are: an export never holds a secret.
+        Apps = [.. state.Apps.Values.OrderBy(a => a.Id, StringComparer.Ordinal)],
+        Grants = [.. state.Grants.Values.OrderBy(g => g.Key, StringComparer.Ordinal)],
         Deployments =
         [
             .. from deployment in state.Deployments.OrderBy(d => d.Key, StringComparer.Ordinal)
@@ -116,6 +138,14 @@ public static class CatalogImport
         foreach (var name in names.GroupBy(n => n, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key))
         {
             errors.Add(new($"{kind}[{name}]", "Duplicate", $"'{name}' appears more than once in the document"));
+        }
+    }
+
+    public static void RemoveWhere<T>(Dictionary<string, T> items, Func<T, bool> remove)
+    {
+        foreach (var (key, _) in items.Where(i => remove(i.Value)).ToList())
+        {
+            items.Remove(key);
         }
     }
 

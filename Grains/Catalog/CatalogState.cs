@@ -18,6 +18,18 @@ public sealed class CatalogState
     /// <summary>What is live: API id, then stage, then version.</summary>
     [Id(5)] public Dictionary<string, Dictionary<string, StageStatus>> Deployments { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Apps by id.</summary>
+    [Id(10)] public Dictionary<string, App> Apps { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>App keys (with secrets) by AppKey.</summary>
+    [Id(11)] public Dictionary<string, AppKey> AppKeys { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Grants by <see cref="AppGrant.Key"/>.</summary>
+    [Id(12)] public Dictionary<string, AppGrant> Grants { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Backend signing keys (with secrets) by <see cref="BackendSigningKey.KeyOf"/>.</summary>
+    [Id(13)] public Dictionary<string, BackendSigningKey> BackendSigningKeys { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>
     /// A copy that a change can edit freely: a refused change is thrown away and leaves this state untouched.
     /// The records themselves are immutable, so only the containers are copied.
@@ -30,6 +42,10 @@ public sealed class CatalogState
         Apis = new(Apis, StringComparer.Ordinal),
         Versions = Versions.ToDictionary(v => v.Key, v => v.Value.ToList(), StringComparer.Ordinal),
         Deployments = Deployments.ToDictionary(d => d.Key, d => new Dictionary<string, StageStatus>(d.Value, StringComparer.Ordinal), StringComparer.Ordinal),
+        Apps = new(Apps, StringComparer.Ordinal),
+        AppKeys = new(AppKeys, StringComparer.Ordinal),
+        Grants = new(Grants, StringComparer.Ordinal),
+        BackendSigningKeys = new(BackendSigningKeys, StringComparer.Ordinal),
     };
 
     public ApiVersion? FindVersion(string apiId, int version) =>
@@ -48,5 +64,11 @@ public sealed class CatalogState
                where version is not null
                select new PublishedApi { Stage = stage.Stage, Version = version.Version, Definition = version.Definition },
         ],
+        Apps = [.. Apps.Values.OrderBy(a => a.Id, StringComparer.Ordinal)],
+        AppKeys = [.. AppKeys.Values.OrderBy(k => k.Key, StringComparer.Ordinal)],
+        Grants = [.. Grants.Values.OrderBy(g => g.Key, StringComparer.Ordinal)],
+        BackendSigningKeys = [.. BackendSigningKeys.Values.OrderBy(k => KeyOf(k), StringComparer.Ordinal)],
     };
+
+    private static string KeyOf(BackendSigningKey key) => BackendSigningKey.KeyOf(key.Backend, key.Name);
 }
