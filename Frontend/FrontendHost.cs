@@ -4,10 +4,14 @@ using Gateway.Frontend.Forwarding;
 using Gateway.Frontend.Hosting;
 using Gateway.Frontend.Pipeline;
 using Gateway.Frontend.Routing;
+using Gateway.Frontend.Security;
+using Gateway.Frontend.Security.Grants;
+using Gateway.Frontend.Security.Signature;
 using Gateway.Silo;
 using Gateway.Silo.Catalog;
 using Gateway.Silo.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -75,11 +79,12 @@ public sealed class FrontendHost : IAsyncDisposable
             k.ListenAnyIP(settings.Http2Port, o => o.Protocols = HttpProtocols.Http2);
         });
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IForwarderHttpClientFactory, BackendHttpClientFactory>();
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         builder.Services.AddSingleton<CatalogSnapshotStore>();
         builder.Services.AddHostedService<CatalogSync>();
+        builder.Services.AddAppSignature();
         builder.Services.AddServiceDefaults(builder.Configuration, "gateway-frontend");
         builder.Services.AddHealthChecks().AddCheck<CatalogReadyCheck>("catalog", tags: [ServiceDefaults.ReadyTag]);
 
@@ -88,6 +93,8 @@ public sealed class FrontendHost : IAsyncDisposable
         app.UseStageSelection();
         app.UseRouting();
         app.UseUnmatchedRequests();
+        app.UseAppSignature();
+        app.UseGrantAuthorization();
         app.MapServiceDefaults();
         app.MapReverseProxy(proxy =>
         {

@@ -7,4 +7,10 @@ internal static class LogEvents
     public const int CatalogSyncFailed = 2002;
     public const int CatalogSubscribeFailed = 2003;
     public const int Listening = 2101;
+
+    // Caller authentication (issue 3, part A)
+    public const int SignatureRefused = 2201;
+    public const int NonceCheckFailed = 2202;
+    public const int GrantRefused = 2203;
+    public const int BackendSigned = 2204;
 }

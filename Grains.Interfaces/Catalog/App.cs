@@ -48,6 +48,20 @@ public sealed record AppKey
     public override string ToString() => $"AppKey {{ Key = {Key}, App = {App} }}";
 }
 
+/// <summary>An existing AppKey/AppSecret pair an app brings from another X-Ca gateway, so that its clients keep working.</summary>
+[GenerateSerializer, Immutable, Alias("gw.catalog.AppKeyImport")]
+public sealed record AppKeyImport
+{
+    /// <summary>Required. The AppKey (1-64 visible ASCII characters, unique).</summary>
+    [Id(0)] public string AppKey { get; init; } = "";
+
+    /// <summary>Required. The AppSecret (16-256 visible ASCII characters).</summary>
+    [Id(1)] public string AppSecret { get; init; } = "";
+
+    /// <summary>Never print the secret.</summary>
+    public override string ToString() => $"AppKeyImport {{ AppKey = {AppKey} }}";
+}
+
 /// <summary>An <see cref="AppKey"/> as the admin API shows it: no secret.</summary>
 [GenerateSerializer, Immutable, Alias("gw.catalog.AppKeyInfo")]
 public sealed record AppKeyInfo

@@ -49,8 +49,11 @@ public interface ICatalogGrain : IGrainWithStringKey
     /// <summary>Deletes the app with its keys and grants.</summary>
     [Alias("DeleteApp")] Task<CatalogResult> DeleteApp(string id);
 
-    /// <summary>Makes a new AppKey/AppSecret pair; the answer is the only place the secret is ever shown.</summary>
-    [Alias("CreateAppKey")] Task<KeyCreation> CreateAppKey(string appId);
+    /// <summary>
+    /// Makes a new AppKey/AppSecret pair from the CSPRNG, or takes over an existing pair (an app moving from
+    /// another X-Ca gateway keeps its credentials); the answer is the only place the secret is ever shown.
+    /// </summary>
+    [Alias("CreateAppKey")] Task<KeyCreation> CreateAppKey(string appId, AppKeyImport? existing);
 
     [Alias("DeleteAppKey")] Task<CatalogResult> DeleteAppKey(string appId, string key);
     [ReadOnly, Alias("GetApps")] Task<AppView[]> GetApps();

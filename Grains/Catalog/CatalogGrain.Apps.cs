@@ -28,7 +28,7 @@ public sealed partial class CatalogGrain
         return null;
     });
 
-    public async Task<KeyCreation> CreateAppKey(string appId)
+    public async Task<KeyCreation> CreateAppKey(string appId, AppKeyImport? existing)
     {
         AppKey? created = null;
         var result = await Change(state =>
@@ -39,13 +39,25 @@ public sealed partial class CatalogGrain
             }
 
             string key;
-            do
+            if (existing is not null)
             {
-                key = NewAppKey();
+                key = (existing.AppKey ?? "").Trim();
+                if (state.AppKeys.ContainsKey(key))
+                {
+                    return Invalid($"apps[{appId}].keys[{key}]", "Duplicate", $"the AppKey '{key}' is already in use");
+                }
             }
-            while (state.AppKeys.ContainsKey(key));
+            else
+            {
+                do
+                {
+                    key = NewAppKey();
+                }
+                while (state.AppKeys.ContainsKey(key));
+            }
 
-            created = new AppKey { Key = key, App = appId, Secret = NewSecret(), CreatedAt = _time.GetUtcNow() };
+            // The validator checks an imported pair like any other: AppKey shape, secret length.
+            created = new AppKey { Key = key, App = appId, Secret = existing?.AppSecret ?? NewSecret(), CreatedAt = _time.GetUtcNow() };
             state.AppKeys[key] = created;
             return null;
         });

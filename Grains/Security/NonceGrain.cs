@@ -8,6 +8,9 @@ namespace Gateway.Security;
 [CollectionAgeLimit(Minutes = 20)] // outlive the window, so that an idle shard does not forget nonces
 public sealed class NonceGrain(TimeProvider time) : Grain, INonceGrain
 {
+    /// <summary>Every nonce is kept at least this long after it is first seen, whatever the frontend's clock says.</summary>
+    private static readonly TimeSpan MinKeep = TimeSpan.FromMinutes(15);
+
     /// <summary>No entry is kept longer than this, whatever a caller asks.</summary>
     private static readonly TimeSpan MaxKeep = TimeSpan.FromMinutes(31);
 
@@ -23,7 +26,7 @@ public sealed class NonceGrain(TimeProvider time) : Grain, INonceGrain
             return Task.FromResult(new NonceDecision(false));
         }
 
-        var keep = keepUntil > now + MaxKeep ? now + MaxKeep : keepUntil;
+        var keep = keepUntil < now + MinKeep ? now + MinKeep : keepUntil > now + MaxKeep ? now + MaxKeep : keepUntil;
         _seen[nonce] = keep;
         _expiries.Enqueue(nonce, keep);
         return Task.FromResult(new NonceDecision(true));

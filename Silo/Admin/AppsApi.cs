@@ -37,7 +37,14 @@ public static class AppsApi
 
         api.MapPost("/apps/{id}/keys", async (string id, HttpContext http, IGrainFactory g) =>
         {
-            var created = await Catalog(g).CreateAppKey(id);
+            // No body: a new pair from the CSPRNG. A body {appKey, appSecret}: take over an existing pair.
+            var (existing, error) = await Read<AppKeyImport>(http, required: false);
+            if (error is not null)
+            {
+                return error;
+            }
+
+            var created = await Catalog(g).CreateAppKey(id, existing);
             if (!created.Result.Succeeded)
             {
                 return AdminResults.From(created.Result);
@@ -48,7 +55,7 @@ public static class AppsApi
                 new CreatedAppKey(created.Name, created.Secret, created.CreatedAt, created.Result.Revision),
                 CatalogDocumentFormat.Json,
                 statusCode: StatusCodes.Status201Created);
-        }).Produces<CreatedAppKey>(StatusCodes.Status201Created);
+        }).Accepts<AppKeyImport>("application/json").Produces<CreatedAppKey>(StatusCodes.Status201Created);
         api.MapDelete("/apps/{id}/keys/{key}", async (string id, string key, IGrainFactory g) =>
             AdminResults.From(await Catalog(g).DeleteAppKey(id, key)));
 
