@@ -22,7 +22,7 @@ public sealed class CallerDirectory
         _keys = (snapshot?.AppKeys ?? [])
             .Where(k => apps.ContainsKey(k.App))
             .ToDictionary(k => k.Key, k => new AppCredential(apps[k.App], k.Key, Encoding.UTF8.GetBytes(k.Secret)), StringComparer.Ordinal);
-        _grants = (snapshot?.Grants ?? []).ToDictionary(g => g.Key, StringComparer.Ordinal);
+        _grants = (snapshot?.Grants ?? []).ToDictionary(g => g.GetKey(), StringComparer.Ordinal);
         var signingKeys = (snapshot?.BackendSigningKeys ?? []).ToDictionary(k => BackendSigningKey.KeyOf(k.Backend, k.Name), StringComparer.Ordinal);
         _backendKeys = (snapshot?.Backends ?? [])
             .Where(b => b.SigningKey is not null && signingKeys.ContainsKey(BackendSigningKey.KeyOf(b.Name, b.SigningKey)))

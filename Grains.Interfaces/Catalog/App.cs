@@ -97,7 +97,8 @@ public sealed record AppGrant
     /// <summary>The key grants are stored under: one grant per app, API and stage.</summary>
     public static string KeyOf(string app, string api, string stage) => $"{app}/{api}/{stage}";
 
-    public string Key => KeyOf(App, Api, Stage);
+    /// <summary>A method, not a property: a property would be written into exported documents.</summary>
+    public string GetKey() => KeyOf(App, Api, Stage);
 }
 
 /// <summary>

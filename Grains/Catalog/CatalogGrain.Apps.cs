@@ -89,7 +89,7 @@ public sealed partial class CatalogGrain
                 return NotFound("apps", grant.App);
             }
 
-            state.Grants[grant.Key] = grant;
+            state.Grants[grant.GetKey()] = grant;
             return null;
         });
     }
@@ -107,7 +107,7 @@ public sealed partial class CatalogGrain
 
     public Task<AppGrant[]?> GetGrants(string appId) => Task.FromResult(
         State.Apps.ContainsKey(appId)
-            ? State.Grants.Values.Where(g => g.App == appId).OrderBy(g => g.Key, StringComparer.Ordinal).ToArray()
+            ? State.Grants.Values.Where(g => g.App == appId).OrderBy(g => g.GetKey(), StringComparer.Ordinal).ToArray()
             : null);
 
     public async Task<KeyCreation> CreateBackendSigningKey(string backend, string name, string? secret)

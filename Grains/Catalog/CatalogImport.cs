@@ -16,7 +16,7 @@ public static class CatalogImport
         CheckUnique(document.Apis.Select(a => a.Id), "apis", errors);
         CheckUnique(document.Deployments.Select(d => $"{d.Api}/{d.Stage.ToUpperInvariant()}"), "deployments", errors);
         CheckUnique(document.Apps.Select(a => a.Id), "apps", errors);
-        CheckUnique(document.Grants.Select(g => g.Key), "grants", errors);
+        CheckUnique(document.Grants.Select(g => g.GetKey()), "grants", errors);
 
         if (mode == CatalogImportMode.Replace)
         {
@@ -25,7 +25,7 @@ public static class CatalogImport
             RemoveMissing(state.Apis, document.Apis.Select(a => a.Id));
             RemoveMissing(state.Versions, document.Apis.Select(a => a.Id));
             RemoveMissing(state.Apps, document.Apps.Select(a => a.Id));
-            RemoveMissing(state.Grants, document.Grants.Select(g => g.Key));
+            RemoveMissing(state.Grants, document.Grants.Select(g => g.GetKey()));
 
             // Keys never travel in a document: keep those of the apps and backends that stay.
             RemoveWhere(state.AppKeys, k => !state.Apps.ContainsKey(k.App));
@@ -71,7 +71,7 @@ public static class CatalogImport
 
         foreach (var grant in document.Grants)
         {
-            state.Grants[grant.Key] = grant;
+            state.Grants[grant.GetKey()] = grant;
         }
 
         for (var i = 0; i < document.Deployments.Length; i++)
@@ -111,7 +111,7 @@ public static class CatalogImport
 
         // Apps without keys, grants as they are: an export never holds a secret.
         Apps = [.. state.Apps.Values.OrderBy(a => a.Id, StringComparer.Ordinal)],
-        Grants = [.. state.Grants.Values.OrderBy(g => g.Key, StringComparer.Ordinal)],
+        Grants = [.. state.Grants.Values.OrderBy(g => g.GetKey(), StringComparer.Ordinal)],
         Deployments =
         [
             .. from deployment in state.Deployments.OrderBy(d => d.Key, StringComparer.Ordinal)

@@ -66,7 +66,7 @@ public sealed class CatalogState
         ],
         Apps = [.. Apps.Values.OrderBy(a => a.Id, StringComparer.Ordinal)],
         AppKeys = [.. AppKeys.Values.OrderBy(k => k.Key, StringComparer.Ordinal)],
-        Grants = [.. Grants.Values.OrderBy(g => g.Key, StringComparer.Ordinal)],
+        Grants = [.. Grants.Values.OrderBy(g => g.GetKey(), StringComparer.Ordinal)],
         BackendSigningKeys = [.. BackendSigningKeys.Values.OrderBy(k => KeyOf(k), StringComparer.Ordinal)],
     };
 

@@ -35,7 +35,7 @@ public static partial class CatalogValidator
 
         foreach (var grant in state.Grants.Values)
         {
-            var where = $"grants[{grant.Key}]";
+            var where = $"grants[{grant.GetKey()}]";
             if (!state.Apps.ContainsKey(grant.App))
             {
                 errors.Add(new(where + ".app", "UnknownApp", $"there is no app '{grant.App}'"));
