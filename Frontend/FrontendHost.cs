@@ -11,7 +11,6 @@ using Gateway.Silo;
 using Gateway.Silo.Catalog;
 using Gateway.Silo.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -42,6 +41,8 @@ public sealed class FrontendHost : IAsyncDisposable
     public static async Task<FrontendHost> CreateAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        // ASP.NET Core logs several lines per request at Information; keep its warnings and errors only.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         configure?.Invoke(builder);
         var cluster = ClusterSettings.From(builder.Configuration);
         var settings = FrontendSettings.From(builder.Configuration);
@@ -79,7 +80,8 @@ public sealed class FrontendHost : IAsyncDisposable
             k.ListenAnyIP(settings.Http2Port, o => o.Protocols = HttpProtocols.Http2);
         });
         builder.Services.AddSingleton(settings);
-        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddGracefulShutdown();
         builder.Services.AddSingleton<IForwarderHttpClientFactory, BackendHttpClientFactory>();
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         builder.Services.AddSingleton<CatalogSnapshotStore>();
@@ -126,6 +128,7 @@ public sealed class FrontendHost : IAsyncDisposable
 
     public async Task StopAsync()
     {
+        // Stopping a host that never started is harmless; a failed start still leaves listeners to close.
         await App.StopAsync();
         if (Silo is not null)
         {

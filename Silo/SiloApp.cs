@@ -19,6 +19,8 @@ public static class SiloApp
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
         builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--catalog"] = "Catalog:File" });
+        // ASP.NET Core logs several lines per request at Information; keep its warnings and errors only.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         configure?.Invoke(builder);
 
         var cluster = ClusterSettings.From(builder.Configuration);
@@ -33,6 +35,7 @@ public static class SiloApp
         builder.WebHost.ConfigureKestrel(k => k.Listen(admin.HasToken ? IPAddress.Any : IPAddress.Loopback, admin.Port));
 
         builder.AddGatewaySilo(cluster);
+        builder.AddGracefulShutdown();
         builder.Services.AddSingleton(admin);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
@@ -59,6 +62,12 @@ public static class SiloApp
         {
             app.Logger.LogWarning(LogEvents.AdminOpenOnLoopback,
                 "No admin token is set (Admin:Token): the admin API on port {Port} listens on loopback only and asks for no token", admin.Port);
+        }
+
+        if (SiloSetup.UsesKubernetesHosting(cluster, builder.Configuration))
+        {
+            app.Logger.LogInformation(LogEvents.KubernetesHosting,
+                "Kubernetes hosting: silo named after its pod, pods watched to declare silos of deleted pods dead");
         }
 
         return app;

@@ -89,6 +89,9 @@ public static class ProxyConfigBuilder
             metadata["ConsecutiveFailuresHealthPolicy.Threshold"] = check.UnhealthyThreshold.ToString(CultureInfo.InvariantCulture);
             health = new HealthCheckConfig
             {
+                // Trust the operator's health check: with every address unhealthy answer 503 at once rather
+                // than YARP's default 'panic' of sending traffic to unhealthy addresses anyway.
+                AvailableDestinationsPolicy = "HealthyAndUnknown",
                 Active = new ActiveHealthCheckConfig
                 {
                     Enabled = true,

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Utilities;
 
@@ -16,7 +17,7 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
 
     public CatalogGrain(
         [PersistentState("catalog", StorageNames.Catalog)] IPersistentState<CatalogState> state,
-        TimeProvider time,
+        [FromKeyedServices(GatewayTime.Key)] TimeProvider time,
         ILogger<CatalogGrain> logger)
     {
         _state = state;
@@ -38,15 +39,20 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
 
     public Task<CatalogResult> DeleteGroup(string name) => Change(state =>
     {
-        if (!state.Groups.Remove(name))
+        if (!state.Groups.ContainsKey(name))
         {
             return NotFound("groups", name);
         }
 
+        // Refuse before removing, so that the answer names the cause rather than its consequences.
         var users = state.Apis.Values.Where(a => a.Group == name).Select(a => a.Id).ToList();
-        return users.Count == 0
-            ? null
-            : Invalid($"groups[{name}]", "GroupInUse", $"the group still holds APIs: {string.Join(", ", users)}");
+        if (users.Count > 0)
+        {
+            return Invalid($"groups[{name}]", "GroupInUse", $"the group still holds APIs: {string.Join(", ", users)}");
+        }
+
+        state.Groups.Remove(name);
+        return null;
     });
 
     public Task<CatalogResult> UpsertBackend(Backend backend)
@@ -61,7 +67,7 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
 
     public Task<CatalogResult> DeleteBackend(string name) => Change(state =>
     {
-        if (!state.Backends.Remove(name))
+        if (!state.Backends.ContainsKey(name))
         {
             return NotFound("backends", name);
         }
@@ -69,9 +75,13 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
         CatalogImport.RemoveWhere(state.BackendSigningKeys, k => k.Backend == name);
 
         var users = state.Apis.Values.Where(a => a.Backend == name).Select(a => a.Id).ToList();
-        return users.Count == 0
-            ? null
-            : Invalid($"backends[{name}]", "BackendInUse", $"APIs still forward to this backend: {string.Join(", ", users)}");
+        if (users.Count > 0)
+        {
+            return Invalid($"backends[{name}]", "BackendInUse", $"APIs still forward to this backend: {string.Join(", ", users)}");
+        }
+
+        state.Backends.Remove(name);
+        return null;
     });
 
     public Task<CatalogResult> UpsertApi(ApiDefinition api)
@@ -223,18 +233,21 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
 
     /// <summary>
     /// Applies <paramref name="edit"/> to a copy of the state. The edit returns a refusal of its own (not
-    /// found, in use) or null; then the whole copy is validated, stored, and announced.
+    /// found, in use) or null; then the whole copy is validated, and only a valid copy is stored and announced.
     /// </summary>
     private async Task<CatalogResult> Change(Func<CatalogState, CatalogResult?> edit, Func<int?>? version = null)
     {
         var previous = State;
         var candidate = previous.Clone();
-        if (edit(candidate) is { } refusal)
+        var refusal = edit(candidate);
+        if (refusal is { Failure: CatalogFailure.NotFound })
         {
             return refusal with { Revision = previous.Revision };
         }
 
-        var errors = CatalogValidator.Validate(candidate);
+        // The edit's own objections and the whole-catalog rules together: every problem in one answer.
+        var errors = refusal?.Errors.ToList() ?? [];
+        errors.AddRange(CatalogValidator.Validate(candidate));
         if (errors.Count > 0)
         {
             return CatalogResult.Refused(CatalogFailure.Invalid, previous.Revision, errors);

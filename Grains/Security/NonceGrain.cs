@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Gateway.Security;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace Gateway.Security;
 /// ±15-minute timestamp window bounds; entries expire on their own, so memory stays bounded by the call rate.
 /// </summary>
 [CollectionAgeLimit(Minutes = 20)] // outlive the window, so that an idle shard does not forget nonces
-public sealed class NonceGrain(TimeProvider time) : Grain, INonceGrain
+public sealed class NonceGrain([FromKeyedServices(GatewayTime.Key)] TimeProvider time) : Grain, INonceGrain
 {
     /// <summary>Every nonce is kept at least this long after it is first seen, whatever the frontend's clock says.</summary>
     private static readonly TimeSpan MinKeep = TimeSpan.FromMinutes(15);

@@ -29,6 +29,12 @@ public sealed record ClusterSettings
     /// <summary>Optional. The address other silos and frontends reach this silo on; default: this host's address.</summary>
     public string? AdvertisedIP { get; init; }
 
+    /// <summary>
+    /// Optional. Orleans' Kubernetes hosting: silo name, namespace and address from the pod, and silos whose pod is
+    /// gone declared dead at once. Default: on in cluster mode when KUBERNETES_SERVICE_HOST is set (inside a pod).
+    /// </summary>
+    public bool? Kubernetes { get; init; }
+
     public bool IsClustered => !string.IsNullOrWhiteSpace(Redis);
 
     public static ClusterSettings From(IConfiguration configuration) =>

@@ -7,9 +7,14 @@ namespace Gateway.Silo.Hosting;
 /// <summary>Wires the Orleans silo: clustering and grain storage for the local or the Redis cluster mode.</summary>
 public static class SiloSetup
 {
+    /// <summary>The variable Kubernetes sets in every container; its presence means "running in a pod".</summary>
+    public const string KubernetesServiceHostVariable = "KUBERNETES_SERVICE_HOST";
+
     public static WebApplicationBuilder AddGatewaySilo(this WebApplicationBuilder builder, ClusterSettings cluster)
     {
+        var kubernetes = UsesKubernetesHosting(cluster, builder.Configuration);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddKeyedSingleton(GatewayTime.Key, TimeProvider.System);
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
@@ -26,6 +31,15 @@ public static class SiloSetup
                 var redis = ConfigurationOptions.Parse(cluster.Redis!);
                 silo.UseRedisClustering(o => o.ConfigurationOptions = redis);
                 silo.AddRedisGrainStorage(StorageNames.Catalog, o => o.ConfigurationOptions = redis);
+                if (kubernetes)
+                {
+                    // Membership stays in Redis; Kubernetes hosting names the silo after its pod, takes the pod's IP
+                    // and watches the pods (get/list/watch on pods: the chart's Role) to declare silos dead whose pod
+                    // was deleted, instead of waiting for missed probes. The chart sets ORLEANS_CLUSTER_ID and
+                    // ORLEANS_SERVICE_ID to the same ids as Cluster:ClusterId and Cluster:ServiceId.
+                    silo.UseKubernetesHosting();
+                }
+
                 if (IPAddress.TryParse(cluster.AdvertisedIP, out var advertised))
                 {
                     silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
@@ -42,5 +56,22 @@ public static class SiloSetup
             }
         });
         return builder;
+    }
+
+    /// <summary>
+    /// Whether the silo uses Orleans' Kubernetes hosting: as <c>Cluster:Kubernetes</c> says, else when it runs in a pod
+    /// (KUBERNETES_SERVICE_HOST is set) in cluster mode. The embedded default never does, even in a pod: its one
+    /// silo has no peers to watch. Asking for it without Cluster:Redis is a configuration mistake.
+    /// </summary>
+    public static bool UsesKubernetesHosting(ClusterSettings cluster, IConfiguration configuration)
+    {
+        if (cluster.Kubernetes == true && !cluster.IsClustered)
+        {
+            throw new InvalidOperationException(
+                "Cluster:Kubernetes is true but Cluster:Redis is not set: Kubernetes hosting needs cluster mode (Redis membership).");
+        }
+
+        return cluster.IsClustered
+            && (cluster.Kubernetes ?? !string.IsNullOrEmpty(configuration[KubernetesServiceHostVariable]));
     }
 }

@@ -11,7 +11,7 @@ namespace Gateway.Frontend.Security.Grants;
 internal sealed partial class GrantAuthorizationMiddleware(
     RequestDelegate next,
     CallerDirectoryCache directory,
-    TimeProvider time,
+    [FromKeyedServices(GatewayTime.Key)] TimeProvider time,
     ILogger<GrantAuthorizationMiddleware> logger)
 {
     public Task Invoke(HttpContext context)

@@ -19,7 +19,7 @@ internal sealed partial class AppSignatureMiddleware(
     RequestDelegate next,
     CallerDirectoryCache directory,
     IGrainFactory grains,
-    TimeProvider time,
+    [FromKeyedServices(GatewayTime.Key)] TimeProvider time,
     ILogger<AppSignatureMiddleware> logger)
 {
     public const string KeyHeader = "X-Ca-Key";

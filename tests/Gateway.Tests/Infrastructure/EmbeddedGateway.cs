@@ -75,10 +75,20 @@ public sealed class EmbeddedGateway : IAsyncDisposable
             builder.Logging.AddFilter("Orleans", LogLevel.Warning);
             configure?.Invoke(builder);
         });
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch
+        {
+            await host.StopAsync();
+            await host.DisposeAsync();
+            throw;
+        }
+
         // Kestrel reports listeners in the order they were configured: HTTP/1.1 first, then h2c.
-        var frontend = BoundAddresses(host.App).Select(a => new Uri(a.Replace("[::]", "127.0.0.1"))).ToList();
-        var admin = new Uri(BoundAddresses(host.Silo!)[0]);
+        var frontend = BoundAddresses(host.App).Select(Loopback).ToList();
+        var admin = Loopback(BoundAddresses(host.Silo!)[0]);
         return new EmbeddedGateway(host, frontend[0], frontend[1], admin, config.GetValueOrDefault("Admin:Token"));
     }
 
@@ -107,6 +117,9 @@ public sealed class EmbeddedGateway : IAsyncDisposable
 
         return DateTime.UtcNow - started;
     }
+
+    /// <summary>A listener on every interface is called on loopback: tests send traffic nowhere else.</summary>
+    private static Uri Loopback(string address) => new(address.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1"));
 
     public static List<string> BoundAddresses(WebApplication app) =>
         [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses];

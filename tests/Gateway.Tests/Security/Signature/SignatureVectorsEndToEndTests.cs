@@ -28,8 +28,8 @@ public sealed class SignatureVectorsEndToEndTests
         await using var backend = await EchoBackend.StartAsync();
         var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(vector.Headers.First(h => h.Key.Equals("x-ca-timestamp", StringComparison.OrdinalIgnoreCase)).Value)));
 
-        // The frontend takes the fake clock; the silo keeps its own (it registers the system clock after this).
-        await using var gateway = await EmbeddedGateway.StartAsync(configure: b => b.Services.AddSingleton<TimeProvider>(clock));
+        // The frontend's gateway clock is the fake one; the silo keeps the system clock (it registers its own after this).
+        await using var gateway = await EmbeddedGateway.StartAsync(configure: b => b.Services.AddKeyedSingleton<TimeProvider>(GatewayTime.Key, clock));
         await gateway.ImportAsync(Catalog(backend.Address));
         var key = await CallerAdmin.CreateKeyAsync(gateway.Admin, "vectors", new { appKey = vector.Header("X-Ca-Key"), appSecret = vector.Secret });
         await gateway.WaitForRevisionAsync(key.Revision);

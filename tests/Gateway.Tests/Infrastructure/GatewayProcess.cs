@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// A Silo or Frontend started as its own process (`dotnet Gateway.Silo.dll`), configured by environment
+/// variables as an operator would, and killed with SIGKILL when asked to simulate a crash.
+/// </summary>
+public sealed class GatewayProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private GatewayProcess(string name, Process process)
+    {
+        Name = name;
+        _process = process;
+        process.OutputDataReceived += (_, e) => Record(e.Data);
+        process.ErrorDataReceived += (_, e) => Record(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Name { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Everything the process printed so far.</summary>
+    public string Output => string.Join(Environment.NewLine, _output);
+
+    /// <param name="assembly">'Gateway.Silo' or 'Gateway.Frontend'; both are built next to the tests.</param>
+    public static GatewayProcess Start(string name, string assembly, IDictionary<string, string> environment, params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, assembly + ".dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__LogLevel__Gateway"] = "Information";
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        return new GatewayProcess(name, Process.Start(start)!);
+    }
+
+    /// <summary>Waits until GET <paramref name="url"/> answers 200, failing with the process output otherwise.</summary>
+    public async Task WaitUntilReadyAsync(string url, TimeSpan within)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            Assert.False(_process.HasExited, $"{Name} exited with {(_process.HasExited ? _process.ExitCode : 0)}:\n{Output}");
+            try
+            {
+                using var response = await client.GetAsync(url);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // not listening yet
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{Name} not ready at {url} within {within}:\n{Output}");
+            await Task.Delay(200);
+        }
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan within)
+    {
+        using var timeout = new CancellationTokenSource(within);
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Simulates a crash: SIGKILL, no graceful shutdown.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Kill();
+        _process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Record(string? line)
+    {
+        if (line is not null)
+        {
+            _output.Enqueue(line);
+        }
+    }
+}
