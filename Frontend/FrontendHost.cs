@@ -7,6 +7,9 @@ using Gateway.Frontend.Routing;
 using Gateway.Frontend.Security;
 using Gateway.Frontend.Security.Grants;
 using Gateway.Frontend.Security.Signature;
+using Gateway.Frontend.Security.IpAccess;
+using Gateway.Frontend.Security.OpenIdConnect;
+using Gateway.Frontend.Security.Tls;
 using Gateway.Silo;
 using Gateway.Silo.Catalog;
 using Gateway.Silo.Hosting;
@@ -78,6 +81,9 @@ public sealed class FrontendHost : IAsyncDisposable
 
             // Cleartext HTTP/2 needs a port of its own: without TLS there is no ALPN to choose the protocol.
             k.ListenAnyIP(settings.Http2Port, o => o.Protocols = HttpProtocols.Http2);
+
+            // HTTPS: HTTP/1.1 and HTTP/2 by ALPN, the certificate chosen by SNI from the catalog.
+            k.ListenHttps(settings.HttpsPort);
         });
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
@@ -89,13 +95,19 @@ public sealed class FrontendHost : IAsyncDisposable
         builder.Services.AddAppSignature();
         builder.Services.AddServiceDefaults(builder.Configuration, "gateway-frontend");
         builder.Services.AddHealthChecks().AddCheck<CatalogReadyCheck>("catalog", tags: [ServiceDefaults.ReadyTag]);
+        builder.AddEdgeSecurity();
 
         var app = builder.Build();
         app.UseRequestIds();
+        app.UseClientIp();
         app.UseStageSelection();
         app.UseRouting();
         app.UseUnmatchedRequests();
+        app.UseHttpsOnly();
+        app.UseIpAccessControl();
         app.UseAppSignature();
+        app.UseOpenIdConnect();
+        app.UseIpAccessForApps();
         app.UseGrantAuthorization();
         app.MapServiceDefaults();
         app.MapReverseProxy(proxy =>

@@ -13,4 +13,14 @@ internal static class LogEvents
     public const int NonceCheckFailed = 2202;
     public const int GrantRefused = 2203;
     public const int BackendSigned = 2204;
+    // IP access, TLS and tokens (issue 3, part B)
+    public const int IpRefused = 2301;
+    public const int BadForwardedFor = 2302;
+    public const int TlsCertificatesLoaded = 2311;
+    public const int TlsCertificateUnusable = 2312;
+    public const int TlsUnknownServerName = 2313;
+    public const int TlsCertificateExpiring = 2314;
+    public const int TokenRefused = 2321;
+    public const int JwksFetched = 2322;
+    public const int JwksFetchFailed = 2323;
 }

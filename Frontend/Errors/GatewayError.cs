@@ -33,11 +33,27 @@ public sealed record GatewayError(int Status, string Code, string Message)
     public static readonly GatewayError GrantMissing = new(403, "A403NG", "The app has no grant for this API in this stage");
     public static readonly GatewayError GrantExpired = new(403, "A403GX", "The app's grant for this API in this stage has expired");
     public static readonly GatewayError NonceUnavailable = new(503, "S503NS", "The nonce check is unavailable; try again");
+    // IP access, TLS and tokens (issue 3, part B)
+    public static readonly GatewayError IpDenied = new(403, "A403IP", "The caller's IP address may not call this API");
+    public static readonly GatewayError BadForwardedFor = new(400, "A400XF", "X-Forwarded-For is malformed");
+    public static readonly GatewayError HttpsRequired = new(403, "A403HS", "This API is served over HTTPS only");
+    public static readonly GatewayError TokenMissing = new(401, "A401TM", "This API needs a token from its identity provider");
+    public static readonly GatewayError TokenInvalid = new(401, "A401TI", "The token is malformed or its signature does not verify");
+    public static readonly GatewayError TokenAlgorithm = new(401, "A401TA", "The token's signing algorithm is not accepted (RS256 and ES256 are)");
+    public static readonly GatewayError TokenUnknownKey = new(401, "A401TK", "The token's key id (kid) is not among the identity provider's keys");
+    public static readonly GatewayError TokenExpired = new(401, "A401TX", "The token has expired");
+    public static readonly GatewayError TokenNotYetValid = new(401, "A401TN", "The token is not valid yet (nbf)");
+    public static readonly GatewayError TokenAudience = new(401, "A401TU", "The token is not meant for this API (aud)");
+    public static readonly GatewayError TokenIssuer = new(401, "A401TS", "The token was not issued by this API's identity provider (iss)");
+    public static readonly GatewayError TokenSubject = new(401, "A401TJ", "The token names no subject (sub)");
+    public static readonly GatewayError IdentityProviderUnavailable = new(503, "S503IK", "The identity provider's signing keys could not be fetched");
 
     /// <summary>Every error, for documentation and tests.</summary>
     public static IReadOnlyList<GatewayError> All { get; } =
         [ApiNotFound, InvalidStage, CatalogNotLoaded, BackendUnreachable, BackendBadResponse, NoHealthyBackend, BackendTimeout, Internal,
          SignatureHeaderMissing, SignatureHeaderDuplicated, SignatureHeaderEmpty, SignatureMethodNotAllowed, TimestampInvalid, TimestampExpired,
          TimestampInFuture, NonceInvalid, SignatureNotBase64, AppKeyUnknown, ContentMd5Mismatch, SignatureMismatch, NonceReplayed, AppDisabled,
-         GrantMissing, GrantExpired, NonceUnavailable];
+         GrantMissing, GrantExpired, NonceUnavailable,
+         IpDenied, BadForwardedFor, HttpsRequired, TokenMissing, TokenInvalid, TokenAlgorithm, TokenUnknownKey, TokenExpired,
+         TokenNotYetValid, TokenAudience, TokenIssuer, TokenSubject, IdentityProviderUnavailable];
 }

@@ -1,3 +1,5 @@
+using Gateway.Security;
+
 namespace Gateway.Catalog;
 
 /// <summary>How callers of an API prove who they are.</summary>
@@ -8,6 +10,11 @@ public enum ApiAuthType
 
     /// <summary>An app signs each call with an X-Ca signature (SIGNATURE.md section 1) and needs a grant for the API.</summary>
     AppSignature = 1,
+    /// <summary>A JWT from the API's identity provider (see <see cref="ApiDefinition.OpenIdConnect"/>).</summary>
+    OpenIdConnect = 2,
+
+    /// <summary>An app signature and a JWT from the API's identity provider, both valid.</summary>
+    AppSignatureAndOpenIdConnect = 3,
 }
 
 /// <summary>One API: what callers call on the gateway, and where the gateway forwards it.</summary>
@@ -49,4 +56,12 @@ public sealed record ApiDefinition
 
     /// <summary>Optional. With AppSignature: whether every call must carry an X-Ca-Nonce (default false).</summary>
     [Id(11)] public bool NonceRequired { get; init; }
+    /// <summary>Optional. Client addresses that may or may not call this API (the group's rules apply too).</summary>
+    [Id(20)] public IpAccessControl? IpAccess { get; init; }
+
+    /// <summary>Optional. Answer only over HTTPS: plain HTTP GET/HEAD are redirected, other methods refused (default false).</summary>
+    [Id(21)] public bool HttpsOnly { get; init; }
+
+    /// <summary>Required when <see cref="AuthType"/> asks for OpenID Connect: which provider's tokens, read from where.</summary>
+    [Id(22)] public OpenIdConnectRequirement? OpenIdConnect { get; init; }
 }

@@ -1,3 +1,5 @@
+using Gateway.Security;
+
 namespace Gateway.Catalog;
 
 /// <summary>A set of APIs that answer on the same host names under one base path.</summary>
@@ -15,4 +17,7 @@ public sealed record ApiGroup
 
     /// <summary>Optional. Free text for operators and generated documentation.</summary>
     [Id(3)] public string? Description { get; init; }
+
+    /// <summary>Optional. Client addresses that may or may not call any API of the group.</summary>
+    [Id(10)] public IpAccessControl? IpAccess { get; init; }
 }

@@ -1,3 +1,5 @@
+using Gateway.Security;
+
 namespace Gateway.Catalog;
 
 /// <summary>
@@ -21,6 +23,11 @@ public sealed record CatalogDocument
 
     /// <summary>Which app may call which API in which stage.</summary>
     [Id(11)] public AppGrant[] Grants { get; init; } = [];
+    /// <summary>
+    /// OpenID Connect providers. (TLS certificates are not part of documents: they hold private keys and
+    /// are managed through /v1/certificates only.)
+    /// </summary>
+    [Id(20)] public IdentityProvider[] IdentityProviders { get; init; } = [];
 }
 
 /// <summary>One API to have online in one stage.</summary>

@@ -1,3 +1,5 @@
+using Gateway.Security;
+
 namespace Gateway.Catalog;
 
 /// <summary>
@@ -11,6 +13,7 @@ public static class CatalogNormalizer
         Name = (group.Name ?? "").Trim(),
         Domains = [.. (group.Domains ?? []).Select(d => (d ?? "").Trim().ToLowerInvariant())],
         BasePath = (group.BasePath ?? "").Trim(),
+        IpAccess = Normalize(group.IpAccess),
     };
 
     public static Backend Normalize(Backend backend) => backend with
@@ -31,6 +34,31 @@ public static class CatalogNormalizer
         Backend = (api.Backend ?? "").Trim(),
         BackendPath = string.IsNullOrWhiteSpace(api.BackendPath) ? null : api.BackendPath.Trim(),
         SignatureMethods = [.. (api.SignatureMethods ?? []).Select(m => (m ?? "").Trim())],
+        IpAccess = Normalize(api.IpAccess),
+        OpenIdConnect = api.OpenIdConnect is null ? null : api.OpenIdConnect with
+        {
+            Provider = (api.OpenIdConnect.Provider ?? "").Trim(),
+            TokenName = string.IsNullOrWhiteSpace(api.OpenIdConnect.TokenName) ? null : api.OpenIdConnect.TokenName.Trim(),
+        },
+    };
+
+    public static IpAccessControl? Normalize(IpAccessControl? access) => access is null ? null : new IpAccessControl
+    {
+        Allow = [.. (access.Allow ?? []).Where(a => a is not null).Select(a => new IpAllowEntry
+        {
+            Address = (a.Address ?? "").Trim(),
+            App = string.IsNullOrWhiteSpace(a.App) ? null : a.App.Trim(),
+        })],
+        Deny = [.. (access.Deny ?? []).Select(d => (d ?? "").Trim())],
+    };
+
+    public static IdentityProvider Normalize(IdentityProvider provider) => provider with
+    {
+        Name = (provider.Name ?? "").Trim(),
+        Issuer = (provider.Issuer ?? "").Trim(),
+        DiscoveryUrl = string.IsNullOrWhiteSpace(provider.DiscoveryUrl) ? null : provider.DiscoveryUrl.Trim(),
+        Jwks = string.IsNullOrWhiteSpace(provider.Jwks) ? null : provider.Jwks,
+        Audiences = [.. (provider.Audiences ?? []).Select(a => (a ?? "").Trim())],
     };
 
     public static App Normalize(App app) => app with
@@ -55,5 +83,6 @@ public static class CatalogNormalizer
         Deployments = [.. (document.Deployments ?? []).Where(d => d is not null)],
         Apps = [.. (document.Apps ?? []).Where(a => a is not null).Select(Normalize)],
         Grants = [.. (document.Grants ?? []).Where(g => g is not null).Select(Normalize)],
+        IdentityProviders = [.. (document.IdentityProviders ?? []).Where(p => p is not null).Select(Normalize)],
     };
 }

@@ -1,3 +1,5 @@
+using Gateway.Security;
+
 namespace Gateway.Catalog;
 
 /// <summary>An API version live in one stage, as frontends route it.</summary>
@@ -31,4 +33,8 @@ public sealed record CatalogSnapshot
 
     /// <summary>Never print the secrets, whatever logs or debugs this record.</summary>
     public override string ToString() => $"CatalogSnapshot {{ Revision = {Revision} }}";
+    [Id(20)] public IdentityProvider[] IdentityProviders { get; init; } = [];
+
+    /// <summary>The operators' TLS certificates, with their private keys: a snapshot never leaves the cluster.</summary>
+    [Id(21)] public TlsCertificate[] Certificates { get; init; } = [];
 }

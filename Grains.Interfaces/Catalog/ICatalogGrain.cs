@@ -1,3 +1,4 @@
+using Gateway.Security;
 using Orleans.Concurrency;
 
 namespace Gateway.Catalog;
@@ -76,6 +77,20 @@ public interface ICatalogGrain : IGrainWithStringKey
 
     /// <summary>The backend's signing keys without secrets; null when the backend does not exist.</summary>
     [ReadOnly, Alias("GetBackendSigningKeys")] Task<BackendSigningKeyInfo[]?> GetBackendSigningKeys(string backend);
+    // Certificates and identity providers (issue 3, part B)
+
+    /// <summary>Checks and stores a PEM certificate and key for a host name, replacing the one there was.</summary>
+    [Alias("UpsertCertificate")] Task<CatalogResult> UpsertCertificate(string domain, TlsCertificateUpload upload);
+    [Alias("DeleteCertificate")] Task<CatalogResult> DeleteCertificate(string domain);
+
+    /// <summary>What is known of each certificate, without its key.</summary>
+    [ReadOnly, Alias("GetCertificates")] Task<TlsCertificateInfo[]> GetCertificates();
+
+    [Alias("UpsertIdentityProvider")] Task<CatalogResult> UpsertIdentityProvider(IdentityProvider provider);
+
+    /// <summary>Refused while a draft or a live version names the provider.</summary>
+    [Alias("DeleteIdentityProvider")] Task<CatalogResult> DeleteIdentityProvider(string name);
+    [ReadOnly, Alias("GetIdentityProviders")] Task<IdentityProvider[]> GetIdentityProviders();
 }
 
 /// <summary>A frontend that wants to hear of catalog changes as soon as they are made.</summary>

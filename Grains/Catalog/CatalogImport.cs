@@ -17,6 +17,7 @@ public static class CatalogImport
         CheckUnique(document.Deployments.Select(d => $"{d.Api}/{d.Stage.ToUpperInvariant()}"), "deployments", errors);
         CheckUnique(document.Apps.Select(a => a.Id), "apps", errors);
         CheckUnique(document.Grants.Select(g => g.GetKey()), "grants", errors);
+        CheckUnique(document.IdentityProviders.Select(p => p.Name), "identityProviders", errors);
 
         if (mode == CatalogImportMode.Replace)
         {
@@ -30,6 +31,7 @@ public static class CatalogImport
             // Keys never travel in a document: keep those of the apps and backends that stay.
             RemoveWhere(state.AppKeys, k => !state.Apps.ContainsKey(k.App));
             RemoveWhere(state.BackendSigningKeys, k => !state.Backends.ContainsKey(k.Backend));
+            RemoveMissing(state.IdentityProviders, document.IdentityProviders.Select(p => p.Name));
 
             // Replace means: live exactly where the document says.
             var wanted = document.Deployments
@@ -74,6 +76,11 @@ public static class CatalogImport
             state.Grants[grant.GetKey()] = grant;
         }
 
+        foreach (var provider in document.IdentityProviders)
+        {
+            state.IdentityProviders[provider.Name] = provider;
+        }
+
         for (var i = 0; i < document.Deployments.Length; i++)
         {
             var deployment = document.Deployments[i];
@@ -112,6 +119,7 @@ public static class CatalogImport
         // Apps without keys, grants as they are: an export never holds a secret.
         Apps = [.. state.Apps.Values.OrderBy(a => a.Id, StringComparer.Ordinal)],
         Grants = [.. state.Grants.Values.OrderBy(g => g.GetKey(), StringComparer.Ordinal)],
+        IdentityProviders = [.. state.IdentityProviders.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
         Deployments =
         [
             .. from deployment in state.Deployments.OrderBy(d => d.Key, StringComparer.Ordinal)

@@ -1,3 +1,5 @@
+using Gateway.Security;
+
 namespace Gateway.Catalog;
 
 /// <summary>The persisted state of the catalog grain.</summary>
@@ -24,11 +26,16 @@ public sealed class CatalogState
     /// <summary>App keys (with secrets) by AppKey.</summary>
     [Id(11)] public Dictionary<string, AppKey> AppKeys { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>Grants by <see cref="AppGrant.Key"/>.</summary>
+    /// <summary>Grants by <see cref="AppGrant.GetKey"/>.</summary>
     [Id(12)] public Dictionary<string, AppGrant> Grants { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Backend signing keys (with secrets) by <see cref="BackendSigningKey.KeyOf"/>.</summary>
     [Id(13)] public Dictionary<string, BackendSigningKey> BackendSigningKeys { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>OpenID Connect providers by name.</summary>
+    [Id(20)] public Dictionary<string, IdentityProvider> IdentityProviders { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>TLS certificates by host name (lower case), with their private keys.</summary>
+    [Id(21)] public Dictionary<string, TlsCertificate> Certificates { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>
     /// A copy that a change can edit freely: a refused change is thrown away and leaves this state untouched.
@@ -46,6 +53,8 @@ public sealed class CatalogState
         AppKeys = new(AppKeys, StringComparer.Ordinal),
         Grants = new(Grants, StringComparer.Ordinal),
         BackendSigningKeys = new(BackendSigningKeys, StringComparer.Ordinal),
+        IdentityProviders = new(IdentityProviders, StringComparer.Ordinal),
+        Certificates = new(Certificates, StringComparer.Ordinal),
     };
 
     public ApiVersion? FindVersion(string apiId, int version) =>
@@ -68,6 +77,8 @@ public sealed class CatalogState
         AppKeys = [.. AppKeys.Values.OrderBy(k => k.Key, StringComparer.Ordinal)],
         Grants = [.. Grants.Values.OrderBy(g => g.GetKey(), StringComparer.Ordinal)],
         BackendSigningKeys = [.. BackendSigningKeys.Values.OrderBy(k => KeyOf(k), StringComparer.Ordinal)],
+        IdentityProviders = [.. IdentityProviders.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
+        Certificates = [.. Certificates.Values.OrderBy(c => c.Domain, StringComparer.Ordinal)],
     };
 
     private static string KeyOf(BackendSigningKey key) => BackendSigningKey.KeyOf(key.Backend, key.Name);

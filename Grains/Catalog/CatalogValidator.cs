@@ -64,6 +64,7 @@ public static partial class CatalogValidator
 
         ValidateRouteCollisions(state, errors);
         ValidateCallerSecurity(state, errors);
+        ValidateEdge(state, errors);
         return errors;
     }
 

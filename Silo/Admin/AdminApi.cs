@@ -95,6 +95,7 @@ public static class AdminApi
 
         api.MapGet("/catalog/revision", async (IGrainFactory g) => AdminResults.Json(new { revision = await Catalog(g).GetRevision() }));
         endpoints.MapAppsApi();
+        endpoints.MapCertificatesApi();
         return endpoints;
     }
 

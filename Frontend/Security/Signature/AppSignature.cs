@@ -43,7 +43,7 @@ internal sealed partial class AppSignatureMiddleware(
     }
 
     /// <summary>The authentication types that include an app signature.</summary>
-    public static bool RequiresSignature(ApiAuthType type) => type == ApiAuthType.AppSignature;
+    public static bool RequiresSignature(ApiAuthType type) => type is ApiAuthType.AppSignature or ApiAuthType.AppSignatureAndOpenIdConnect;
 
     private async Task InvokeInternal(HttpContext context, GatewayRequest request, PublishedApi api)
     {

@@ -19,11 +19,12 @@ public sealed class EmbeddedGateway : IAsyncDisposable
 {
     private readonly FrontendHost _host;
 
-    private EmbeddedGateway(FrontendHost host, Uri gateway, Uri http2, Uri admin, string? token)
+    private EmbeddedGateway(FrontendHost host, Uri gateway, Uri http2, Uri? https, Uri admin, string? token)
     {
         _host = host;
         GatewayAddress = gateway;
         Http2Address = http2;
+        HttpsAddress = https;
         AdminAddress = admin;
         Gateway = new HttpClient { BaseAddress = gateway, Timeout = TimeSpan.FromSeconds(30) };
         Admin = new HttpClient { BaseAddress = admin, Timeout = TimeSpan.FromSeconds(30) };
@@ -40,6 +41,9 @@ public sealed class EmbeddedGateway : IAsyncDisposable
     /// <summary>The cleartext HTTP/2 (h2c, prior knowledge) listener.</summary>
     public Uri Http2Address { get; }
 
+    /// <summary>The HTTPS listener (HTTP/1.1 and HTTP/2 by ALPN, certificates by SNI); null when switched off.</summary>
+    public Uri? HttpsAddress { get; }
+
     /// <summary>A client of the frontend (client traffic).</summary>
     public HttpClient Gateway { get; }
 
@@ -48,7 +52,7 @@ public sealed class EmbeddedGateway : IAsyncDisposable
 
     public FrontendHost Host => _host;
 
-    /// <param name="configure">Runs on the frontend's and the in-process silo's builders (log capture, fake time).</param>
+    /// <param name="configure">Adds to every host's builder after the test settings (a log capture, say).</param>
     public static async Task<EmbeddedGateway> StartAsync(
         IDictionary<string, string?>? settings = null, string[]? args = null, bool sample = false, Action<WebApplicationBuilder>? configure = null)
     {
@@ -56,6 +60,7 @@ public sealed class EmbeddedGateway : IAsyncDisposable
         {
             ["Frontend:HttpPort"] = "0",
             ["Frontend:Http2Port"] = "0",
+            ["Frontend:HttpsPort"] = "0",
             ["Admin:Port"] = "0",
             ["Cluster:SiloPort"] = FreePorts.Next().ToString(),
             ["Cluster:GatewayPort"] = FreePorts.Next().ToString(),
@@ -86,10 +91,12 @@ public sealed class EmbeddedGateway : IAsyncDisposable
             throw;
         }
 
-        // Kestrel reports listeners in the order they were configured: HTTP/1.1 first, then h2c.
+        // Kestrel reports listeners in the order they were configured: HTTP/1.1 first, then h2c, then HTTPS.
         var frontend = BoundAddresses(host.App).Select(Loopback).ToList();
         var admin = Loopback(BoundAddresses(host.Silo!)[0]);
-        return new EmbeddedGateway(host, frontend[0], frontend[1], admin, config.GetValueOrDefault("Admin:Token"));
+        var https = frontend.FirstOrDefault(a => a.Scheme == Uri.UriSchemeHttps);
+        var plain = frontend.Where(a => a.Scheme == Uri.UriSchemeHttp).ToList();
+        return new EmbeddedGateway(host, plain[0], plain[1], https, admin, config.GetValueOrDefault("Admin:Token"));
     }
 
     /// <summary>Imports a YAML or JSON catalog document; fails the test with the server's answer when refused.</summary>
