@@ -60,7 +60,7 @@ public sealed class NonceAcrossFrontendsTests : IAsyncLifetime
             var host = await FrontendHost.CreateAsync([], b =>
             {
                 b.Configuration.AddInMemoryCollection(cluster);
-                b.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Frontend:HttpPort"] = "0", ["Frontend:Http2Port"] = "0" });
+                b.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Frontend:HttpPort"] = "0", ["Frontend:Http2Port"] = "0", ["Frontend:HttpsPort"] = "-1" });
                 b.Logging.AddFilter("Orleans", LogLevel.Warning);
             });
             await host.StartAsync();
