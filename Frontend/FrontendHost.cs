@@ -5,6 +5,8 @@ using Gateway.Frontend.Hosting;
 using Gateway.Frontend.Pipeline;
 using Gateway.Frontend.Routing;
 using Gateway.Frontend.Security;
+using Gateway.Frontend.Security.Grants;
+using Gateway.Frontend.Security.Signature;
 using Gateway.Frontend.Security.IpAccess;
 using Gateway.Frontend.Security.OpenIdConnect;
 using Gateway.Frontend.Security.Tls;
@@ -92,6 +94,7 @@ public sealed class FrontendHost : IAsyncDisposable
         builder.Services.AddSingleton<CatalogSnapshotStore>();
         builder.Services.AddThrottling(builder.Configuration);
         builder.Services.AddHostedService<CatalogSync>();
+        builder.Services.AddAppSignature();
         builder.Services.AddServiceDefaults(builder.Configuration, "gateway-frontend");
         builder.Services.AddHealthChecks().AddCheck<CatalogReadyCheck>("catalog", tags: [ServiceDefaults.ReadyTag]);
         builder.AddEdgeSecurity();
@@ -104,10 +107,10 @@ public sealed class FrontendHost : IAsyncDisposable
         app.UseUnmatchedRequests();
         app.UseHttpsOnly();
         app.UseIpAccessControl();
-        // part A: app.UseAppSignature();
+        app.UseAppSignature();
         app.UseOpenIdConnect();
         app.UseIpAccessForApps();
-        // part A: app.UseGrantAuthorization();
+        app.UseGrantAuthorization();
         app.UseThrottling();
         app.MapServiceDefaults();
         app.MapReverseProxy(proxy =>

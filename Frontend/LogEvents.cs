@@ -8,6 +8,11 @@ internal static class LogEvents
     public const int CatalogSubscribeFailed = 2003;
     public const int Listening = 2101;
 
+    // Caller authentication (issue 3, part A)
+    public const int SignatureRefused = 2201;
+    public const int NonceCheckFailed = 2202;
+    public const int GrantRefused = 2203;
+    public const int BackendSigned = 2204;
     // IP access, TLS and tokens (issue 3, part B)
     public const int IpRefused = 2301;
     public const int BadForwardedFor = 2302;

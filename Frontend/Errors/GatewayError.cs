@@ -15,6 +15,24 @@ public sealed record GatewayError(int Status, string Code, string Message)
     public static readonly GatewayError BackendTimeout = new(504, "D504TO", "The backend did not answer in time");
     public static readonly GatewayError Internal = new(500, "S500IE", "The gateway failed to handle the request");
 
+    // Caller authentication (issue 3, part A)
+    public static readonly GatewayError SignatureHeaderMissing = new(400, "A400MH", "A required X-Ca header is missing");
+    public static readonly GatewayError SignatureHeaderDuplicated = new(400, "A400DH", "An X-Ca header is sent more than once");
+    public static readonly GatewayError SignatureHeaderEmpty = new(400, "A400EH", "An X-Ca header is empty");
+    public static readonly GatewayError SignatureMethodNotAllowed = new(400, "A400SM", "The signature method is not allowed");
+    public static readonly GatewayError TimestampInvalid = new(400, "A400TS", "X-Ca-Timestamp is not a Unix time in milliseconds");
+    public static readonly GatewayError TimestampExpired = new(400, "A400TO", "X-Ca-Timestamp is more than 15 minutes in the past");
+    public static readonly GatewayError TimestampInFuture = new(400, "A400TF", "X-Ca-Timestamp is more than 15 minutes in the future");
+    public static readonly GatewayError NonceInvalid = new(400, "A400NV", "X-Ca-Nonce must be at most 128 visible ASCII characters");
+    public static readonly GatewayError SignatureNotBase64 = new(400, "A400SB", "X-Ca-Signature is not the Base64 of an HMAC of the signature method");
+    public static readonly GatewayError AppKeyUnknown = new(400, "A400AK", "X-Ca-Key is not a known AppKey");
+    public static readonly GatewayError ContentMd5Mismatch = new(400, "A400MD", "Content-MD5 does not match the body");
+    public static readonly GatewayError SignatureMismatch = new(400, "A400IS", "Invalid Signature, Server StringToSign:");
+    public static readonly GatewayError NonceReplayed = new(400, "A400NR", "X-Ca-Nonce was already used by this AppKey in the last 15 minutes");
+    public static readonly GatewayError AppDisabled = new(403, "A403AD", "The app is disabled");
+    public static readonly GatewayError GrantMissing = new(403, "A403NG", "The app has no grant for this API in this stage");
+    public static readonly GatewayError GrantExpired = new(403, "A403GX", "The app's grant for this API in this stage has expired");
+    public static readonly GatewayError NonceUnavailable = new(503, "S503NS", "The nonce check is unavailable; try again");
     // IP access, TLS and tokens (issue 3, part B)
     public static readonly GatewayError IpDenied = new(403, "A403IP", "The caller's IP address may not call this API");
     public static readonly GatewayError BadForwardedFor = new(400, "A400XF", "X-Forwarded-For is malformed");
@@ -39,6 +57,9 @@ public sealed record GatewayError(int Status, string Code, string Message)
     /// <summary>Every error, for documentation and tests.</summary>
     public static IReadOnlyList<GatewayError> All { get; } =
         [ApiNotFound, InvalidStage, CatalogNotLoaded, BackendUnreachable, BackendBadResponse, NoHealthyBackend, BackendTimeout, Internal,
+         SignatureHeaderMissing, SignatureHeaderDuplicated, SignatureHeaderEmpty, SignatureMethodNotAllowed, TimestampInvalid, TimestampExpired,
+         TimestampInFuture, NonceInvalid, SignatureNotBase64, AppKeyUnknown, ContentMd5Mismatch, SignatureMismatch, NonceReplayed, AppDisabled,
+         GrantMissing, GrantExpired, NonceUnavailable,
          IpDenied, BadForwardedFor, HttpsRequired, TokenMissing, TokenInvalid, TokenAlgorithm, TokenUnknownKey, TokenExpired,
          TokenNotYetValid, TokenAudience, TokenIssuer, TokenSubject, IdentityProviderUnavailable,
          ThrottledByApi, ThrottledByUser, ThrottledByApp, ThrottledByIp, ThrottlingUnavailable];

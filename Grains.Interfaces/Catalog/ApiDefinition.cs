@@ -8,6 +8,8 @@ public enum ApiAuthType
     /// <summary>No caller identity is required.</summary>
     Anonymous = 0,
 
+    /// <summary>An app signs each call with an X-Ca signature (SIGNATURE.md section 1) and needs a grant for the API.</summary>
+    AppSignature = 1,
     /// <summary>A JWT from the API's identity provider (see <see cref="ApiDefinition.OpenIdConnect"/>).</summary>
     OpenIdConnect = 2,
 
@@ -49,6 +51,11 @@ public sealed record ApiDefinition
     /// <summary>Optional. Free text for operators and generated documentation.</summary>
     [Id(9)] public string? Description { get; init; }
 
+    /// <summary>Optional. With AppSignature: the signature methods accepted (HmacSHA256, HmacSHA1); none means both.</summary>
+    [Id(10)] public string[] SignatureMethods { get; init; } = [];
+
+    /// <summary>Optional. With AppSignature: whether every call must carry an X-Ca-Nonce (default false).</summary>
+    [Id(11)] public bool NonceRequired { get; init; }
     /// <summary>Optional. Client addresses that may or may not call this API (the group's rules apply too).</summary>
     [Id(20)] public IpAccessControl? IpAccess { get; init; }
 

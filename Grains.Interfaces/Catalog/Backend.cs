@@ -24,6 +24,12 @@ public sealed record Backend
 
     /// <summary>Optional. Active health checking of the addresses; an unhealthy address gets no traffic.</summary>
     [Id(5)] public BackendHealthCheck? HealthCheck { get; init; }
+
+    /// <summary>
+    /// Optional. The name of the backend's signing key the gateway signs forwarded requests with
+    /// (X-Ca-Proxy-Signature); the key is created through the admin API first. None: requests are not signed.
+    /// </summary>
+    [Id(10)] public string? SigningKey { get; init; }
 }
 
 /// <summary>Active health check settings of a <see cref="Backend"/>.</summary>

@@ -18,6 +18,11 @@ public sealed record CatalogDocument
     /// <summary>Stages to publish drafts to; a stage already serving the same definition is left as it is.</summary>
     [Id(3)] public CatalogDeployment[] Deployments { get; init; } = [];
 
+    /// <summary>Apps without their keys: secrets are never exported; keys are made through the admin API.</summary>
+    [Id(10)] public App[] Apps { get; init; } = [];
+
+    /// <summary>Which app may call which API in which stage.</summary>
+    [Id(11)] public AppGrant[] Grants { get; init; } = [];
     /// <summary>
     /// OpenID Connect providers. (TLS certificates are not part of documents: they hold private keys and
     /// are managed through /v1/certificates only.)

@@ -21,6 +21,7 @@ public static class CatalogNormalizer
         Name = (backend.Name ?? "").Trim(),
         Addresses = [.. (backend.Addresses ?? []).Select(a => (a ?? "").Trim())],
         HostHeader = string.IsNullOrWhiteSpace(backend.HostHeader) ? null : backend.HostHeader.Trim(),
+        SigningKey = string.IsNullOrWhiteSpace(backend.SigningKey) ? null : backend.SigningKey.Trim(),
     };
 
     public static ApiDefinition Normalize(ApiDefinition api) => api with
@@ -32,6 +33,7 @@ public static class CatalogNormalizer
         Path = (api.Path ?? "").Trim(),
         Backend = (api.Backend ?? "").Trim(),
         BackendPath = string.IsNullOrWhiteSpace(api.BackendPath) ? null : api.BackendPath.Trim(),
+        SignatureMethods = [.. (api.SignatureMethods ?? []).Select(m => (m ?? "").Trim())],
         IpAccess = Normalize(api.IpAccess),
         OpenIdConnect = api.OpenIdConnect is null ? null : api.OpenIdConnect with
         {
@@ -59,12 +61,28 @@ public static class CatalogNormalizer
         Audiences = [.. (provider.Audiences ?? []).Select(a => (a ?? "").Trim())],
     };
 
+    public static App Normalize(App app) => app with
+    {
+        Id = (app.Id ?? "").Trim(),
+        Name = (app.Name ?? "").Trim(),
+        Owner = (app.Owner ?? "").Trim(),
+    };
+
+    public static AppGrant Normalize(AppGrant grant) => grant with
+    {
+        App = (grant.App ?? "").Trim(),
+        Api = (grant.Api ?? "").Trim(),
+        Stage = StageName.TryNormalize((grant.Stage ?? "").Trim(), out var stage) ? stage : (grant.Stage ?? "").Trim(),
+    };
+
     public static CatalogDocument Normalize(CatalogDocument document) => document with
     {
         Groups = [.. (document.Groups ?? []).Where(g => g is not null).Select(Normalize)],
         Backends = [.. (document.Backends ?? []).Where(b => b is not null).Select(Normalize)],
         Apis = [.. (document.Apis ?? []).Where(a => a is not null).Select(Normalize)],
         Deployments = [.. (document.Deployments ?? []).Where(d => d is not null)],
+        Apps = [.. (document.Apps ?? []).Where(a => a is not null).Select(Normalize)],
+        Grants = [.. (document.Grants ?? []).Where(g => g is not null).Select(Normalize)],
         IdentityProviders = [.. (document.IdentityProviders ?? []).Where(p => p is not null).Select(Normalize)],
         ThrottlePolicies = [.. (document.ThrottlePolicies ?? []).Where(p => p is not null).Select(Throttling.ThrottleNormalizer.Normalize)],
         ThrottleBindings = [.. (document.ThrottleBindings ?? []).Where(b => b is not null).Select(Throttling.ThrottleNormalizer.Normalize)],

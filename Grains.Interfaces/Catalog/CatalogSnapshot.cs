@@ -23,6 +23,16 @@ public sealed record CatalogSnapshot
     [Id(2)] public Backend[] Backends { get; init; } = [];
     [Id(3)] public PublishedApi[] Apis { get; init; } = [];
 
+    /// <summary>Apps, their keys (with secrets: the snapshot never leaves the cluster) and grants.</summary>
+    [Id(10)] public App[] Apps { get; init; } = [];
+    [Id(11)] public AppKey[] AppKeys { get; init; } = [];
+    [Id(12)] public AppGrant[] Grants { get; init; } = [];
+
+    /// <summary>The backends' signing keys (with secrets).</summary>
+    [Id(13)] public BackendSigningKey[] BackendSigningKeys { get; init; } = [];
+
+    /// <summary>Never print the secrets, whatever logs or debugs this record.</summary>
+    public override string ToString() => $"CatalogSnapshot {{ Revision = {Revision} }}";
     [Id(20)] public IdentityProvider[] IdentityProviders { get; init; } = [];
 
     /// <summary>The operators' TLS certificates, with their private keys: a snapshot never leaves the cluster.</summary>

@@ -44,6 +44,39 @@ public interface ICatalogGrain : IGrainWithStringKey
     [Alias("Subscribe")] Task Subscribe(ICatalogObserver observer);
     [Alias("Unsubscribe")] Task Unsubscribe(ICatalogObserver observer);
 
+    // Apps and grants (issue 3)
+    [Alias("UpsertApp")] Task<CatalogResult> UpsertApp(App app);
+
+    /// <summary>Deletes the app with its keys and grants.</summary>
+    [Alias("DeleteApp")] Task<CatalogResult> DeleteApp(string id);
+
+    /// <summary>
+    /// Makes a new AppKey/AppSecret pair from the CSPRNG, or takes over an existing pair (an app moving from
+    /// another X-Ca gateway keeps its credentials); the answer is the only place the secret is ever shown.
+    /// </summary>
+    [Alias("CreateAppKey")] Task<KeyCreation> CreateAppKey(string appId, AppKeyImport? existing);
+
+    [Alias("DeleteAppKey")] Task<CatalogResult> DeleteAppKey(string appId, string key);
+    [ReadOnly, Alias("GetApps")] Task<AppView[]> GetApps();
+
+    /// <summary>The app and its keys without secrets; null when it does not exist.</summary>
+    [ReadOnly, Alias("GetApp")] Task<AppView?> GetApp(string id);
+
+    /// <summary>Adds or replaces the grant of an app for an API in a stage.</summary>
+    [Alias("Grant")] Task<CatalogResult> Grant(AppGrant grant);
+
+    [Alias("Revoke")] Task<CatalogResult> Revoke(string appId, string apiId, string stage);
+
+    /// <summary>The app's grants; null when the app does not exist.</summary>
+    [ReadOnly, Alias("GetGrants")] Task<AppGrant[]?> GetGrants(string appId);
+
+    /// <summary>Adds a named signing key to a backend, with the given secret or a generated one, shown once.</summary>
+    [Alias("CreateBackendSigningKey")] Task<KeyCreation> CreateBackendSigningKey(string backend, string name, string? secret);
+
+    [Alias("DeleteBackendSigningKey")] Task<CatalogResult> DeleteBackendSigningKey(string backend, string name);
+
+    /// <summary>The backend's signing keys without secrets; null when the backend does not exist.</summary>
+    [ReadOnly, Alias("GetBackendSigningKeys")] Task<BackendSigningKeyInfo[]?> GetBackendSigningKeys(string backend);
     // Certificates and identity providers (issue 3, part B)
 
     /// <summary>Checks and stores a PEM certificate and key for a host name, replacing the one there was.</summary>

@@ -72,6 +72,8 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
             return NotFound("backends", name);
         }
 
+        CatalogImport.RemoveWhere(state.BackendSigningKeys, k => k.Backend == name);
+
         var users = state.Apis.Values.Where(a => a.Backend == name).Select(a => a.Id).ToList();
         if (users.Count > 0)
         {

@@ -15,6 +15,8 @@ public static class CatalogImport
         CheckUnique(document.Backends.Select(b => b.Name), "backends", errors);
         CheckUnique(document.Apis.Select(a => a.Id), "apis", errors);
         CheckUnique(document.Deployments.Select(d => $"{d.Api}/{d.Stage.ToUpperInvariant()}"), "deployments", errors);
+        CheckUnique(document.Apps.Select(a => a.Id), "apps", errors);
+        CheckUnique(document.Grants.Select(g => g.GetKey()), "grants", errors);
         CheckUnique(document.IdentityProviders.Select(p => p.Name), "identityProviders", errors);
         CheckUnique(document.ThrottlePolicies.Select(p => p.Name), "throttlePolicies", errors);
         CheckUnique(document.ThrottleBindings.Select(b => b.Key), "throttleBindings", errors);
@@ -25,6 +27,12 @@ public static class CatalogImport
             RemoveMissing(state.Backends, document.Backends.Select(b => b.Name));
             RemoveMissing(state.Apis, document.Apis.Select(a => a.Id));
             RemoveMissing(state.Versions, document.Apis.Select(a => a.Id));
+            RemoveMissing(state.Apps, document.Apps.Select(a => a.Id));
+            RemoveMissing(state.Grants, document.Grants.Select(g => g.GetKey()));
+
+            // Keys never travel in a document: keep those of the apps and backends that stay.
+            RemoveWhere(state.AppKeys, k => !state.Apps.ContainsKey(k.App));
+            RemoveWhere(state.BackendSigningKeys, k => !state.Backends.ContainsKey(k.Backend));
             RemoveMissing(state.IdentityProviders, document.IdentityProviders.Select(p => p.Name));
             RemoveMissing(state.ThrottlePolicies, document.ThrottlePolicies.Select(p => p.Name));
             RemoveMissing(state.ThrottleBindings, document.ThrottleBindings.Select(b => b.Key));
@@ -60,6 +68,16 @@ public static class CatalogImport
         foreach (var api in document.Apis)
         {
             state.Apis[api.Id] = api;
+        }
+
+        foreach (var app in document.Apps)
+        {
+            state.Apps[app.Id] = app;
+        }
+
+        foreach (var grant in document.Grants)
+        {
+            state.Grants[grant.GetKey()] = grant;
         }
 
         foreach (var provider in document.IdentityProviders)
@@ -111,6 +129,10 @@ public static class CatalogImport
         Groups = [.. state.Groups.Values.OrderBy(g => g.Name, StringComparer.Ordinal)],
         Backends = [.. state.Backends.Values.OrderBy(b => b.Name, StringComparer.Ordinal)],
         Apis = [.. state.Apis.Values.OrderBy(a => a.Id, StringComparer.Ordinal)],
+
+        // Apps without keys, grants as they are: an export never holds a secret.
+        Apps = [.. state.Apps.Values.OrderBy(a => a.Id, StringComparer.Ordinal)],
+        Grants = [.. state.Grants.Values.OrderBy(g => g.GetKey(), StringComparer.Ordinal)],
         IdentityProviders = [.. state.IdentityProviders.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
         ThrottlePolicies = [.. state.ThrottlePolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
         ThrottleBindings = [.. state.ThrottleBindings.Values.OrderBy(b => b.Key, StringComparer.Ordinal)],
@@ -140,6 +162,14 @@ public static class CatalogImport
         foreach (var name in names.GroupBy(n => n, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key))
         {
             errors.Add(new($"{kind}[{name}]", "Duplicate", $"'{name}' appears more than once in the document"));
+        }
+    }
+
+    public static void RemoveWhere<T>(Dictionary<string, T> items, Func<T, bool> remove)
+    {
+        foreach (var (key, _) in items.Where(i => remove(i.Value)).ToList())
+        {
+            items.Remove(key);
         }
     }
 

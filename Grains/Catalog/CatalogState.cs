@@ -20,6 +20,17 @@ public sealed class CatalogState
     /// <summary>What is live: API id, then stage, then version.</summary>
     [Id(5)] public Dictionary<string, Dictionary<string, StageStatus>> Deployments { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Apps by id.</summary>
+    [Id(10)] public Dictionary<string, App> Apps { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>App keys (with secrets) by AppKey.</summary>
+    [Id(11)] public Dictionary<string, AppKey> AppKeys { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Grants by <see cref="AppGrant.GetKey"/>.</summary>
+    [Id(12)] public Dictionary<string, AppGrant> Grants { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Backend signing keys (with secrets) by <see cref="BackendSigningKey.KeyOf"/>.</summary>
+    [Id(13)] public Dictionary<string, BackendSigningKey> BackendSigningKeys { get; set; } = new(StringComparer.Ordinal);
     /// <summary>OpenID Connect providers by name.</summary>
     [Id(20)] public Dictionary<string, IdentityProvider> IdentityProviders { get; set; } = new(StringComparer.Ordinal);
 
@@ -43,6 +54,10 @@ public sealed class CatalogState
         Apis = new(Apis, StringComparer.Ordinal),
         Versions = Versions.ToDictionary(v => v.Key, v => v.Value.ToList(), StringComparer.Ordinal),
         Deployments = Deployments.ToDictionary(d => d.Key, d => new Dictionary<string, StageStatus>(d.Value, StringComparer.Ordinal), StringComparer.Ordinal),
+        Apps = new(Apps, StringComparer.Ordinal),
+        AppKeys = new(AppKeys, StringComparer.Ordinal),
+        Grants = new(Grants, StringComparer.Ordinal),
+        BackendSigningKeys = new(BackendSigningKeys, StringComparer.Ordinal),
         IdentityProviders = new(IdentityProviders, StringComparer.Ordinal),
         Certificates = new(Certificates, StringComparer.Ordinal),
         ThrottlePolicies = new(ThrottlePolicies, StringComparer.Ordinal),
@@ -65,9 +80,15 @@ public sealed class CatalogState
                where version is not null
                select new PublishedApi { Stage = stage.Stage, Version = version.Version, Definition = version.Definition },
         ],
+        Apps = [.. Apps.Values.OrderBy(a => a.Id, StringComparer.Ordinal)],
+        AppKeys = [.. AppKeys.Values.OrderBy(k => k.Key, StringComparer.Ordinal)],
+        Grants = [.. Grants.Values.OrderBy(g => g.GetKey(), StringComparer.Ordinal)],
+        BackendSigningKeys = [.. BackendSigningKeys.Values.OrderBy(k => KeyOf(k), StringComparer.Ordinal)],
         IdentityProviders = [.. IdentityProviders.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
         Certificates = [.. Certificates.Values.OrderBy(c => c.Domain, StringComparer.Ordinal)],
         ThrottlePolicies = [.. ThrottlePolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
         ThrottleBindings = [.. ThrottleBindings.Values.OrderBy(b => b.Key, StringComparer.Ordinal)],
     };
+
+    private static string KeyOf(BackendSigningKey key) => BackendSigningKey.KeyOf(key.Backend, key.Name);
 }

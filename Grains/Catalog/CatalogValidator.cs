@@ -63,6 +63,7 @@ public static partial class CatalogValidator
         }
 
         ValidateRouteCollisions(state, errors);
+        ValidateCallerSecurity(state, errors);
         ValidateEdge(state, errors);
         ValidateThrottling(state, errors);
         return errors;

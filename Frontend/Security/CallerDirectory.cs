@@ -1,0 +1,77 @@
+using System.Text;
+using Gateway.Catalog;
+using Gateway.Frontend.Catalog;
+
+namespace Gateway.Frontend.Security;
+
+/// <summary>
+/// Apps, keys, grants and backend signing keys of one catalog snapshot, indexed for one-lookup answers on the
+/// hot path. Built once per snapshot, so a revoke, a disabled app or a deleted key is in force as soon as the
+/// frontend holds the snapshot that says so.
+/// </summary>
+public sealed class CallerDirectory
+{
+    private readonly Dictionary<string, AppCredential> _keys;
+    private readonly Dictionary<string, AppGrant> _grants;
+    private readonly Dictionary<string, BackendCredential> _backendKeys;
+
+    private CallerDirectory(CatalogSnapshot? snapshot)
+    {
+        Snapshot = snapshot;
+        var apps = (snapshot?.Apps ?? []).ToDictionary(a => a.Id, StringComparer.Ordinal);
+        _keys = (snapshot?.AppKeys ?? [])
+            .Where(k => apps.ContainsKey(k.App))
+            .ToDictionary(k => k.Key, k => new AppCredential(apps[k.App], k.Key, Encoding.UTF8.GetBytes(k.Secret)), StringComparer.Ordinal);
+        _grants = (snapshot?.Grants ?? []).ToDictionary(g => g.GetKey(), StringComparer.Ordinal);
+        var signingKeys = (snapshot?.BackendSigningKeys ?? []).ToDictionary(k => BackendSigningKey.KeyOf(k.Backend, k.Name), StringComparer.Ordinal);
+        _backendKeys = (snapshot?.Backends ?? [])
+            .Where(b => b.SigningKey is not null && signingKeys.ContainsKey(BackendSigningKey.KeyOf(b.Name, b.SigningKey)))
+            .ToDictionary(b => b.Name, b => new BackendCredential(b.SigningKey!, signingKeys[BackendSigningKey.KeyOf(b.Name, b.SigningKey!)].Secret), StringComparer.Ordinal);
+    }
+
+    public CatalogSnapshot? Snapshot { get; }
+
+    public static CallerDirectory Build(CatalogSnapshot? snapshot) => new(snapshot);
+
+    public bool TryFindKey(string appKey, out AppCredential credential) => _keys.TryGetValue(appKey, out credential!);
+
+    public AppGrant? FindGrant(string appId, string apiId, string stage) => _grants.GetValueOrDefault(AppGrant.KeyOf(appId, apiId, stage));
+
+    public bool TryFindBackendKey(string backend, out BackendCredential credential) => _backendKeys.TryGetValue(backend, out credential!);
+}
+
+/// <summary>An AppKey with its app and the secret's bytes, ready for HMAC.</summary>
+public sealed record AppCredential(App App, string AppKey, byte[] Secret)
+{
+    public override string ToString() => $"AppCredential {{ App = {App.Id}, AppKey = {AppKey} }}";
+}
+
+/// <summary>The signing key a backend's requests are signed with.</summary>
+public sealed record BackendCredential(string Name, string Secret)
+{
+    public override string ToString() => $"BackendCredential {{ Name = {Name} }}";
+}
+
+/// <summary>Hands out the <see cref="CallerDirectory"/> of the snapshot the frontend holds now, rebuilt only when the snapshot changes.</summary>
+public sealed class CallerDirectoryCache(CatalogSnapshotStore store)
+{
+    private volatile CallerDirectory _current = CallerDirectory.Build(null);
+
+    public CallerDirectory Current
+    {
+        get
+        {
+            var snapshot = store.Current;
+            var current = _current;
+            if (ReferenceEquals(current.Snapshot, snapshot))
+            {
+                return current;
+            }
+
+            // Two threads may both build for a new snapshot; either result is right, the spare is garbage.
+            var built = CallerDirectory.Build(snapshot);
+            _current = built;
+            return built;
+        }
+    }
+}
