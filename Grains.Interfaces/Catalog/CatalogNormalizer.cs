@@ -29,6 +29,27 @@ public static class CatalogNormalizer
         Path = (api.Path ?? "").Trim(),
         Backend = (api.Backend ?? "").Trim(),
         BackendPath = string.IsNullOrWhiteSpace(api.BackendPath) ? null : api.BackendPath.Trim(),
+        Parameters = [.. (api.Parameters ?? []).Where(p => p is not null).Select(Normalize)],
+        Constants = [.. (api.Constants ?? []).Where(c => c is not null).Select(c => c with { Name = (c.Name ?? "").Trim(), Value = c.Value ?? "" })],
+        SystemParameters = [.. (api.SystemParameters ?? []).Where(s => s is not null).Select(s => s with { Name = (s.Name ?? "").Trim() })],
+        ContentTypes = [.. (api.ContentTypes ?? []).Select(t => (t ?? "").Trim().ToLowerInvariant())],
+        Mock = api.Mock is null ? null : Normalize(api.Mock),
+    };
+
+    public static ApiParameter Normalize(ApiParameter parameter) => parameter with
+    {
+        Name = (parameter.Name ?? "").Trim(),
+        BackendName = string.IsNullOrWhiteSpace(parameter.BackendName) ? null : parameter.BackendName.Trim(),
+        Enum = [.. (parameter.Enum ?? []).Select(e => e ?? "")],
+        Pattern = string.IsNullOrEmpty(parameter.Pattern) ? null : parameter.Pattern,
+        Schema = string.IsNullOrWhiteSpace(parameter.Schema) ? null : parameter.Schema,
+    };
+
+    public static MockResponse Normalize(MockResponse mock) => mock with
+    {
+        Headers = [.. (mock.Headers ?? []).Where(h => h is not null).Select(h => h with { Name = (h.Name ?? "").Trim(), Value = h.Value ?? "" })],
+        Body = mock.Body ?? "",
+        Stages = [.. (mock.Stages ?? []).Select(s => (s ?? "").Trim().ToUpperInvariant())],
     };
 
     public static CatalogDocument Normalize(CatalogDocument document) => document with
