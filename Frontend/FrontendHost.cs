@@ -2,6 +2,8 @@ using Gateway.Frontend.Catalog;
 using Gateway.Frontend.Embedded;
 using Gateway.Frontend.Forwarding;
 using Gateway.Frontend.Hosting;
+using Gateway.Frontend.Mock;
+using Gateway.Frontend.Parameters;
 using Gateway.Frontend.Pipeline;
 using Gateway.Frontend.Routing;
 using Gateway.Silo;
@@ -78,6 +80,7 @@ public sealed class FrontendHost : IAsyncDisposable
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IForwarderHttpClientFactory, BackendHttpClientFactory>();
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
+        builder.Services.AddRequestParameters(builder.Configuration);
         builder.Services.AddSingleton<CatalogSnapshotStore>();
         builder.Services.AddHostedService<CatalogSync>();
         builder.Services.AddServiceDefaults(builder.Configuration, "gateway-frontend");
@@ -88,10 +91,12 @@ public sealed class FrontendHost : IAsyncDisposable
         app.UseStageSelection();
         app.UseRouting();
         app.UseUnmatchedRequests();
+        app.UseParameterValidation();
         app.MapServiceDefaults();
         app.MapReverseProxy(proxy =>
         {
             proxy.UseForwardingErrors();
+            proxy.UseMockResponses();
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();

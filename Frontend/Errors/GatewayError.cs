@@ -15,7 +15,16 @@ public sealed record GatewayError(int Status, string Code, string Message)
     public static readonly GatewayError BackendTimeout = new(504, "D504TO", "The backend did not answer in time");
     public static readonly GatewayError Internal = new(500, "S500IE", "The gateway failed to handle the request");
 
+    // Parameters (issue 5)
+    public static readonly GatewayError InvalidParameters = new(400, "A400IP", "The request's parameters break the API's rules");
+    public static readonly GatewayError ParameterCheckTimeout = new(400, "A400PT", "A parameter's value could not be checked against its pattern in time");
+    public static readonly GatewayError BodyTooLarge = new(413, "A413BL", "The request body is larger than the API accepts");
+    public static readonly GatewayError UnsupportedContentType = new(415, "A415CT", "The API does not accept a request body of this content type");
+
     /// <summary>Every error, for documentation and tests.</summary>
     public static IReadOnlyList<GatewayError> All { get; } =
-        [ApiNotFound, InvalidStage, CatalogNotLoaded, BackendUnreachable, BackendBadResponse, NoHealthyBackend, BackendTimeout, Internal];
+        [
+            ApiNotFound, InvalidStage, CatalogNotLoaded, BackendUnreachable, BackendBadResponse, NoHealthyBackend, BackendTimeout, Internal,
+            InvalidParameters, ParameterCheckTimeout, BodyTooLarge, UnsupportedContentType,
+        ];
 }
