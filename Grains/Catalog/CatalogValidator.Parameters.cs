@@ -1,7 +1,5 @@
 using System.Text;
-using System.Text.Json;
 using Gateway.Parameters;
-using Json.Schema;
 
 namespace Gateway.Catalog;
 
@@ -202,7 +200,7 @@ public static partial class CatalogValidator
             }
 
             // Every {name} of the backend path needs a value from a parameter, constant or system parameter sent to PATH.
-            foreach (var name in backendPathNames.Where(n => !targets.ContainsKey($"{ParameterLocation.Path}:{n}")))
+            foreach (var name in backendPathNames.Where(n => !targets.ContainsKey($"{ParameterLocation.Path}:{n.ToLowerInvariant()}")))
             {
                 errors.Add(new(where + ".backendPath", "UnmappedPathParameter", $"in MAPPING mode '{{{name}}}' of the backend path needs a parameter, constant or system parameter sent to PATH under that name"));
             }
@@ -319,7 +317,7 @@ public static partial class CatalogValidator
         {
             BodySchema.Parse(schema);
         }
-        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or FormatException or KeyNotFoundException or RefResolutionException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             errors.Add(new(at, "BadSchema", $"is not a usable JSON Schema: {e.Message}"));
         }
