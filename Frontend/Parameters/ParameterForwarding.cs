@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using Gateway.Catalog;
 using Gateway.Frontend.Pipeline;
@@ -82,7 +80,7 @@ public sealed class ParameterForwarding : ITransformProvider
 
         if (plan.Mapping)
         {
-            target.Finish(plan, values);
+            target.Finish(plan);
         }
 
         return ValueTask.CompletedTask;
@@ -118,10 +116,9 @@ public sealed class ParameterForwarding : ITransformProvider
     }
 
     /// <summary>The outgoing request being edited, with the MAPPING-mode path and form collected until <see cref="Finish"/>.</summary>
-    private readonly struct BackendRequest(RequestTransformContext context)
+    private sealed class BackendRequest(RequestTransformContext context)
     {
         private readonly Dictionary<string, string> _path = new(StringComparer.OrdinalIgnoreCase);
-        private readonly List<KeyValuePair<string, string>> _form = [];
 
         /// <summary>MAPPING mode: nothing of the caller's request passes unless a parameter says so.</summary>
         public void Clear()
@@ -133,7 +130,16 @@ public sealed class ParameterForwarding : ITransformProvider
                 headers.Remove(name);
             }
 
-            context.ProxyRequest.Content = null;
+            // The body is the one BackendBody prepared; of the caller's content headers only its type and length remain.
+            if (context.ProxyRequest.Content is { } content)
+            {
+                foreach (var name in content.Headers.NonValidated.Select(h => h.Key)
+                    .Where(n => !string.Equals(n, "Content-Type", StringComparison.OrdinalIgnoreCase) && !string.Equals(n, "Content-Length", StringComparison.OrdinalIgnoreCase))
+                    .ToList())
+                {
+                    content.Headers.Remove(name);
+                }
+            }
         }
 
         public void Set(ParameterLocation location, string name, StringValues values)
@@ -150,13 +156,7 @@ public sealed class ParameterForwarding : ITransformProvider
                     SetHeader(name, values);
                     break;
                 case ParameterLocation.Form:
-                    // PASSTHROUGH never sends to FORM (the catalog refuses it), so the body here is always rebuilt.
-                    _form.RemoveAll(f => string.Equals(f.Key, name, StringComparison.OrdinalIgnoreCase));
-                    foreach (var value in values)
-                    {
-                        _form.Add(new(name, value ?? ""));
-                    }
-
+                    // YARP streams the body from HttpContext.Request: BackendBody built it before the proxy step.
                     break;
             }
         }
@@ -179,36 +179,24 @@ public sealed class ParameterForwarding : ITransformProvider
             }
         }
 
-        public void Finish(ParameterPlan plan, ParameterValues values)
+        public void Finish(ParameterPlan plan)
         {
-            context.Path = RenderPath(plan.BackendPath!, _path);
-            if (plan.BodyParameter is not null && values.Body is { Length: > 0 } body)
-            {
-                var content = new ByteArrayContent(body);
-                if (MediaTypeHeaderValue.TryParse(context.HttpContext.Request.ContentType, out var type))
-                {
-                    content.Headers.ContentType = type;
-                }
-
-                context.ProxyRequest.Content = content;
-            }
-            else if (_form.Count > 0)
-            {
-                var text = string.Join('&', _form.Select(f => Uri.EscapeDataString(f.Key) + "=" + Uri.EscapeDataString(f.Value)));
-                var content = new ByteArrayContent(Encoding.UTF8.GetBytes(text));
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
-                context.ProxyRequest.Content = content;
-            }
-        }
-
-        /// <summary>Each value fills one whole segment, percent-encoded, so that a '/' in a value cannot add segments.</summary>
-        private static PathString RenderPath(PathTemplate template, Dictionary<string, string> values)
-        {
+            var template = plan.BackendPath!;
             var builder = new StringBuilder();
+            var slash = false;
             foreach (var segment in template.Segments)
             {
                 builder.Append('/');
-                builder.Append(segment.IsParameter ? Uri.EscapeDataString(values.GetValueOrDefault(segment.Value) ?? "") : segment.Value);
+                if (segment.IsParameter)
+                {
+                    var value = _path.GetValueOrDefault(segment.Value) ?? "";
+                    slash |= value.Contains('/');
+                    builder.Append(value);
+                }
+                else
+                {
+                    builder.Append(segment.Value);
+                }
             }
 
             if (builder.Length == 0 || template.Text.EndsWith('/'))
@@ -216,7 +204,16 @@ public sealed class ParameterForwarding : ITransformProvider
                 builder.Append('/');
             }
 
-            return PathString.FromUriComponent(builder.ToString());
+            context.Path = new PathString(builder.ToString());
+            if (slash)
+            {
+                // A '/' inside a value must stay inside its segment (%2F); YARP would send it as a separator, so the
+                // address is set here whole. A later transform that edits the address must start from this one.
+                var encoded = string.Join('/', template.Segments.Select(s =>
+                    s.IsParameter ? Uri.EscapeDataString(_path.GetValueOrDefault(s.Value) ?? "") : s.Value));
+                context.ProxyRequest.RequestUri = new Uri(
+                    context.DestinationPrefix.TrimEnd('/') + "/" + encoded + (template.Text.EndsWith('/') ? "/" : "") + context.Query.QueryString.ToUriComponent());
+            }
         }
     }
 }

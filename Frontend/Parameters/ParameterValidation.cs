@@ -62,10 +62,11 @@ internal sealed partial class ParameterValidation(
                 return;
             }
 
-            // Kestrel then refuses to read past the limit whatever the framing.
+            // Kestrel then refuses to read far past the limit whatever the framing. Its chunked reader counts more
+            // than the data, so it gets some slack; the exact check is ours.
             if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
             {
-                size.MaxRequestBodySize = max;
+                size.MaxRequestBodySize = max + 4096;
             }
         }
 
@@ -93,7 +94,7 @@ internal sealed partial class ParameterValidation(
         {
             // A body of unknown length is counted before anything is forwarded, so that an oversized one gets a
             // clean 413 instead of a backend call cut in the middle. Large bodies spill to a temporary file.
-            request.EnableBuffering(bufferThreshold: 64 * 1024, bufferLimit: chunkedLimit + 1);
+            request.EnableBuffering(bufferThreshold: 64 * 1024);
             if (!await FitsAsync(request.Body, chunkedLimit, context.RequestAborted))
             {
                 await RefuseBody(context, GatewayError.BodyTooLarge, $"more than {chunkedLimit} bytes");
@@ -117,7 +118,7 @@ internal sealed partial class ParameterValidation(
             var p = rules.Parameter;
             var found = p.Location switch
             {
-                ParameterLocation.Path => request.RouteValues.TryGetValue(p.Name, out var v) && v?.ToString() is { } text ? new StringValues(text) : StringValues.Empty,
+                ParameterLocation.Path => request.RouteValues.TryGetValue(p.Name, out var v) && v?.ToString() is { } text ? new StringValues(PathValue(text)) : StringValues.Empty,
                 ParameterLocation.Query => request.Query[p.Name],
                 ParameterLocation.Header => request.Headers[p.Name],
                 ParameterLocation.Form => form!.GetValueOrDefault(p.Name),
@@ -149,6 +150,12 @@ internal sealed partial class ParameterValidation(
                 rules.Check(value ?? "", violations);
             }
 
+            if (plan.Mapping && (p.BackendLocation ?? p.Location) == ParameterLocation.Path && found.ToString() is "" or "." or "..")
+            {
+                // Such a value would remove or climb a segment of the backend path.
+                violations.Add(new(p.Name, p.Location.ToString(), "segment", "cannot be a whole path segment ('', '.' or '..')", ParameterRules.Shorten(found.ToString())));
+            }
+
             values[i] = found;
         }
 
@@ -164,9 +171,22 @@ internal sealed partial class ParameterValidation(
             return;
         }
 
-        context.Features.Set(new ParameterValues(plan, values, body, receivedAt));
+        var checkedValues = new ParameterValues(plan, values, body, receivedAt);
+        context.Features.Set(checkedValues);
+        if (plan.Mapping)
+        {
+            BackendBody.Prepare(context, checkedValues);
+        }
+
         await next(context);
     }
+
+    /// <summary>
+    /// Kestrel decodes the path except '%2F', so that an encoded slash cannot split a segment; a segment's value is
+    /// the fully decoded text.
+    /// </summary>
+    private static string PathValue(string routeValue) =>
+        routeValue.Contains('%') ? routeValue.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase) : routeValue;
 
     private static void CheckBody(ParameterPlan plan, ApiParameter parameter, byte[]? body, List<ParameterViolation> violations)
     {
@@ -303,7 +323,7 @@ internal sealed partial class ParameterValidation(
         }
         catch (IOException)
         {
-            // The buffering stream refuses to hold more than limit + 1 bytes.
+            // Kestrel refuses to read past the request's body size limit, set to the API's limit above.
             return false;
         }
         finally
