@@ -23,13 +23,18 @@ internal static class BackendBody
             bytes = body;
             contentType = request.ContentType;
         }
-        else if (BuildForm(context, values) is { Length: > 0 } form)
+        else if (plan.SendsForm && BuildForm(context, values) is { Length: > 0 } form)
         {
             bytes = Encoding.UTF8.GetBytes(form);
             contentType = "application/x-www-form-urlencoded";
         }
 
         var headers = request.Headers;
+        if (bytes is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != true && headers.ContentType.Count == 0)
+        {
+            return; // no body came and none goes: the common GET
+        }
+
         headers.TransferEncoding = default;
         if (bytes is null)
         {

@@ -125,7 +125,16 @@ public sealed class ParameterForwarding : ITransformProvider
         {
             context.Query.Collection.Clear();
             var headers = context.ProxyRequest.Headers;
-            foreach (var name in headers.NonValidated.Select(h => h.Key).Where(n => !KeptHeaders.Contains(n)).ToList())
+            List<string>? dropped = null;
+            foreach (var header in headers.NonValidated)
+            {
+                if (!KeptHeaders.Contains(header.Key))
+                {
+                    (dropped ??= []).Add(header.Key);
+                }
+            }
+
+            foreach (var name in dropped ?? [])
             {
                 headers.Remove(name);
             }

@@ -46,6 +46,9 @@ public sealed class ParameterPlan
 
     public bool MustReadBody => ReadsForm || BodyParameter is not null;
 
+    /// <summary>MAPPING mode sends a form body built from values (parameters, constants or system parameters sent to FORM).</summary>
+    public bool SendsForm { get; private init; }
+
     public static ParameterPlan Build(PublishedApi api, TimeSpan regexTimeout)
     {
         var d = api.Definition;
@@ -78,6 +81,10 @@ public sealed class ParameterPlan
                 BodySchema = schema,
                 ReadsForm = parameters.Any(p => p.Parameter.Location == ParameterLocation.Form),
                 BackendPath = backendPath,
+                SendsForm = d.RequestMode == RequestMode.Mapping
+                    && (d.Parameters.Any(p => (p.BackendLocation ?? p.Location) == ParameterLocation.Form)
+                        || d.Constants.Any(c => c.Location == ParameterLocation.Form)
+                        || d.SystemParameters.Any(s => s.Location == ParameterLocation.Form)),
                 Mock = mock,
                 IsTrivial = d.RequestMode == RequestMode.Passthrough && d.Parameters.Length == 0 && d.Constants.Length == 0
                     && d.SystemParameters.Length == 0 && d.MaxBodyBytes is null && d.ContentTypes.Length == 0,
