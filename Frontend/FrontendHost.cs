@@ -2,6 +2,8 @@ using Gateway.Frontend.Catalog;
 using Gateway.Frontend.Embedded;
 using Gateway.Frontend.Forwarding;
 using Gateway.Frontend.Hosting;
+using Gateway.Frontend.Mock;
+using Gateway.Frontend.Parameters;
 using Gateway.Frontend.Pipeline;
 using Gateway.Frontend.Routing;
 using Gateway.Frontend.Security;
@@ -91,6 +93,7 @@ public sealed class FrontendHost : IAsyncDisposable
         builder.AddGracefulShutdown();
         builder.Services.AddSingleton<IForwarderHttpClientFactory, BackendHttpClientFactory>();
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
+        builder.Services.AddRequestParameters(builder.Configuration);
         builder.Services.AddSingleton<CatalogSnapshotStore>();
         builder.Services.AddThrottling(builder.Configuration);
         builder.Services.AddHostedService<CatalogSync>();
@@ -111,11 +114,13 @@ public sealed class FrontendHost : IAsyncDisposable
         app.UseOpenIdConnect();
         app.UseIpAccessForApps();
         app.UseGrantAuthorization();
+        app.UseParameterValidation();
         app.UseThrottling();
         app.MapServiceDefaults();
         app.MapReverseProxy(proxy =>
         {
             proxy.UseForwardingErrors();
+            proxy.UseMockResponses();
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();

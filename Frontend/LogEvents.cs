@@ -28,4 +28,9 @@ internal static class LogEvents
     public const int ThrottleRefused = 2502;
     public const int ThrottleUnavailable = 2503;
     public const int QuotaFailingOpen = 2504;
+    // Parameters and mock (issue 5): 2600-2699.
+    public const int ParameterPlanFailed = 2601;
+    public const int ParametersRefused = 2602;
+    public const int BodyRefused = 2603;
+    public const int MockAnswered = 2604;
 }

@@ -21,7 +21,7 @@ dotnet build -c Release -v q bench/BareYarp >/dev/null
 dotnet build -c Release -v q Frontend >/dev/null
 
 dotnet bench/BenchTool/bin/Release/net10.0/BenchTool.dll backend "$BACKEND" & PIDS+=($!)
-dotnet bench/BareYarp/bin/Release/net10.0/BareYarp.dll "$BARE" "http://127.0.0.1:$BACKEND" & PIDS+=($!)
+dotnet bench/BareYarp/bin/Release/net10.0/Gateway.Bench.BareYarp.dll proxy "$BARE" "http://127.0.0.1:$BACKEND" & PIDS+=($!)
 sed "s/BACKEND_PORT/$BACKEND/" bench/catalog.yaml > "$WORK/catalog.yaml"
 Frontend__HttpPort=$GW Frontend__Http2Port=$GW_H2 Frontend__HttpsPort=-1 Admin__Port=$ADMIN \
   Cluster__SiloPort=$((BASE + 6)) Cluster__GatewayPort=$((BASE + 7)) Logging__LogLevel__Default=Warning \

@@ -1,4 +1,5 @@
 using Gateway.Catalog;
+using Gateway.Frontend.Parameters;
 using Gateway.Frontend.Routing;
 using Yarp.ReverseProxy.Configuration;
 
@@ -8,7 +9,7 @@ namespace Gateway.Frontend.Catalog;
 /// The frontend's local copy of the published catalog. Requests are decided from it alone; it is replaced
 /// as a whole when a newer revision arrives, and YARP's routes and clusters are rebuilt from it.
 /// </summary>
-public sealed partial class CatalogSnapshotStore(InMemoryConfigProvider proxyConfig, ILogger<CatalogSnapshotStore> logger)
+public sealed partial class CatalogSnapshotStore(InMemoryConfigProvider proxyConfig, ParameterPlans parameterPlans, ILogger<CatalogSnapshotStore> logger)
 {
     private volatile CatalogSnapshot? _snapshot;
     private volatile IReadOnlyDictionary<string, (PublishedApi Api, ApiGroup Group)> _routes =
@@ -39,6 +40,7 @@ public sealed partial class CatalogSnapshotStore(InMemoryConfigProvider proxyCon
             }
 
             var config = ProxyConfigBuilder.Build(snapshot);
+            parameterPlans.Prepare(snapshot);
             var groups = snapshot.Groups.ToDictionary(g => g.Name, StringComparer.Ordinal);
             _routes = snapshot.Apis
                 .Where(a => groups.ContainsKey(a.Definition.Group))

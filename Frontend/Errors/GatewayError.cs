@@ -54,6 +54,12 @@ public sealed record GatewayError(int Status, string Code, string Message)
     public static readonly GatewayError ThrottledByIp = new(429, "A429TI", "Too many calls to this API from this IP address in the current window");
     public static readonly GatewayError ThrottlingUnavailable = new(503, "S503TU", "The gateway cannot count calls against this API's limits now and its policy fails closed");
 
+    // Parameters (issue 5)
+    public static readonly GatewayError InvalidParameters = new(400, "A400IP", "The request's parameters break the API's rules");
+    public static readonly GatewayError ParameterCheckTimeout = new(400, "A400PT", "A parameter's value could not be checked against its pattern in time");
+    public static readonly GatewayError BodyTooLarge = new(413, "A413BL", "The request body is larger than the API accepts");
+    public static readonly GatewayError UnsupportedContentType = new(415, "A415CT", "The API does not accept a request body of this content type");
+
     /// <summary>Every error, for documentation and tests.</summary>
     public static IReadOnlyList<GatewayError> All { get; } =
         [ApiNotFound, InvalidStage, CatalogNotLoaded, BackendUnreachable, BackendBadResponse, NoHealthyBackend, BackendTimeout, Internal,
@@ -62,5 +68,6 @@ public sealed record GatewayError(int Status, string Code, string Message)
          GrantMissing, GrantExpired, NonceUnavailable,
          IpDenied, BadForwardedFor, HttpsRequired, TokenMissing, TokenInvalid, TokenAlgorithm, TokenUnknownKey, TokenExpired,
          TokenNotYetValid, TokenAudience, TokenIssuer, TokenSubject, IdentityProviderUnavailable,
-         ThrottledByApi, ThrottledByUser, ThrottledByApp, ThrottledByIp, ThrottlingUnavailable];
+         ThrottledByApi, ThrottledByUser, ThrottledByApp, ThrottledByIp, ThrottlingUnavailable,
+         InvalidParameters, ParameterCheckTimeout, BodyTooLarge, UnsupportedContentType];
 }

@@ -20,7 +20,8 @@ public static class GatewayErrorWriter
         return JsonSerializer.SerializeAsync(response.Body, body, ErrorBodyJson.Relaxed.ErrorBody, context.RequestAborted);
     }
 
-    private static string ToHeaderValue(string message)
+    /// <summary>Header values must be visible ASCII: anything else becomes '?'.</summary>
+    internal static string ToHeaderValue(string message)
     {
         Span<char> buffer = message.Length <= 512 ? stackalloc char[message.Length] : new char[message.Length];
         for (var i = 0; i < message.Length; i++)

@@ -64,4 +64,26 @@ public sealed record ApiDefinition
 
     /// <summary>Required when <see cref="AuthType"/> asks for OpenID Connect: which provider's tokens, read from where.</summary>
     [Id(22)] public OpenIdConnectRequirement? OpenIdConnect { get; init; }
+    // Request parameters (issue 5): Ids 30-39.
+
+    /// <summary>Optional. PASSTHROUGH (default) forwards the request as it came; MAPPING forwards only defined parameters.</summary>
+    [Id(30)] public RequestMode RequestMode { get; init; } = RequestMode.Passthrough;
+
+    /// <summary>Optional. The parameters callers send, checked before any backend is contacted.</summary>
+    [Id(31)] public ApiParameter[] Parameters { get; init; } = [];
+
+    /// <summary>Optional. Fixed values the backend always gets.</summary>
+    [Id(32)] public ConstantParameter[] Constants { get; init; } = [];
+
+    /// <summary>Optional. Values the gateway knows about the call (client IP, request id...) handed to the backend.</summary>
+    [Id(33)] public SystemParameter[] SystemParameters { get; init; } = [];
+
+    /// <summary>Optional. The largest request body accepted, in bytes; larger gets 413.</summary>
+    [Id(34)] public long? MaxBodyBytes { get; init; }
+
+    /// <summary>Optional. Media types a request body may have ('application/json', 'text/*'); others get 415. None: any.</summary>
+    [Id(35)] public string[] ContentTypes { get; init; } = [];
+
+    /// <summary>Optional. When set, calls are answered with this instead of being forwarded.</summary>
+    [Id(36)] public MockResponse? Mock { get; init; }
 }

@@ -40,6 +40,11 @@ public static class CatalogNormalizer
             Provider = (api.OpenIdConnect.Provider ?? "").Trim(),
             TokenName = string.IsNullOrWhiteSpace(api.OpenIdConnect.TokenName) ? null : api.OpenIdConnect.TokenName.Trim(),
         },
+        Parameters = [.. (api.Parameters ?? []).Where(p => p is not null).Select(Normalize)],
+        Constants = [.. (api.Constants ?? []).Where(c => c is not null).Select(c => c with { Name = (c.Name ?? "").Trim(), Value = c.Value ?? "" })],
+        SystemParameters = [.. (api.SystemParameters ?? []).Where(s => s is not null).Select(s => s with { Name = (s.Name ?? "").Trim() })],
+        ContentTypes = [.. (api.ContentTypes ?? []).Select(t => (t ?? "").Trim().ToLowerInvariant())],
+        Mock = api.Mock is null ? null : Normalize(api.Mock),
     };
 
     public static IpAccessControl? Normalize(IpAccessControl? access) => access is null ? null : new IpAccessControl
@@ -73,6 +78,22 @@ public static class CatalogNormalizer
         App = (grant.App ?? "").Trim(),
         Api = (grant.Api ?? "").Trim(),
         Stage = StageName.TryNormalize((grant.Stage ?? "").Trim(), out var stage) ? stage : (grant.Stage ?? "").Trim(),
+    };
+
+    public static ApiParameter Normalize(ApiParameter parameter) => parameter with
+    {
+        Name = (parameter.Name ?? "").Trim(),
+        BackendName = string.IsNullOrWhiteSpace(parameter.BackendName) ? null : parameter.BackendName.Trim(),
+        Enum = [.. (parameter.Enum ?? []).Select(e => e ?? "")],
+        Pattern = string.IsNullOrEmpty(parameter.Pattern) ? null : parameter.Pattern,
+        Schema = string.IsNullOrWhiteSpace(parameter.Schema) ? null : parameter.Schema,
+    };
+
+    public static MockResponse Normalize(MockResponse mock) => mock with
+    {
+        Headers = [.. (mock.Headers ?? []).Where(h => h is not null).Select(h => h with { Name = (h.Name ?? "").Trim(), Value = h.Value ?? "" })],
+        Body = mock.Body ?? "",
+        Stages = [.. (mock.Stages ?? []).Select(s => (s ?? "").Trim().ToUpperInvariant())],
     };
 
     public static CatalogDocument Normalize(CatalogDocument document) => document with

@@ -181,14 +181,17 @@ public static partial class CatalogValidator
 
         var pathOk = PathTemplate.TryParse(api.Path, out var path, out var pathProblems);
         errors.AddRange(pathProblems.Select(p => new CatalogError(where + ".path", "BadTemplate", $"'{api.Path}' {p}")));
+        PathTemplate? backendPath = null;
         if (api.BackendPath is not null)
         {
-            if (!PathTemplate.TryParse(api.BackendPath, out var backendPath, out var backendProblems))
+            if (!PathTemplate.TryParse(api.BackendPath, out backendPath, out var backendProblems))
             {
+                backendPath = null;
                 errors.AddRange(backendProblems.Select(p => new CatalogError(where + ".backendPath", "BadTemplate", $"'{api.BackendPath}' {p}")));
             }
-            else if (pathOk)
+            else if (pathOk && api.RequestMode != RequestMode.Mapping)
             {
+                // In MAPPING mode the backend path's {params} may come from any location; ValidateParameters checks them.
                 var known = path.ParameterNames.ToHashSet(StringComparer.OrdinalIgnoreCase);
                 foreach (var missing in backendPath.ParameterNames.Where(n => !known.Contains(n)))
                 {
@@ -201,6 +204,8 @@ public static partial class CatalogValidator
         {
             CheckRange(timeout, 1, MaxTimeoutMs, where + ".timeoutMs", errors);
         }
+
+        ValidateParameters(api, where, pathOk ? path : null, backendPath, errors);
     }
 
     /// <summary>

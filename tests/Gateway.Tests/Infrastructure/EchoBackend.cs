@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -62,7 +63,8 @@ public sealed class EchoBackend : IAsyncDisposable
                 context.Request.QueryString.Value ?? "",
                 context.Request.Host.Value ?? "",
                 context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
-                body));
+                body,
+                context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? ""));
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -80,4 +82,5 @@ public sealed class EchoBackend : IAsyncDisposable
 }
 
 /// <summary>What <see cref="EchoBackend"/> received.</summary>
-public sealed record EchoResponse(string Backend, string Method, string Path, string Query, string Host, Dictionary<string, string> Headers, string Body);
+/// <remarks><see cref="RawTarget"/> is the request target exactly as sent (path and query still percent-encoded).</remarks>
+public sealed record EchoResponse(string Backend, string Method, string Path, string Query, string Host, Dictionary<string, string> Headers, string Body, string RawTarget = "");

@@ -101,7 +101,7 @@ public sealed class ThrottlerTests(QuotaClusterFixture fixture)
             Version = 1,
             Definition = new ApiDefinition { Id = "get-order", Group = "shop", Name = "Get", Methods = ["GET"], Path = "/orders/{id}", Backend = "orders" },
         };
-        var store = new CatalogSnapshotStore(new InMemoryConfigProvider([], []), NullLogger<CatalogSnapshotStore>.Instance);
+        var store = new CatalogSnapshotStore(new InMemoryConfigProvider([], []), new Gateway.Frontend.Parameters.ParameterPlans(new Gateway.Frontend.Parameters.ParameterSettings(), NullLogger<Gateway.Frontend.Parameters.ParameterPlans>.Instance), NullLogger<CatalogSnapshotStore>.Instance);
         store.Apply(new CatalogSnapshot
         {
             Revision = 1,

@@ -1,0 +1,49 @@
+using Gateway.Frontend.Parameters;
+using Gateway.Frontend.Pipeline;
+using Microsoft.Net.Http.Headers;
+
+namespace Gateway.Frontend.Mock;
+
+/// <summary>
+/// Answers calls to a mocked API version with its configured response instead of forwarding them. It runs inside
+/// the proxy pipeline, after everything the main pipeline does (authentication, authorization, validation,
+/// throttling, counting), so that a mocked call is treated like any other up to the backend.
+/// </summary>
+public static partial class MockResponses
+{
+    /// <summary>Belongs in the proxy pipeline, after UseForwardingErrors and before load balancing.</summary>
+    public static IReverseProxyApplicationBuilder UseMockResponses(this IReverseProxyApplicationBuilder proxy)
+    {
+        proxy.Use((context, next) =>
+        {
+            var api = context.Features.Get<GatewayRequest>()?.Api;
+            if (api?.Definition.Mock is null)
+            {
+                return next();
+            }
+
+            var plan = context.RequestServices.GetRequiredService<ParameterPlans>().Get(api);
+            return plan.Mock is { } mock ? AnswerAsync(context, mock) : next();
+        });
+        return proxy;
+    }
+
+    private static Task AnswerAsync(HttpContext context, MockPlan mock)
+    {
+        var response = context.Response;
+        response.StatusCode = mock.Status;
+        foreach (var (name, value) in mock.Headers)
+        {
+            response.Headers.Append(name, value);
+        }
+
+        response.ContentLength = mock.Body.Length;
+        var api = context.GetGatewayRequest().Api!;
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MockResponses).FullName!);
+        LogMocked(logger, api.Definition.Id, api.Stage, api.Version, mock.Status);
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(mock.Body, context.RequestAborted).AsTask();
+    }
+
+    [LoggerMessage(EventId = LogEvents.MockAnswered, Level = LogLevel.Debug, Message = "Call to {Api} version {Version} in {Stage} answered by its mock with {Status}")]
+    private static partial void LogMocked(ILogger logger, string api, string stage, int version, int status);
+}

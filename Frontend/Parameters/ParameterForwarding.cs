@@ -1,0 +1,228 @@
+using System.Globalization;
+using System.Text;
+using Gateway.Catalog;
+using Gateway.Frontend.Pipeline;
+using Microsoft.Extensions.Primitives;
+using Yarp.ReverseProxy.Transforms;
+using Yarp.ReverseProxy.Transforms.Builder;
+
+namespace Gateway.Frontend.Parameters;
+
+/// <summary>
+/// The YARP request transform that makes the backend request an API's definition asks for: in MAPPING mode only the
+/// defined parameters, each under its backend name and location; in both modes the constants and system parameters.
+/// It runs after the route's path transform and before any transform added later (such as a backend signature),
+/// which therefore sees the request exactly as forwarded.
+/// </summary>
+public sealed class ParameterForwarding : ITransformProvider
+{
+    /// <summary>Headers a MAPPING-mode backend still gets although no parameter defines them: content negotiation and tracing.</summary>
+    public static readonly IReadOnlySet<string> KeptHeaders = new HashSet<string>(
+        ["Host", "Accept", "Accept-Encoding", "Accept-Language", "User-Agent", "traceparent", "tracestate", "baggage", RequestIds.Header],
+        StringComparer.OrdinalIgnoreCase);
+
+    public void ValidateRoute(TransformRouteValidationContext context)
+    {
+    }
+
+    public void ValidateCluster(TransformClusterValidationContext context)
+    {
+    }
+
+    public void Apply(TransformBuilderContext context)
+    {
+        // Host is decided here rather than by YARP's default host transform, which would otherwise run after this
+        // one and replace a 'host' constant with the backend's configured host.
+        if (!context.RequestTransforms.Any(t => t is RequestHeaderOriginalHostTransform))
+        {
+            context.RequestTransforms.Add(RequestHeaderOriginalHostTransform.SuppressHost);
+        }
+
+        context.AddRequestTransform(ApplyAsync);
+    }
+
+    public static ValueTask ApplyAsync(RequestTransformContext context)
+    {
+        var values = context.HttpContext.Features.Get<ParameterValues>();
+        if (values is null)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        var plan = values.Plan;
+        var target = new BackendRequest(context);
+        if (plan.Mapping)
+        {
+            target.Clear();
+            for (var i = 0; i < plan.Parameters.Length; i++)
+            {
+                var p = plan.Parameters[i].Parameter;
+                if (values.Values[i].Count > 0)
+                {
+                    target.Set(p.BackendLocation ?? p.Location, p.BackendName ?? p.Name, values.Values[i]);
+                }
+            }
+        }
+
+        foreach (var constant in plan.Definition.Constants)
+        {
+            target.Set(constant.Location, constant.Name, constant.Value);
+        }
+
+        var request = context.HttpContext.GetGatewayRequest();
+        foreach (var system in plan.Definition.SystemParameters)
+        {
+            if (SystemValue(system.Kind, context.HttpContext, request, values) is { } value)
+            {
+                target.Set(system.Location, system.Name, value);
+            }
+        }
+
+        if (plan.Mapping)
+        {
+            target.Finish(plan);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The value of a system parameter for this call; null when the gateway does not know it (no app on an anonymous API).</summary>
+    public static string? SystemValue(SystemParameterKind kind, HttpContext http, GatewayRequest request, ParameterValues values) => kind switch
+    {
+        SystemParameterKind.ClientIp => request.ClientIp is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null,
+        SystemParameterKind.RequestId => request.RequestId,
+        SystemParameterKind.AppId => request.AppId,
+        SystemParameterKind.AppKey => request.AppKey,
+        SystemParameterKind.UserId => request.UserId,
+        SystemParameterKind.ApiName => request.Api?.Definition.Name,
+        SystemParameterKind.Stage => request.Api?.Stage,
+        SystemParameterKind.Domain => http.Request.Host.Host,
+        SystemParameterKind.RequestTime => values.ReceivedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+        _ => null,
+    };
+
+    /// <summary>Header values must be visible ASCII; anything else is sent percent-encoded as UTF-8.</summary>
+    public static string ToHeaderValue(string value)
+    {
+        foreach (var c in value)
+        {
+            if (c is < ' ' or > '~')
+            {
+                return Uri.EscapeDataString(value);
+            }
+        }
+
+        return value;
+    }
+
+    /// <summary>The outgoing request being edited, with the MAPPING-mode path and form collected until <see cref="Finish"/>.</summary>
+    private sealed class BackendRequest(RequestTransformContext context)
+    {
+        private readonly Dictionary<string, string> _path = new(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>MAPPING mode: nothing of the caller's request passes unless a parameter says so.</summary>
+        public void Clear()
+        {
+            context.Query.Collection.Clear();
+            var headers = context.ProxyRequest.Headers;
+            List<string>? dropped = null;
+            foreach (var header in headers.NonValidated)
+            {
+                if (!KeptHeaders.Contains(header.Key))
+                {
+                    (dropped ??= []).Add(header.Key);
+                }
+            }
+
+            foreach (var name in dropped ?? [])
+            {
+                headers.Remove(name);
+            }
+
+            // The body is the one BackendBody prepared; of the caller's content headers only its type and length remain.
+            if (context.ProxyRequest.Content is { } content)
+            {
+                foreach (var name in content.Headers.NonValidated.Select(h => h.Key)
+                    .Where(n => !string.Equals(n, "Content-Type", StringComparison.OrdinalIgnoreCase) && !string.Equals(n, "Content-Length", StringComparison.OrdinalIgnoreCase))
+                    .ToList())
+                {
+                    content.Headers.Remove(name);
+                }
+            }
+        }
+
+        public void Set(ParameterLocation location, string name, StringValues values)
+        {
+            switch (location)
+            {
+                case ParameterLocation.Path:
+                    _path[name] = values.ToString();
+                    break;
+                case ParameterLocation.Query:
+                    context.Query.Collection[name] = values;
+                    break;
+                case ParameterLocation.Header:
+                    SetHeader(name, values);
+                    break;
+                case ParameterLocation.Form:
+                    // YARP streams the body from HttpContext.Request: BackendBody built it before the proxy step.
+                    break;
+            }
+        }
+
+        private void SetHeader(string name, StringValues values)
+        {
+            var request = context.ProxyRequest;
+            if (string.Equals(name, "Host", StringComparison.OrdinalIgnoreCase))
+            {
+                request.Headers.Host = ToHeaderValue(values.ToString());
+                return;
+            }
+
+            request.Headers.Remove(name);
+            request.Content?.Headers.Remove(name);
+            var encoded = values.Select(v => ToHeaderValue(v ?? "")).ToArray();
+            if (!request.Headers.TryAddWithoutValidation(name, encoded))
+            {
+                request.Content?.Headers.TryAddWithoutValidation(name, encoded);
+            }
+        }
+
+        public void Finish(ParameterPlan plan)
+        {
+            var template = plan.BackendPath!;
+            var builder = new StringBuilder();
+            var slash = false;
+            foreach (var segment in template.Segments)
+            {
+                builder.Append('/');
+                if (segment.IsParameter)
+                {
+                    var value = _path.GetValueOrDefault(segment.Value) ?? "";
+                    slash |= value.Contains('/');
+                    builder.Append(value);
+                }
+                else
+                {
+                    builder.Append(segment.Value);
+                }
+            }
+
+            if (builder.Length == 0 || template.Text.EndsWith('/'))
+            {
+                builder.Append('/');
+            }
+
+            context.Path = new PathString(builder.ToString());
+            if (slash)
+            {
+                // A '/' inside a value must stay inside its segment (%2F); YARP would send it as a separator, so the
+                // address is set here whole. A later transform that edits the address must start from this one.
+                var encoded = string.Join('/', template.Segments.Select(s =>
+                    s.IsParameter ? Uri.EscapeDataString(_path.GetValueOrDefault(s.Value) ?? "") : s.Value));
+                context.ProxyRequest.RequestUri = new Uri(
+                    context.DestinationPrefix.TrimEnd('/') + "/" + encoded + (template.Text.EndsWith('/') ? "/" : "") + context.Query.QueryString.ToUriComponent());
+            }
+        }
+    }
+}

@@ -1,0 +1,356 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Gateway.Catalog;
+using Gateway.Frontend.Errors;
+using Gateway.Frontend.Pipeline;
+using Gateway.Parameters;
+using Json.Schema;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+
+namespace Gateway.Frontend.Parameters;
+
+/// <summary>
+/// Checks a matched call against its API's parameter definitions before any backend is contacted: body size (413),
+/// content type (415), then every parameter rule at once (400 naming each violation). What it read is kept as
+/// <see cref="ParameterValues"/> for the forwarding transform.
+/// </summary>
+internal sealed partial class ParameterValidation(
+    RequestDelegate next, ParameterPlans plans, ParameterSettings settings, TimeProvider time, ILogger<ParameterValidation> logger)
+{
+    private static readonly EvaluationOptions SchemaOptions = new() { OutputFormat = OutputFormat.List };
+
+    public Task Invoke(HttpContext context)
+    {
+        var api = context.Features.Get<GatewayRequest>()?.Api;
+        if (api is null)
+        {
+            return next(context);
+        }
+
+        var plan = plans.Get(api);
+        if (plan.IsTrivial)
+        {
+            return next(context);
+        }
+
+        return InvokeInternal(context, plan);
+    }
+
+    private async Task InvokeInternal(HttpContext context, ParameterPlan plan)
+    {
+        if (plan.Broken is not null)
+        {
+            await GatewayErrorWriter.WriteAsync(context, GatewayError.Internal);
+            return;
+        }
+
+        var receivedAt = time.GetUtcNow();
+        var request = context.Request;
+        var definition = plan.Definition;
+        var hasBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? request.ContentLength > 0;
+        var limit = definition.MaxBodyBytes;
+
+        if (limit is { } max)
+        {
+            if (request.ContentLength > max)
+            {
+                await RefuseBody(context, GatewayError.BodyTooLarge, $"{request.ContentLength} bytes, the limit is {max}");
+                return;
+            }
+
+            // Kestrel then refuses to read far past the limit whatever the framing. Its chunked reader counts more
+            // than the data, so it gets some slack; the exact check is ours.
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            {
+                size.MaxRequestBodySize = max + 4096;
+            }
+        }
+
+        if (hasBody && !AcceptsContentType(plan, request.ContentType, out var why))
+        {
+            await RefuseBody(context, GatewayError.UnsupportedContentType, why);
+            return;
+        }
+
+        byte[]? body = null;
+        if (hasBody && plan.MustReadBody)
+        {
+            var readLimit = limit ?? settings.MaxReadBodyBytes;
+            body = await ReadBodyAsync(request.Body, readLimit, context.RequestAborted);
+            if (body is null)
+            {
+                await RefuseBody(context, GatewayError.BodyTooLarge, $"more than {readLimit} bytes");
+                return;
+            }
+
+            // Forwarded as read (PASSTHROUGH), or rebuilt from the values (MAPPING).
+            request.Body = new MemoryStream(body, writable: false);
+        }
+        else if (hasBody && limit is { } chunkedLimit && request.ContentLength is null)
+        {
+            // A body of unknown length is counted before anything is forwarded, so that an oversized one gets a
+            // clean 413 instead of a backend call cut in the middle. Large bodies spill to a temporary file.
+            request.EnableBuffering(bufferThreshold: 64 * 1024);
+            if (!await FitsAsync(request.Body, chunkedLimit, context.RequestAborted))
+            {
+                await RefuseBody(context, GatewayError.BodyTooLarge, $"more than {chunkedLimit} bytes");
+                return;
+            }
+
+            request.Body.Position = 0;
+        }
+
+        var violations = new List<ParameterViolation>();
+        var values = new StringValues[plan.Parameters.Length];
+        Dictionary<string, StringValues>? form = null;
+        if (plan.ReadsForm)
+        {
+            form = body is null ? [] : QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body));
+        }
+
+        for (var i = 0; i < plan.Parameters.Length; i++)
+        {
+            var rules = plan.Parameters[i];
+            var p = rules.Parameter;
+            var found = p.Location switch
+            {
+                ParameterLocation.Path => request.RouteValues.TryGetValue(p.Name, out var v) && v?.ToString() is { } text ? new StringValues(PathValue(text)) : StringValues.Empty,
+                ParameterLocation.Query => request.Query[p.Name],
+                ParameterLocation.Header => request.Headers[p.Name],
+                ParameterLocation.Form => form!.GetValueOrDefault(p.Name),
+                _ => StringValues.Empty,
+            };
+
+            if (found.Count == 0)
+            {
+                if (p.Required)
+                {
+                    violations.Add(new(p.Name, p.Location.ToString(), "required", "is required", null));
+                }
+                else if (p.Default is not null)
+                {
+                    values[i] = p.Default;
+                }
+
+                continue;
+            }
+
+            if (!p.IsArray && found.Count > 1)
+            {
+                violations.Add(new(p.Name, p.Location.ToString(), "single", $"is sent {found.Count} times; it may appear once", null));
+                continue;
+            }
+
+            foreach (var value in found)
+            {
+                rules.Check(value ?? "", violations);
+            }
+
+            if (plan.Mapping && (p.BackendLocation ?? p.Location) == ParameterLocation.Path && found.ToString() is "" or "." or "..")
+            {
+                // Such a value would remove or climb a segment of the backend path.
+                violations.Add(new(p.Name, p.Location.ToString(), "segment", "cannot be a whole path segment ('', '.' or '..')", ParameterRules.Shorten(found.ToString())));
+            }
+
+            values[i] = found;
+        }
+
+        if (plan.BodyParameter is { } bodyParameter)
+        {
+            CheckBody(plan, bodyParameter, body, violations);
+        }
+
+        if (violations.Count > 0)
+        {
+            LogRefused(definition.Id, plan.Api.Stage, violations.Count);
+            await ParameterErrorWriter.WriteAsync(context, violations);
+            return;
+        }
+
+        var checkedValues = new ParameterValues(plan, values, body, receivedAt);
+        context.Features.Set(checkedValues);
+        if (plan.Mapping)
+        {
+            BackendBody.Prepare(context, checkedValues);
+        }
+
+        await next(context);
+    }
+
+    /// <summary>
+    /// Kestrel decodes the path except '%2F', so that an encoded slash cannot split a segment; a segment's value is
+    /// the fully decoded text.
+    /// </summary>
+    private static string PathValue(string routeValue) =>
+        routeValue.Contains('%') ? routeValue.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase) : routeValue;
+
+    private static void CheckBody(ParameterPlan plan, ApiParameter parameter, byte[]? body, List<ParameterViolation> violations)
+    {
+        var location = ParameterLocation.Body.ToString();
+        if (body is null || body.Length == 0)
+        {
+            if (parameter.Required)
+            {
+                violations.Add(new(parameter.Name, location, "required", "is required", null));
+            }
+
+            return;
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (JsonException e)
+        {
+            violations.Add(new(parameter.Name, location, "json", $"is not JSON: {e.Message}", null));
+            return;
+        }
+
+        using (document)
+        {
+            var results = plan.BodySchema!.Evaluate(document.RootElement, SchemaOptions);
+            if (results.IsValid)
+            {
+                return;
+            }
+
+            var before = violations.Count;
+            foreach (var detail in (results.Details ?? []).Prepend(results))
+            {
+                if (detail.Errors is null)
+                {
+                    continue;
+                }
+
+                foreach (var (keyword, error) in detail.Errors)
+                {
+                    var at = detail.InstanceLocation.ToString();
+                    violations.Add(new(parameter.Name, location, "schema", $"at '{(at.Length == 0 ? "/" : at)}' {keyword}: {error}", null));
+                }
+            }
+
+            if (violations.Count == before)
+            {
+                violations.Add(new(parameter.Name, location, "schema", "does not satisfy the API's JSON Schema", null));
+            }
+        }
+    }
+
+    private static bool AcceptsContentType(ParameterPlan plan, string? contentType, out string why)
+    {
+        why = "";
+        var allowed = plan.Definition.ContentTypes;
+        if (allowed.Length == 0 && !plan.MustReadBody)
+        {
+            return true;
+        }
+
+        var mediaType = MediaTypeHeaderValue.TryParse(contentType, out var parsed) ? parsed.MediaType.Value ?? "" : "";
+        if (allowed.Length > 0 && !allowed.Any(range => CatalogValidator.MediaMatches(range, mediaType)))
+        {
+            why = $"got '{contentType}', accepted: {string.Join(", ", allowed)}";
+            return false;
+        }
+
+        if (plan.ReadsForm && !string.Equals(mediaType, "application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+        {
+            why = $"got '{contentType}', the API reads form fields from application/x-www-form-urlencoded";
+            return false;
+        }
+
+        if (plan.BodyParameter is not null && !IsJson(mediaType))
+        {
+            why = $"got '{contentType}', the API reads a JSON body";
+            return false;
+        }
+
+        return true;
+    }
+
+    private static bool IsJson(string mediaType) =>
+        string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase)
+        || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Reads the whole body, or returns null as soon as it proves longer than the limit.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(Stream body, long limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                {
+                    return null;
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static async Task<bool> FitsAsync(Stream body, long limit, CancellationToken cancellationToken)
+    {
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            long total = 0;
+            int read;
+            while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                total += read;
+                if (total > limit)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+        catch (IOException)
+        {
+            // Kestrel refuses to read past the request's body size limit, set to the API's limit above.
+            return false;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+    }
+
+    private Task RefuseBody(HttpContext context, GatewayError error, string detail)
+    {
+        var request = context.GetGatewayRequest();
+        LogBodyRefused(request.Api?.Definition.Id ?? "", request.Api?.Stage ?? "", error.Status, detail);
+        return GatewayErrorWriter.WriteAsync(context, error, detail);
+    }
+
+    [LoggerMessage(EventId = LogEvents.ParametersRefused, Level = LogLevel.Debug, Message = "Call to {Api} in {Stage} refused: {Count} parameter violations")]
+    private partial void LogRefused(string api, string stage, int count);
+
+    [LoggerMessage(EventId = LogEvents.BodyRefused, Level = LogLevel.Debug, Message = "Call to {Api} in {Stage} refused with {Status}: {Detail}")]
+    private partial void LogBodyRefused(string api, string stage, int status, string detail);
+}
+
+public static class ParameterValidationExtensions
+{
+    /// <summary>
+    /// Belongs after routing has recorded the matched API (UseUnmatchedRequests) and after authentication and
+    /// authorization, before throttling and the proxy: refused calls never reach a backend.
+    /// </summary>
+    public static IApplicationBuilder UseParameterValidation(this IApplicationBuilder app) => app.UseMiddleware<ParameterValidation>();
+}
