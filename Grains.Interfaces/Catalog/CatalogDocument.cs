@@ -1,3 +1,5 @@
+using Gateway.Monitoring;
+
 namespace Gateway.Catalog;
 
 /// <summary>
@@ -15,6 +17,9 @@ public sealed record CatalogDocument
 
     /// <summary>Stages to publish drafts to; a stage already serving the same definition is left as it is.</summary>
     [Id(3)] public CatalogDeployment[] Deployments { get; init; } = [];
+
+    /// <summary>Alert rules (issue 6).</summary>
+    [Id(50)] public AlertRule[] AlertRules { get; init; } = [];
 }
 
 /// <summary>One API to have online in one stage.</summary>

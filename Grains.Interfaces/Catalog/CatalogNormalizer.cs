@@ -37,5 +37,6 @@ public static class CatalogNormalizer
         Backends = [.. (document.Backends ?? []).Where(b => b is not null).Select(Normalize)],
         Apis = [.. (document.Apis ?? []).Where(a => a is not null).Select(Normalize)],
         Deployments = [.. (document.Deployments ?? []).Where(d => d is not null)],
+        AlertRules = [.. (document.AlertRules ?? []).Where(r => r is not null)],
     };
 }

@@ -1,3 +1,4 @@
+using Gateway.Monitoring;
 using Orleans.Concurrency;
 
 namespace Gateway.Catalog;
@@ -42,6 +43,11 @@ public interface ICatalogGrain : IGrainWithStringKey
     /// <summary>Asks to be told of every new revision. Subscriptions lapse unless renewed within a minute.</summary>
     [Alias("Subscribe")] Task Subscribe(ICatalogObserver observer);
     [Alias("Unsubscribe")] Task Unsubscribe(ICatalogObserver observer);
+
+    // Alert rules (issue 6)
+    [Alias("UpsertAlertRule")] Task<CatalogResult> UpsertAlertRule(AlertRule rule);
+    [Alias("DeleteAlertRule")] Task<CatalogResult> DeleteAlertRule(string id);
+    [ReadOnly, Alias("GetAlertRules")] Task<AlertRule[]> GetAlertRules();
 }
 
 /// <summary>A frontend that wants to hear of catalog changes as soon as they are made.</summary>

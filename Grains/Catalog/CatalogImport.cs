@@ -15,6 +15,7 @@ public static class CatalogImport
         CheckUnique(document.Backends.Select(b => b.Name), "backends", errors);
         CheckUnique(document.Apis.Select(a => a.Id), "apis", errors);
         CheckUnique(document.Deployments.Select(d => $"{d.Api}/{d.Stage.ToUpperInvariant()}"), "deployments", errors);
+        CheckUnique(document.AlertRules.Select(r => r.Id), "alertRules", errors);
 
         if (mode == CatalogImportMode.Replace)
         {
@@ -22,6 +23,7 @@ public static class CatalogImport
             RemoveMissing(state.Backends, document.Backends.Select(b => b.Name));
             RemoveMissing(state.Apis, document.Apis.Select(a => a.Id));
             RemoveMissing(state.Versions, document.Apis.Select(a => a.Id));
+            RemoveMissing(state.AlertRules, document.AlertRules.Select(r => r.Id));
 
             // Replace means: live exactly where the document says.
             var wanted = document.Deployments
@@ -54,6 +56,11 @@ public static class CatalogImport
         foreach (var api in document.Apis)
         {
             state.Apis[api.Id] = api;
+        }
+
+        foreach (var rule in document.AlertRules)
+        {
+            state.AlertRules[rule.Id] = Gateway.Monitoring.AlertRuleValidator.Normalize(rule);
         }
 
         for (var i = 0; i < document.Deployments.Length; i++)
@@ -101,6 +108,7 @@ public static class CatalogImport
                    Remark = state.FindVersion(deployment.Key, stage.Version)?.Remark,
                },
         ],
+        AlertRules = [.. state.AlertRules.Values.OrderBy(r => r.Id, StringComparer.Ordinal)],
     };
 
     /// <summary>Whether the stage already serves exactly this definition (records holding arrays compare by reference, so compare their JSON).</summary>

@@ -1,3 +1,5 @@
+using Gateway.Monitoring;
+
 namespace Gateway.Catalog;
 
 /// <summary>The persisted state of the catalog grain.</summary>
@@ -18,6 +20,9 @@ public sealed class CatalogState
     /// <summary>What is live: API id, then stage, then version.</summary>
     [Id(5)] public Dictionary<string, Dictionary<string, StageStatus>> Deployments { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Alert rules by id (issue 6).</summary>
+    [Id(50)] public Dictionary<string, AlertRule> AlertRules { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>
     /// A copy that a change can edit freely: a refused change is thrown away and leaves this state untouched.
     /// The records themselves are immutable, so only the containers are copied.
@@ -30,6 +35,7 @@ public sealed class CatalogState
         Apis = new(Apis, StringComparer.Ordinal),
         Versions = Versions.ToDictionary(v => v.Key, v => v.Value.ToList(), StringComparer.Ordinal),
         Deployments = Deployments.ToDictionary(d => d.Key, d => new Dictionary<string, StageStatus>(d.Value, StringComparer.Ordinal), StringComparer.Ordinal),
+        AlertRules = new(AlertRules, StringComparer.Ordinal),
     };
 
     public ApiVersion? FindVersion(string apiId, int version) =>

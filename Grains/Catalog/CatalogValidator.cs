@@ -63,6 +63,11 @@ public static partial class CatalogValidator
         }
 
         ValidateRouteCollisions(state, errors);
+        foreach (var rule in state.AlertRules.Values)
+        {
+            Gateway.Monitoring.AlertRuleValidator.Validate(rule, state, errors);
+        }
+
         return errors;
     }
 
