@@ -90,5 +90,5 @@ public sealed record AlertRule
 
     [Id(15)] public bool Enabled { get; init; } = true;
 
-    public string DisplayName => string.IsNullOrWhiteSpace(Name) ? Id : Name;
+    public string DisplayName() => string.IsNullOrWhiteSpace(Name) ? Id : Name;
 }

@@ -7,8 +7,8 @@ namespace Gateway.Notifications;
 public static class AlertMessages
 {
     public static string Subject(AlertNotice n) => n.Kind == AlertNoticeKind.Fired
-        ? $"[ALERT] {n.Rule.DisplayName}: API {n.ApiId} ({n.Stage}) {Describe(n.Rule.Metric)} {Format(n.Value, n.Rule.Metric)}"
-        : $"[RESOLVED] {n.Rule.DisplayName}: API {n.ApiId} ({n.Stage})";
+        ? $"[ALERT] {n.Rule.DisplayName()}: API {n.ApiId} ({n.Stage}) {Describe(n.Rule.Metric)} {Format(n.Value, n.Rule.Metric)}"
+        : $"[RESOLVED] {n.Rule.DisplayName()}: API {n.ApiId} ({n.Stage})";
 
     public static string Body(AlertNotice n)
     {
@@ -17,7 +17,7 @@ public static class AlertMessages
         {
             n.Kind == AlertNoticeKind.Fired ? "An alert fired." : "The alert resolved.",
             "",
-            $"Rule:       {rule.DisplayName} ({rule.Id})",
+            $"Rule:       {rule.DisplayName()} ({rule.Id})",
             $"API:        {n.ApiId}",
             $"Stage:      {n.Stage}",
             $"Condition:  {Describe(rule.Metric)} {Symbol(rule.Comparison)} {Format(rule.Threshold, rule.Metric)} over {rule.WindowMinutes} min, at least {rule.MinRequestCount} requests",
@@ -30,8 +30,8 @@ public static class AlertMessages
 
     /// <summary>Short enough for one SMS segment in most cases.</summary>
     public static string Sms(AlertNotice n) => n.Kind == AlertNoticeKind.Fired
-        ? $"ALERT {n.Rule.DisplayName}: {n.ApiId}/{n.Stage} {Describe(n.Rule.Metric)} {Format(n.Value, n.Rule.Metric)} ({Symbol(n.Rule.Comparison)}{Format(n.Rule.Threshold, n.Rule.Metric)}, {n.Rule.WindowMinutes}m)"
-        : $"RESOLVED {n.Rule.DisplayName}: {n.ApiId}/{n.Stage}";
+        ? $"ALERT {n.Rule.DisplayName()}: {n.ApiId}/{n.Stage} {Describe(n.Rule.Metric)} {Format(n.Value, n.Rule.Metric)} ({Symbol(n.Rule.Comparison)}{Format(n.Rule.Threshold, n.Rule.Metric)}, {n.Rule.WindowMinutes}m)"
+        : $"RESOLVED {n.Rule.DisplayName()}: {n.ApiId}/{n.Stage}";
 
     public static string Describe(AlertMetric metric) => metric switch
     {

@@ -76,7 +76,7 @@ public sealed partial class NotificationOutboxGrain : Grain, INotificationOutbox
             {
                 AlertId = notice.AlertId,
                 RuleId = notice.Rule.Id,
-                RuleName = notice.Rule.DisplayName,
+                RuleName = notice.Rule.DisplayName(),
                 ApiId = notice.ApiId,
                 Stage = notice.Stage,
                 Metric = notice.Rule.Metric,

@@ -94,6 +94,7 @@ public static class AdminApi
         }).Produces<CatalogDocument>(contentType: "application/json");
 
         api.MapGet("/catalog/revision", async (IGrainFactory g) => AdminResults.Json(new { revision = await Catalog(g).GetRevision() }));
+        api.MapAlertsApi();
         return endpoints;
     }
 

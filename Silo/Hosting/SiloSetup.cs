@@ -1,4 +1,5 @@
 using System.Net;
+using Gateway.Silo.Notifications;
 using Orleans.Configuration;
 using StackExchange.Redis;
 
@@ -11,6 +12,7 @@ public static class SiloSetup
     {
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddKeyedSingleton(GatewayTime.Key, TimeProvider.System);
+        builder.Services.AddGatewayNotifications(builder.Configuration);
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
@@ -27,6 +29,8 @@ public static class SiloSetup
                 var redis = ConfigurationOptions.Parse(cluster.Redis!);
                 silo.UseRedisClustering(o => o.ConfigurationOptions = redis);
                 silo.AddRedisGrainStorage(StorageNames.Catalog, o => o.ConfigurationOptions = redis);
+                silo.AddRedisGrainStorage(StorageNames.Notifications, o => o.ConfigurationOptions = redis);
+                silo.UseRedisReminderService(o => o.ConfigurationOptions = redis);
                 if (IPAddress.TryParse(cluster.AdvertisedIP, out var advertised))
                 {
                     silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
@@ -40,6 +44,8 @@ public static class SiloSetup
             {
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
                 silo.AddMemoryGrainStorage(StorageNames.Catalog);
+                silo.AddMemoryGrainStorage(StorageNames.Notifications);
+                silo.UseInMemoryReminderService();
             }
         });
         return builder;
