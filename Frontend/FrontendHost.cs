@@ -2,6 +2,7 @@ using Gateway.Frontend.Catalog;
 using Gateway.Frontend.Embedded;
 using Gateway.Frontend.Forwarding;
 using Gateway.Frontend.Hosting;
+using Gateway.Frontend.Monitoring;
 using Gateway.Frontend.Pipeline;
 using Gateway.Frontend.Routing;
 using Gateway.Silo;
@@ -80,11 +81,13 @@ public sealed class FrontendHost : IAsyncDisposable
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         builder.Services.AddSingleton<CatalogSnapshotStore>();
         builder.Services.AddHostedService<CatalogSync>();
+        builder.Services.AddUsageCounting();
         builder.Services.AddServiceDefaults(builder.Configuration, "gateway-frontend");
         builder.Services.AddHealthChecks().AddCheck<CatalogReadyCheck>("catalog", tags: [ServiceDefaults.ReadyTag]);
 
         var app = builder.Build();
         app.UseRequestIds();
+        app.UseUsageCounting();
         app.UseStageSelection();
         app.UseRouting();
         app.UseUnmatchedRequests();
