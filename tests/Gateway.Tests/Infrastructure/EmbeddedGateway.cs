@@ -48,7 +48,9 @@ public sealed class EmbeddedGateway : IAsyncDisposable
 
     public FrontendHost Host => _host;
 
-    public static async Task<EmbeddedGateway> StartAsync(IDictionary<string, string?>? settings = null, string[]? args = null, bool sample = false)
+    /// <param name="configure">Runs on every host's builder after the test settings (adds log providers, for example).</param>
+    public static async Task<EmbeddedGateway> StartAsync(IDictionary<string, string?>? settings = null, string[]? args = null, bool sample = false,
+        Action<WebApplicationBuilder>? configure = null)
     {
         var config = new Dictionary<string, string?>
         {
@@ -71,6 +73,7 @@ public sealed class EmbeddedGateway : IAsyncDisposable
         {
             builder.Configuration.AddInMemoryCollection(config);
             builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+            configure?.Invoke(builder);
         });
         try
         {
