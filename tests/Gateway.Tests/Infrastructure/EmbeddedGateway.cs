@@ -89,7 +89,23 @@ public sealed class EmbeddedGateway : IAsyncDisposable
         // Kestrel reports listeners in the order they were configured: HTTP/1.1 first, then h2c.
         var frontend = BoundAddresses(host.App).Select(Loopback).ToList();
         var admin = Loopback(BoundAddresses(host.Silo!)[0]);
-        return new EmbeddedGateway(host, frontend[0], frontend[1], admin, config.GetValueOrDefault("Admin:Token"));
+        var gateway = new EmbeddedGateway(host, frontend[0], frontend[1], admin, config.GetValueOrDefault("Admin:Token"));
+
+        // The frontend fetches its first snapshot in the background after it starts listening: wait until it
+        // holds one (ready), as a load balancer would, so that a test's first request does not race it.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            using var ready = await gateway.Gateway.GetAsync("/health/ready");
+            if (ready.IsSuccessStatusCode || DateTime.UtcNow > deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(20);
+        }
+
+        return gateway;
     }
 
     /// <summary>Imports a YAML or JSON catalog document; fails the test with the server's answer when refused.</summary>
