@@ -199,6 +199,50 @@ public sealed class AlertingEndToEndTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Backend_timeouts_are_counted_by_error_code_and_fire_a_timeout_rule()
+    {
+        await using var backend = await EchoBackend.StartAsync();
+        await using var smtp = SmtpTestServer.Create();
+        await smtp.StartAsync();
+        await using var gateway = await EmbeddedGateway.StartAsync(new Dictionary<string, string?>
+        {
+            ["Alerting:Smtp:Host"] = "127.0.0.1",
+            ["Alerting:Smtp:Port"] = smtp.Port.ToString(),
+            ["Alerting:Smtp:Security"] = "None",
+            ["Alerting:Smtp:From"] = "gateway@example.com",
+        });
+        await gateway.ImportAsync($$"""
+            groups: [{ name: shop }]
+            backends: [{ name: orders, addresses: ["{{backend.Address}}"] }]
+            apis:
+              - { id: slow, group: shop, name: Slow, methods: [GET], path: "/slow", backend: orders, backendPath: "/slow/3000", timeoutMs: 200 }
+            deployments: [{ api: slow, stage: RELEASE }]
+            alertRules:
+              - { id: timeouts, scope: Api, target: slow, metric: TimeoutCount, threshold: 2, windowMinutes: 1, emails: [ops@example.com] }
+            """);
+        var revision = (await gateway.Admin.GetFromJsonAsync<JsonElement>("/v1/catalog/revision")).GetProperty("revision").GetInt64();
+        await gateway.WaitForRevisionAsync(revision);
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await gateway.Gateway.GetAsync("/slow");
+            Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+            Assert.Equal("D504TO", response.Headers.GetValues("X-Ca-Error-Code").Single());
+        }
+
+        var mail = await smtp.WaitForMessageAsync(TimeSpan.FromSeconds(60));
+        Assert.Contains("backend timeouts", mail.Message.Subject);
+        var series = await gateway.Admin.GetFromJsonAsync<JsonElement>("/v1/monitoring/apis/slow?minutes=1");
+        var totals = series.GetProperty("totals");
+        Assert.Equal(2, totals.GetProperty("timeouts").GetInt64());
+        Assert.Equal(2, totals.GetProperty("status5xx").GetInt64());
+        var code = Assert.Single(totals.GetProperty("errorCodes").EnumerateArray());
+        Assert.Equal("D504TO", code.GetProperty("code").GetString());
+        Assert.Equal(2, code.GetProperty("count").GetInt64());
+        Assert.True(totals.GetProperty("p99LatencyMs").GetDouble() >= 200);
+    }
+
+    [Fact]
     public async Task Invalid_alert_rules_are_refused_with_every_problem_listed()
     {
         await using var gateway = await EmbeddedGateway.StartAsync();
