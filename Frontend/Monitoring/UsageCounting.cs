@@ -15,7 +15,7 @@ internal sealed class UsageCountingMiddleware(RequestDelegate next, UsageCounter
 {
     public const string ErrorCodeHeader = "X-Ca-Error-Code";
 
-    /// <summary>The status the gateway's throttling answers with.</summary>
+    /// <summary>The status the gateway's throttling answers with (with its own X-Ca-Error-Code).</summary>
     private const int Throttled = StatusCodes.Status429TooManyRequests;
 
     public async Task Invoke(HttpContext context)
@@ -61,7 +61,7 @@ internal sealed class UsageCountingMiddleware(RequestDelegate next, UsageCounter
             gateway?.AppId,
             status,
             code.Length == 0 ? null : code,
-            status == Throttled,
+            status == Throttled && code.Length > 0, // the gateway's own 429 carries its error code; a backend's 429 is not throttling
             timedOut,
             bytesIn,
             bytesOut,
