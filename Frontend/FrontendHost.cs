@@ -4,6 +4,7 @@ using Gateway.Frontend.Forwarding;
 using Gateway.Frontend.Hosting;
 using Gateway.Frontend.Mock;
 using Gateway.Frontend.Parameters;
+using Gateway.Frontend.Monitoring;
 using Gateway.Frontend.Pipeline;
 using Gateway.Frontend.Routing;
 using Gateway.Frontend.Security;
@@ -98,12 +99,14 @@ public sealed class FrontendHost : IAsyncDisposable
         builder.Services.AddThrottling(builder.Configuration);
         builder.Services.AddHostedService<CatalogSync>();
         builder.Services.AddAppSignature();
+        builder.Services.AddUsageCounting();
         builder.Services.AddServiceDefaults(builder.Configuration, "gateway-frontend");
         builder.Services.AddHealthChecks().AddCheck<CatalogReadyCheck>("catalog", tags: [ServiceDefaults.ReadyTag]);
         builder.AddEdgeSecurity();
 
         var app = builder.Build();
         app.UseRequestIds();
+        app.UseUsageCounting();
         app.UseClientIp();
         app.UseStageSelection();
         app.UseRouting();

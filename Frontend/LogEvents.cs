@@ -33,4 +33,8 @@ internal static class LogEvents
     public const int ParametersRefused = 2602;
     public const int BodyRefused = 2603;
     public const int MockAnswered = 2604;
+    // Monitoring (issue 6): 2700-2799.
+    public const int AccessLog = 2701;
+    public const int UsageReportFailed = 2710;
+    public const int UsageDropped = 2711;
 }

@@ -8,4 +8,6 @@ public static class StorageNames
 
     /// <summary>Quota counters (issue 4): memory in embedded mode, Redis in cluster mode, so a silo loss resets no window.</summary>
     public const string Quota = "quota";
+    /// <summary>Notification outboxes (pending alert messages and alert history): memory in embedded mode, Redis in cluster mode.</summary>
+    public const string Notifications = "notifications";
 }

@@ -1,4 +1,5 @@
 using Gateway.Security;
+using Gateway.Monitoring;
 
 namespace Gateway.Catalog;
 
@@ -31,6 +32,8 @@ public sealed record CatalogDocument
     /// <summary>Throttle policies, and which API uses which policy in which stage.</summary>
     [Id(40)] public Throttling.ThrottlePolicy[] ThrottlePolicies { get; init; } = [];
     [Id(41)] public Throttling.ThrottleBinding[] ThrottleBindings { get; init; } = [];
+    /// <summary>Alert rules (issue 6).</summary>
+    [Id(50)] public AlertRule[] AlertRules { get; init; } = [];
 }
 
 /// <summary>One API to have online in one stage.</summary>

@@ -107,5 +107,6 @@ public static class CatalogNormalizer
         IdentityProviders = [.. (document.IdentityProviders ?? []).Where(p => p is not null).Select(Normalize)],
         ThrottlePolicies = [.. (document.ThrottlePolicies ?? []).Where(p => p is not null).Select(Throttling.ThrottleNormalizer.Normalize)],
         ThrottleBindings = [.. (document.ThrottleBindings ?? []).Where(b => b is not null).Select(Throttling.ThrottleNormalizer.Normalize)],
+        AlertRules = [.. (document.AlertRules ?? []).Where(r => r is not null)],
     };
 }

@@ -1,4 +1,5 @@
 using Gateway.Security;
+using Gateway.Monitoring;
 using Orleans.Concurrency;
 
 namespace Gateway.Catalog;
@@ -105,6 +106,10 @@ public interface ICatalogGrain : IGrainWithStringKey
     [Alias("UnbindThrottlePolicy")] Task<CatalogResult> UnbindThrottlePolicy(string apiId, string stage);
 
     [ReadOnly, Alias("GetThrottleBindings")] Task<Throttling.ThrottleBinding[]> GetThrottleBindings();
+    // Alert rules (issue 6)
+    [Alias("UpsertAlertRule")] Task<CatalogResult> UpsertAlertRule(AlertRule rule);
+    [Alias("DeleteAlertRule")] Task<CatalogResult> DeleteAlertRule(string id);
+    [ReadOnly, Alias("GetAlertRules")] Task<AlertRule[]> GetAlertRules();
 }
 
 /// <summary>A frontend that wants to hear of catalog changes as soon as they are made.</summary>

@@ -20,6 +20,7 @@ public static class CatalogImport
         CheckUnique(document.IdentityProviders.Select(p => p.Name), "identityProviders", errors);
         CheckUnique(document.ThrottlePolicies.Select(p => p.Name), "throttlePolicies", errors);
         CheckUnique(document.ThrottleBindings.Select(b => b.Key), "throttleBindings", errors);
+        CheckUnique(document.AlertRules.Select(r => r.Id), "alertRules", errors);
 
         if (mode == CatalogImportMode.Replace)
         {
@@ -36,6 +37,7 @@ public static class CatalogImport
             RemoveMissing(state.IdentityProviders, document.IdentityProviders.Select(p => p.Name));
             RemoveMissing(state.ThrottlePolicies, document.ThrottlePolicies.Select(p => p.Name));
             RemoveMissing(state.ThrottleBindings, document.ThrottleBindings.Select(b => b.Key));
+            RemoveMissing(state.AlertRules, document.AlertRules.Select(r => r.Id));
 
             // Replace means: live exactly where the document says.
             var wanted = document.Deployments
@@ -95,6 +97,11 @@ public static class CatalogImport
             state.ThrottleBindings[binding.Key] = binding;
         }
 
+        foreach (var rule in document.AlertRules)
+        {
+            state.AlertRules[rule.Id] = Gateway.Monitoring.AlertRuleValidator.Normalize(rule);
+        }
+
         for (var i = 0; i < document.Deployments.Length; i++)
         {
             var deployment = document.Deployments[i];
@@ -147,6 +154,7 @@ public static class CatalogImport
                    Remark = state.FindVersion(deployment.Key, stage.Version)?.Remark,
                },
         ],
+        AlertRules = [.. state.AlertRules.Values.OrderBy(r => r.Id, StringComparer.Ordinal)],
     };
 
     /// <summary>Whether the stage already serves exactly this definition (records holding arrays compare by reference, so compare their JSON).</summary>

@@ -1,4 +1,5 @@
 using Gateway.Security;
+using Gateway.Monitoring;
 
 namespace Gateway.Catalog;
 
@@ -41,6 +42,8 @@ public sealed class CatalogState
 
     /// <summary>Policy bindings by <see cref="Throttling.ThrottleBinding.Key"/> (API/stage).</summary>
     [Id(41)] public Dictionary<string, Throttling.ThrottleBinding> ThrottleBindings { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Alert rules by id (issue 6).</summary>
+    [Id(50)] public Dictionary<string, AlertRule> AlertRules { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>
     /// A copy that a change can edit freely: a refused change is thrown away and leaves this state untouched.
@@ -62,6 +65,7 @@ public sealed class CatalogState
         Certificates = new(Certificates, StringComparer.Ordinal),
         ThrottlePolicies = new(ThrottlePolicies, StringComparer.Ordinal),
         ThrottleBindings = new(ThrottleBindings, StringComparer.Ordinal),
+        AlertRules = new(AlertRules, StringComparer.Ordinal),
     };
 
     public ApiVersion? FindVersion(string apiId, int version) =>

@@ -66,6 +66,11 @@ public static partial class CatalogValidator
         ValidateCallerSecurity(state, errors);
         ValidateEdge(state, errors);
         ValidateThrottling(state, errors);
+        foreach (var rule in state.AlertRules.Values)
+        {
+            Gateway.Monitoring.AlertRuleValidator.Validate(rule, state, errors);
+        }
+
         return errors;
     }
 

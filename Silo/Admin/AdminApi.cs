@@ -97,6 +97,7 @@ public static class AdminApi
         endpoints.MapAppsApi();
         endpoints.MapCertificatesApi();
         endpoints.MapThrottlingApi();
+        api.MapAlertsApi();
         return endpoints;
     }
 

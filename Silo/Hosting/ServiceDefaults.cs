@@ -28,6 +28,7 @@ public static class ServiceDefaults
                 metrics.AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation()
                     .AddRuntimeInstrumentation()
+                    // Gateway.* holds the frontend's Gateway.Frontend (requests, latency, traffic, timeouts by API and stage).
                     .AddMeter("Microsoft.Orleans", "Yarp.ReverseProxy", "Gateway.*")
                     .AddPrometheusExporter();
                 if (otlp)
@@ -45,10 +46,22 @@ public static class ServiceDefaults
                     tracing.AddOtlpExporter();
                 }
             });
-        if (otlp)
-        {
-            telemetry.WithLogging(logging => logging.AddOtlpExporter());
-        }
+
+        // Logs go through OpenTelemetry on every host, with their fields as attributes (the access log's
+        // request id, API, status...), so that any log service that takes OTLP receives them structured.
+        telemetry.WithLogging(
+            logging =>
+            {
+                if (otlp)
+                {
+                    logging.AddOtlpExporter();
+                }
+            },
+            options =>
+            {
+                options.IncludeFormattedMessage = true;
+                options.IncludeScopes = true;
+            });
 
         return services;
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Gateway.Silo.Notifications;
 using Orleans.Configuration;
 using StackExchange.Redis;
 
@@ -18,6 +19,7 @@ public static class SiloSetup
         // TryAdd: a test may have put a fake gateway clock in first (never the plain one: Orleans runs on that).
         builder.Services.TryAddKeyedSingleton(GatewayTime.Key, TimeProvider.System);
         builder.Services.AddSingleton(builder.Configuration.GetSection(Gateway.Throttling.QuotaSettings.Section).Get<Gateway.Throttling.QuotaSettings>() ?? new());
+        builder.Services.AddGatewayNotifications(builder.Configuration);
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
@@ -51,6 +53,8 @@ public static class SiloSetup
                     o.EntryExpiry = TimeSpan.FromDays(2);
                     o.DeleteStateOnClear = true;
                 });
+                silo.AddRedisGrainStorage(StorageNames.Notifications, o => o.ConfigurationOptions = redis);
+                silo.UseRedisReminderService(o => o.ConfigurationOptions = redis);
                 if (IPAddress.TryParse(cluster.AdvertisedIP, out var advertised))
                 {
                     silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
@@ -65,6 +69,8 @@ public static class SiloSetup
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
                 silo.AddMemoryGrainStorage(StorageNames.Catalog);
                 silo.AddMemoryGrainStorage(StorageNames.Quota);
+                silo.AddMemoryGrainStorage(StorageNames.Notifications);
+                silo.UseInMemoryReminderService();
             }
         });
         return builder;

@@ -96,7 +96,23 @@ public sealed class EmbeddedGateway : IAsyncDisposable
         var admin = Loopback(BoundAddresses(host.Silo!)[0]);
         var https = frontend.FirstOrDefault(a => a.Scheme == Uri.UriSchemeHttps);
         var plain = frontend.Where(a => a.Scheme == Uri.UriSchemeHttp).ToList();
-        return new EmbeddedGateway(host, plain[0], plain[1], https, admin, config.GetValueOrDefault("Admin:Token"));
+        var gateway = new EmbeddedGateway(host, plain[0], plain[1], https, admin, config.GetValueOrDefault("Admin:Token"));
+
+        // The frontend fetches its first snapshot in the background after it starts listening: wait until it
+        // holds one (ready), as a load balancer would, so that a test's first request does not race it.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            using var ready = await gateway.Gateway.GetAsync("/health/ready");
+            if (ready.IsSuccessStatusCode || DateTime.UtcNow > deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(20);
+        }
+
+        return gateway;
     }
 
     /// <summary>Imports a YAML or JSON catalog document; fails the test with the server's answer when refused.</summary>

@@ -1,0 +1,101 @@
+using Gateway.Frontend.Pipeline;
+using Gateway.Silo.Hosting;
+using Microsoft.AspNetCore.Http.Features;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Frontend.Monitoring;
+
+/// <summary>
+/// Counts every request to an API once it is answered, whatever step answered it (routing, authentication,
+/// throttling, the backend): the per-second usage counters, the OpenTelemetry instruments and one access-log
+/// record. It reads only what the pipeline leaves behind (the <see cref="GatewayRequest"/> feature, the status,
+/// X-Ca-Error-Code, YARP's forwarder error), so other steps need not know it exists.
+/// </summary>
+internal sealed class UsageCountingMiddleware(RequestDelegate next, UsageCounter counter, GatewayMetrics metrics, AccessLog accessLog, TimeProvider time)
+{
+    public const string ErrorCodeHeader = "X-Ca-Error-Code";
+
+    /// <summary>The status the gateway's throttling answers with (with its own X-Ca-Error-Code).</summary>
+    private const int Throttled = StatusCodes.Status429TooManyRequests;
+
+    public async Task Invoke(HttpContext context)
+    {
+        var started = time.GetTimestamp();
+        var request = context.Request.Body;
+        var countingIn = new CountingReadStream(request);
+        context.Request.Body = countingIn;
+        var body = context.Features.Get<IHttpResponseBodyFeature>()!;
+        var countingOut = new CountingWriteStream(body.Stream);
+        context.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(countingOut, body));
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            context.Request.Body = request;
+            context.Features.Set(body);
+            Count(context, time.GetElapsedTime(started), countingIn.Count, countingOut.Count);
+        }
+    }
+
+    private void Count(HttpContext context, TimeSpan elapsed, long bytesIn, long bytesOut)
+    {
+        // The host's own endpoints (health, metrics) are not API traffic.
+        if (context.GetEndpoint()?.Metadata.GetMetadata<HostEndpoint>() is not null)
+        {
+            return;
+        }
+
+        var gateway = context.Features.Get<GatewayRequest>();
+        var api = gateway?.Api;
+        var status = context.Response.StatusCode;
+        var code = context.Response.Headers[ErrorCodeHeader].ToString();
+        var timedOut = context.Features.Get<IForwarderErrorFeature>()?.Error == ForwarderError.RequestTimedOut
+            || code == Errors.GatewayError.BackendTimeout.Code;
+        var sample = new UsageSample(
+            time.GetUtcNow().ToUnixTimeSeconds(),
+            api?.Definition.Id ?? "",
+            gateway?.Group?.Name ?? api?.Definition.Group ?? "",
+            api?.Stage ?? "",
+            gateway?.AppId,
+            status,
+            code.Length == 0 ? null : code,
+            status == Throttled && code.Length > 0, // the gateway's own 429 carries its error code; a backend's 429 is not throttling
+            timedOut,
+            bytesIn,
+            bytesOut,
+            elapsed.TotalMilliseconds);
+
+        // Requests that matched no API have no window to go to; they still count in metrics and the access log.
+        if (api is not null)
+        {
+            counter.Record(sample);
+        }
+
+        metrics.Record(sample);
+        if (accessLog.IsEnabled)
+        {
+            accessLog.Write(gateway?.RequestId ?? "", context.Request.Method, context.Request.Path.Value ?? "", sample, gateway?.ClientIp?.ToString());
+        }
+    }
+}
+
+public static class UsageCounting
+{
+    /// <summary>
+    /// Belongs right after <c>UseRequestIds</c>: it wraps everything after it, so that it sees every answer
+    /// and its full latency, and reads the request feature the later steps fill in.
+    /// </summary>
+    public static IApplicationBuilder UseUsageCounting(this IApplicationBuilder app) => app.UseMiddleware<UsageCountingMiddleware>();
+
+    /// <summary>The counters, the reporter that sends them to the silo once a second, metrics and the access log.</summary>
+    public static IServiceCollection AddUsageCounting(this IServiceCollection services)
+    {
+        services.AddSingleton<UsageCounter>();
+        services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<AccessLog>();
+        services.AddHostedService<UsageReporter>();
+        return services;
+    }
+}

@@ -1,0 +1,66 @@
+using Gateway.Monitoring;
+
+namespace Gateway.Frontend.Monitoring;
+
+/// <summary>
+/// Sends the finished seconds' counters to the silo once a second, in one call per second (a one-way call:
+/// this is telemetry, and a frontend must not wait on it). What cannot be sent is kept and tried again for a minute.
+/// </summary>
+internal sealed partial class UsageReporter(UsageCounter counter, IGrainFactory grains, TimeProvider time, ILogger<UsageReporter> logger) : BackgroundService
+{
+    private const int MaxHeldSeconds = 60;
+
+    /// <summary>Names this frontend in batches (diagnosis only).</summary>
+    private readonly string _frontend = $"{Environment.MachineName}/{Environment.ProcessId}";
+    private readonly List<UsageBatch> _unsent = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await FlushAsync();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // shutting down
+        }
+
+        await FlushAsync(everything: true);
+    }
+
+    private async Task FlushAsync(bool everything = false)
+    {
+        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        _unsent.AddRange(counter.Drain(everything ? long.MaxValue : now, _frontend));
+        if (_unsent.Count > MaxHeldSeconds)
+        {
+            LogDropped(_unsent.Count - MaxHeldSeconds);
+            _unsent.RemoveRange(0, _unsent.Count - MaxHeldSeconds);
+        }
+
+        var ingest = grains.GetGrain<IUsageIngestGrain>(0);
+        while (_unsent.Count > 0)
+        {
+            try
+            {
+                await ingest.Report(_unsent[0]);
+                _unsent.RemoveAt(0);
+            }
+            catch (Exception e)
+            {
+                LogFailed(e, _unsent.Count);
+                return;
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = LogEvents.UsageReportFailed, Level = LogLevel.Warning, Message = "Could not send usage counters to the silo; {Seconds} second(s) held for the next attempt")]
+    private partial void LogFailed(Exception exception, int seconds);
+
+    [LoggerMessage(EventId = LogEvents.UsageDropped, Level = LogLevel.Warning, Message = "Dropped {Seconds} second(s) of usage counters the silo did not take within a minute")]
+    private partial void LogDropped(int seconds);
+}

@@ -1,0 +1,27 @@
+using Orleans.Concurrency;
+
+namespace Gateway.Monitoring;
+
+/// <summary>
+/// Where frontends send their counters, once a second in one batch each. A stateless worker per silo splits
+/// the batch by API and app and hands each part to its window grain, so that a frontend makes one call per
+/// second however many APIs it served, and the split costs no single grain a queue.
+/// </summary>
+[Alias("gw.monitoring.IUsageIngestGrain")]
+public interface IUsageIngestGrain : IGrainWithIntegerKey
+{
+    [OneWay, Alias("Report")] Task Report(UsageBatch batch);
+}
+
+/// <summary>
+/// One-second buckets of the last hour for one API (or app) in one stage. An API's window also evaluates the
+/// alert rules that watch it after every batch.
+/// </summary>
+[Alias("gw.monitoring.IUsageWindowGrain")]
+public interface IUsageWindowGrain : IGrainWithStringKey
+{
+    [OneWay, Alias("Record")] Task Record(long second, UsageCounters[] counters);
+
+    /// <summary>The last 1 to 60 minutes.</summary>
+    [ReadOnly, Alias("GetSeries")] Task<UsageSeries> GetSeries(int minutes);
+}

@@ -1,0 +1,27 @@
+using Orleans.Concurrency;
+
+namespace Gateway.Monitoring;
+
+/// <summary>
+/// Splits a frontend's batch by API window and app window. A stateless worker: it holds nothing, so each silo
+/// runs as many as the load needs, and the window grains stay the single writers of their counters.
+/// </summary>
+[StatelessWorker]
+public sealed class UsageIngestGrain : Grain, IUsageIngestGrain
+{
+    public async Task Report(UsageBatch batch)
+    {
+        var calls = new List<Task>();
+        foreach (var api in batch.Counters.GroupBy(c => GrainKeys.ApiWindow(c.ApiId, c.Stage), StringComparer.Ordinal))
+        {
+            calls.Add(GrainFactory.GetGrain<IUsageWindowGrain>(api.Key).Record(batch.Second, [.. api]));
+        }
+
+        foreach (var app in batch.Counters.GroupBy(c => GrainKeys.AppWindow(c.AppId, c.Stage), StringComparer.Ordinal))
+        {
+            calls.Add(GrainFactory.GetGrain<IUsageWindowGrain>(app.Key).Record(batch.Second, [.. app]));
+        }
+
+        await Task.WhenAll(calls);
+    }
+}

@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// A real HTTP server on 127.0.0.1 that records every request (an SMS provider's API, a webhook, an OTLP
+/// collector) and answers with <see cref="Status"/> and <see cref="Body"/>.
+/// </summary>
+public sealed class HttpReceiver : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<ReceivedRequest> _requests = new();
+
+    private HttpReceiver(WebApplication app)
+    {
+        _app = app;
+    }
+
+    public Uri Address { get; private set; } = null!;
+
+    public int Status { get; set; } = 200;
+
+    public string Body { get; set; } = "{}";
+
+    public IReadOnlyList<ReceivedRequest> Requests => [.. _requests];
+
+    public static async Task<HttpReceiver> StartAsync(bool http2 = false)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = http2 ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1));
+        var app = builder.Build();
+        var receiver = new HttpReceiver(app);
+        app.Run(async context =>
+        {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            receiver._requests.Enqueue(new ReceivedRequest(
+                DateTime.UtcNow,
+                context.Request.Method,
+                context.Request.Path.Value ?? "",
+                context.Request.ContentType ?? "",
+                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+                body.ToArray()));
+            context.Response.StatusCode = receiver.Status;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(receiver.Body);
+        });
+        await app.StartAsync();
+        receiver.Address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        return receiver;
+    }
+
+    public async Task<ReceivedRequest> WaitForAsync(Func<ReceivedRequest, bool> match, TimeSpan within, string what)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            var found = _requests.FirstOrDefault(match);
+            if (found is not null)
+            {
+                return found;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"not received within {within}: {what}; got {string.Join(", ", _requests.Select(r => r.Method + " " + r.Path))}");
+            await Task.Delay(50);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
+
+public sealed record ReceivedRequest(DateTime ReceivedAt, string Method, string Path, string ContentType, Dictionary<string, string> Headers, byte[] Body)
+{
+    public string Text => System.Text.Encoding.UTF8.GetString(Body);
+}

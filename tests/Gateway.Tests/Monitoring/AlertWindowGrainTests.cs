@@ -1,0 +1,181 @@
+using Gateway.Catalog;
+using Gateway.Monitoring;
+using Gateway.Notifications;
+using Gateway.Silo.Notifications;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.TestingHost;
+
+namespace Gateway.Tests.Monitoring;
+
+/// <summary>
+/// An in-process cluster whose gateway clock is fake, with the silo's real notification channels pointed at a
+/// real SMTP server on loopback: window arithmetic, resolve notices and quiet periods without waiting minutes.
+/// </summary>
+public sealed class AlertClusterFixture : IAsyncLifetime
+{
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+
+    public SmtpTestServer Smtp { get; } = SmtpTestServer.Create();
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        await Smtp.StartAsync();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Alerting:Smtp:Host"] = "127.0.0.1",
+            ["Alerting:Smtp:Port"] = Smtp.Port.ToString(),
+            ["Alerting:Smtp:Security"] = "None",
+            ["Alerting:Smtp:From"] = "gateway@example.com",
+        }).Build();
+        var builder = new InProcessTestClusterBuilder();
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(StorageNames.Catalog);
+            silo.AddMemoryGrainStorage(StorageNames.Notifications);
+            silo.UseInMemoryReminderService();
+            silo.Services.AddKeyedSingleton<TimeProvider>(GatewayTime.Key, Time);
+            silo.Services.AddGatewayNotifications(configuration);
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        await Smtp.DisposeAsync();
+    }
+}
+
+public sealed class AlertWindowGrainTests(AlertClusterFixture fixture) : IClassFixture<AlertClusterFixture>
+{
+    private IGrainFactory Grains => fixture.Cluster.Client;
+
+    [Fact]
+    public async Task An_alert_resolves_with_a_notice_and_the_quiet_period_holds_back_the_next()
+    {
+        await Import("quiet-api", new AlertRule
+        {
+            Id = "quiet-rule", Name = "Quiet rule", Scope = AlertScope.Api, Target = "quiet-api", Metric = AlertMetric.ErrorCount,
+            Threshold = 3, WindowMinutes = 1, QuietMinutes = 10, NotifyOnResolve = true, Emails = ["quiet@example.com"],
+        });
+        var window = Grains.GetGrain<IUsageWindowGrain>(GrainKeys.ApiWindow("quiet-api", StageName.Release));
+
+        await window.Record(Now(), [Counters("quiet-api", requests: 5, errors: 5)]);
+        await Mail("quiet@example.com", "[ALERT] Quiet rule", count: 1);
+
+        // A minute later the failures have left the window: the alert resolves, with a notice.
+        fixture.Time.Advance(TimeSpan.FromSeconds(61));
+        await window.Record(Now(), [Counters("quiet-api", requests: 1, errors: 0)]);
+        await Mail("quiet@example.com", "[RESOLVED] Quiet rule", count: 1);
+
+        // Failing again within the quiet period: no new alert.
+        fixture.Time.Advance(TimeSpan.FromSeconds(30));
+        await window.Record(Now(), [Counters("quiet-api", requests: 5, errors: 5)]);
+        var history = await Grains.GetGrain<INotificationOutboxGrain>(GrainKeys.Outbox("quiet-rule")).GetHistory();
+        Assert.Single(history);
+        Assert.NotNull(history[0].ResolvedAt);
+        Assert.All(history[0].Deliveries, d => Assert.Equal(DeliveryStatus.Delivered, d.Status));
+
+        // After the quiet period, a new failure fires a new alert.
+        fixture.Time.Advance(TimeSpan.FromMinutes(10));
+        await window.Record(Now(), [Counters("quiet-api", requests: 5, errors: 5)]);
+        await Mail("quiet@example.com", "[ALERT] Quiet rule", count: 2);
+        history = await Grains.GetGrain<INotificationOutboxGrain>(GrainKeys.Outbox("quiet-rule")).GetHistory();
+        Assert.Equal(2, history.Length);
+        Assert.Null(history[0].ResolvedAt);
+    }
+
+    [Fact]
+    public async Task Counters_of_a_window_add_up_across_frontends_and_seconds_and_old_seconds_fall_out()
+    {
+        await Import("sum-api", new AlertRule
+        {
+            Id = "slow-rule", Scope = AlertScope.Group, Target = "shop", Metric = AlertMetric.P99LatencyMs, Comparison = AlertComparison.GreaterThan,
+            Threshold = 1000, WindowMinutes = 5, MinRequestCount = 100, Emails = ["slow@example.com"],
+        });
+        var window = Grains.GetGrain<IUsageWindowGrain>(GrainKeys.ApiWindow("sum-api", StageName.Release));
+        var slow = new long[LatencyBuckets.Count];
+        slow[LatencyBuckets.IndexOf(2000)] = 30;
+
+        // Two frontends' batches of the same second, then one more second: 60 slow of 120 requests.
+        await window.Record(Now(), [Counters("sum-api", requests: 30, errors: 0, latency: slow)]);
+        await window.Record(Now(), [Counters("sum-api", requests: 30, errors: 0, latency: slow)]);
+        fixture.Time.Advance(TimeSpan.FromSeconds(1));
+        var fast = new long[LatencyBuckets.Count];
+        fast[LatencyBuckets.IndexOf(3)] = 60;
+        await window.Record(Now(), [Counters("sum-api", requests: 60, errors: 0, latency: fast)]);
+
+        // Record is one-way (telemetry): the series shows the batches once the grain has taken them.
+        var series = await window.GetSeries(1);
+        for (var i = 0; i < 100 && series.Totals.Requests < 120; i++)
+        {
+            await Task.Delay(20);
+            series = await window.GetSeries(1);
+        }
+
+        Assert.Equal(120, series.Totals.Requests);
+        Assert.Equal(2500, series.Totals.P99LatencyMs);
+        Assert.Equal(2, series.Points.Length);
+        await Mail("slow@example.com", "[ALERT] slow-rule", count: 1);
+
+        // An hour and a bit later nothing of it is left in the window.
+        fixture.Time.Advance(TimeSpan.FromMinutes(61));
+        Assert.Equal(0, (await window.GetSeries(60)).Totals.Requests);
+
+        // A batch older than the hour is refused rather than wrapping round onto the current second's bucket.
+        await window.Record(Now(), [Counters("sum-api", requests: 1, errors: 0)]);
+        await window.Record(Now() - 3600, [Counters("sum-api", requests: 7, errors: 7)]);
+        await window.Record(Now(), [Counters("sum-api", requests: 1, errors: 0)]);
+        for (var i = 0; i < 100 && (await window.GetSeries(60)).Totals.Requests < 2; i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(2, (await window.GetSeries(60)).Totals.Requests);
+    }
+
+    private long Now() => fixture.Time.GetUtcNow().ToUnixTimeSeconds();
+
+    private async Task Import(string apiId, AlertRule rule)
+    {
+        var catalog = Grains.GetGrain<ICatalogGrain>(GrainKeys.Catalog);
+        var result = await catalog.Import(new CatalogDocument
+        {
+            Groups = [new ApiGroup { Name = "shop" }],
+            Backends = [new Backend { Name = "orders", Addresses = ["http://127.0.0.1:9"] }],
+            Apis = [new ApiDefinition { Id = apiId, Group = "shop", Name = apiId, Methods = ["GET"], Path = "/" + apiId, Backend = "orders" }],
+            AlertRules = [rule],
+        }, CatalogImportMode.Merge);
+        Assert.True(result.Succeeded, string.Join("; ", result.Errors.Select(e => e.Message)));
+    }
+
+    private static UsageCounters Counters(string apiId, long requests, long errors, long[]? latency = null) => new()
+    {
+        ApiId = apiId,
+        Group = "shop",
+        Stage = StageName.Release,
+        Requests = requests,
+        Status2xx = requests - errors,
+        Status5xx = errors,
+        Latency = latency ?? new long[LatencyBuckets.Count],
+    };
+
+    private async Task Mail(string to, string subject, int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (fixture.Smtp.Messages.Count(m => m.To.Contains(to) && (m.Message.Subject ?? "").StartsWith(subject, StringComparison.Ordinal)) < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no mail '{subject}' #{count} to {to}: {string.Join(", ", fixture.Smtp.Messages.Select(m => m.Message.Subject))}");
+            await Task.Delay(50);
+        }
+
+        await Task.Delay(300);
+        Assert.Equal(count, fixture.Smtp.Messages.Count(m => m.To.Contains(to) && (m.Message.Subject ?? "").StartsWith(subject, StringComparison.Ordinal)));
+    }
+}

@@ -1,0 +1,142 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Tests.Monitoring;
+
+/// <summary>Metrics, traces and the access log, as an operator's collector and log service would receive them.</summary>
+public sealed class TelemetryTests
+{
+    [Fact]
+    public async Task Every_request_writes_one_structured_access_log_record_without_secrets()
+    {
+        await using var backend = await EchoBackend.StartAsync();
+        var logs = new LogCapture();
+        await using var gateway = await EmbeddedGateway.StartAsync(new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Gateway.AccessLog"] = "Information",
+        }, configure: b => b.Logging.AddProvider(logs));
+        await ImportAsync(gateway, backend);
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/orders/42?signature=query-secret-77&token=abc")
+        {
+            Content = new StringContent("{\"item\":\"book\"}", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "bearer-secret-31");
+        using var ok = await gateway.Gateway.SendAsync(request);
+        var requestId = ok.Headers.GetValues("X-Ca-Request-Id").Single();
+        var okBody = await ok.Content.ReadAsByteArrayAsync();
+        using var missing = await gateway.Gateway.GetAsync("/nothing-here");
+        var missingId = missing.Headers.GetValues("X-Ca-Request-Id").Single();
+
+        var records = logs.Records.Where(r => r.Category == "Gateway.AccessLog").ToList();
+        var record = Assert.Single(records, r => (string?)r.Fields["RequestId"] == requestId);
+        Assert.Equal(2701, record.EventId);
+        Assert.Equal("POST", record.Fields["Method"]);
+        Assert.Equal("/orders/42", record.Fields["Path"]);
+        Assert.Equal("get-order", record.Fields["ApiId"]);
+        Assert.Equal("RELEASE", record.Fields["Stage"]);
+        Assert.Equal("", record.Fields["AppId"]);
+        Assert.Contains("127.0.0.1", (string?)record.Fields["ClientIp"]);
+        Assert.Equal(200, record.Fields["Status"]);
+        Assert.Equal("", record.Fields["ErrorCode"]);
+        Assert.Equal(15L, record.Fields["BytesIn"]);
+        Assert.Equal((long)okBody.Length, record.Fields["BytesOut"]);
+        Assert.True((double)record.Fields["LatencyMs"]! > 0);
+
+        var notFound = Assert.Single(records, r => (string?)r.Fields["RequestId"] == missingId);
+        Assert.Equal(404, notFound.Fields["Status"]);
+        Assert.Equal("A404NF", notFound.Fields["ErrorCode"]);
+        Assert.Equal("", notFound.Fields["ApiId"]);
+
+        // One record per request, and the host's own endpoints are not API traffic.
+        using (await gateway.Gateway.GetAsync("/health/live"))
+        {
+        }
+
+        Assert.Equal(2, logs.Records.Count(r => r.Category == "Gateway.AccessLog"));
+        var text = logs.AllText;
+        Assert.DoesNotContain("query-secret-77", text);
+        Assert.DoesNotContain("bearer-secret-31", text);
+    }
+
+    [Fact]
+    public async Task Prometheus_metrics_count_requests_by_api_and_backends_receive_traceparent()
+    {
+        await using var backend = await EchoBackend.StartAsync();
+        await using var gateway = await EmbeddedGateway.StartAsync();
+        await ImportAsync(gateway, backend);
+
+        var echo = await gateway.Gateway.GetFromJsonAsync<EchoResponse>("/orders/1");
+        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", echo!.Headers["traceparent"]);
+
+        // A caller's trace continues through the gateway: same trace id, the gateway's own span as parent.
+        const string traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        // (A client that injects no trace headers of its own: this test process also runs the gateway's tracer.)
+        using var caller = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = gateway.GatewayAddress };
+        using var traced = new HttpRequestMessage(HttpMethod.Get, "/orders/2");
+        traced.Headers.Add("traceparent", $"00-{traceId}-00f067aa0ba902b7-01");
+        using var response = await caller.SendAsync(traced);
+        var forwarded = (await response.Content.ReadFromJsonAsync<EchoResponse>())!.Headers["traceparent"];
+        Assert.True(forwarded.StartsWith($"00-{traceId}-", StringComparison.Ordinal), forwarded);
+        Assert.DoesNotContain("00f067aa0ba902b7", forwarded);
+
+        var metrics = await gateway.Gateway.GetStringAsync("/metrics");
+        Assert.Contains("gateway_requests_total{", metrics);
+        Assert.Matches("gateway_requests_total\\{[^}]*api=\"get-order\"[^}]*status_class=\"2xx\"[^}]*\\} 2", metrics);
+        Assert.Contains("gateway_request_duration_seconds_bucket{", metrics);
+        Assert.Contains("http_server_request_duration_seconds", metrics);
+
+        // Orleans' own meters on the silo host.
+        var siloMetrics = await gateway.Admin.GetStringAsync("/metrics");
+        Assert.Contains("orleans_", siloMetrics);
+    }
+
+    [Fact]
+    public async Task With_an_otlp_endpoint_set_logs_metrics_and_traces_are_exported_to_it()
+    {
+        await using var collector = await HttpReceiver.StartAsync();
+        await using var backend = await EchoBackend.StartAsync();
+        await using var gateway = await EmbeddedGateway.StartAsync(new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Address.ToString().TrimEnd('/'),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
+            ["OTEL_BLRP_SCHEDULE_DELAY"] = "200",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+            ["Logging:LogLevel:Gateway.AccessLog"] = "Information",
+        });
+        await ImportAsync(gateway, backend);
+        using (await gateway.Gateway.GetAsync("/orders/7"))
+        {
+        }
+
+        var logs = await collector.WaitForAsync(r => r.Path == "/v1/logs" && Contains(r.Body, "get-order"), TimeSpan.FromSeconds(30), "access log over OTLP");
+        Assert.Equal("POST", logs.Method);
+        Assert.Equal("application/x-protobuf", logs.ContentType);
+        Assert.True(Contains(logs.Body, "RequestId"), "the record's fields travel as attributes");
+        // The frontend's metrics (its service name is the resource). Which instruments they hold is checked on
+        // /metrics: in this test process every host's provider also sees every other test's Orleans
+        // instruments, and past the SDK's limit of instruments per provider later ones can be left out.
+        await collector.WaitForAsync(r => r.Path == "/v1/metrics" && Contains(r.Body, "gateway-frontend"), TimeSpan.FromSeconds(30), "frontend metrics over OTLP");
+        await collector.WaitForAsync(r => r.Path == "/v1/metrics" && Contains(r.Body, "gateway-silo"), TimeSpan.FromSeconds(30), "silo metrics over OTLP");
+        await collector.WaitForAsync(r => r.Path == "/v1/traces", TimeSpan.FromSeconds(30), "traces over OTLP");
+    }
+
+    private static bool Contains(byte[] body, string text) =>
+        body.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(text)) >= 0;
+
+    private static async Task ImportAsync(EmbeddedGateway gateway, EchoBackend backend)
+    {
+        await gateway.ImportAsync($$"""
+            groups: [{ name: shop }]
+            backends: [{ name: orders, addresses: ["{{backend.Address}}"] }]
+            apis:
+              - { id: get-order, group: shop, name: Get an order, methods: [GET, POST], path: "/orders/{id}", backend: orders, backendPath: "/v1/orders/{id}" }
+            deployments: [{ api: get-order, stage: RELEASE }]
+            """);
+        var revision = (await gateway.Admin.GetFromJsonAsync<JsonElement>("/v1/catalog/revision")).GetProperty("revision").GetInt64();
+        await gateway.WaitForRevisionAsync(revision);
+    }
+}
