@@ -4,8 +4,8 @@ using Gateway.Frontend.Errors;
 namespace Gateway.Frontend.Routing;
 
 /// <summary>
-/// Settles the stage before routing: X-Ca-Stage in any case becomes its canonical name, and a request
-/// without one goes to RELEASE. Routes match the stage as an exact header, so routing stays one lookup.
+/// Settles the stage before routing: an unknown X-Ca-Stage is refused, and a request without one goes to
+/// RELEASE. Routes match the stage as a header (ignoring case), so routing stays one lookup.
 /// </summary>
 public static class StageSelection
 {
@@ -22,9 +22,10 @@ public static class StageSelection
             return next(context);
         }
 
-        if (values.Count == 1 && StageName.TryNormalize(values[0], out var stage))
+        // A valid stage in any letter case is left exactly as sent: routes match it without regard to case,
+        // and a client may have signed the header's value (X-Ca-Signature-Headers) as it wrote it.
+        if (values.Count == 1 && StageName.TryNormalize(values[0], out _))
         {
-            headers[Header] = stage;
             return next(context);
         }
 

@@ -70,8 +70,8 @@ public sealed class ManyCallersTests
             $"heap {baseline >> 20} MB before, {peak >> 20} MB with {Callers} callers, {after >> 20} MB after they went idle");
     }
 
-    /// <summary>The same through a trusted proxy's X-Forwarded-For, which needs issue 3 part B's client IP resolution.</summary>
-    [Fact(Skip = "Needs issue 3 part B (Frontend:ClientIp:TrustedProxies, X-Forwarded-For): enable after the merge")]
+    /// <summary>The same through a trusted proxy's X-Forwarded-For (Frontend:ClientIp:TrustedProxies).</summary>
+    [Fact]
     public async Task Ten_thousand_callers_behind_a_trusted_proxy_each_get_their_own_limit()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 10, TimeSpan.Zero));

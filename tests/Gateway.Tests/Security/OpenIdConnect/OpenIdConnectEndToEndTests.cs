@@ -148,9 +148,9 @@ public sealed class OpenIdConnectEndToEndTests(OpenIdConnectFixture fixture) : I
         using var basic = await Client.SendAsync(message);
         Assert.Equal("A401TI", basic.Headers.GetValues("X-Ca-Error-Code").Single());
 
-        // App signature plus token: the token part is checked here too.
+        // App signature plus token: the signature is checked first, so an unsigned call is refused for that.
         using var both = await Client.GetAsync("/o/both");
-        Assert.Equal("A401TM", both.Headers.GetValues("X-Ca-Error-Code").Single());
+        Assert.Equal("A400MH", both.Headers.GetValues("X-Ca-Error-Code").Single());
     }
 
     [Fact]

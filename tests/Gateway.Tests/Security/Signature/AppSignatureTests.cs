@@ -31,6 +31,15 @@ public sealed class AppSignatureTests(SignedGatewayFixture fixture) : IClassFixt
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("RELEASE")]
+    [InlineData("release")]
+    public async Task A_signed_stage_header_is_verified_as_the_client_wrote_it(string stage)
+    {
+        using var response = await Client.SendAsync(fixture.Granted.Create(HttpMethod.Get, "/shop/signed/3", stage: stage));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     [Fact]
     public async Task HmacSha1_is_accepted_where_the_api_allows_it()
     {
