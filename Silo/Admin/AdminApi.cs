@@ -127,49 +127,12 @@ public static class AdminApi
         return AdminResults.From(await save(withName(item!, name)));
     }
 
-    private static async Task<(T? Value, IResult? Error)> ReadOptional<T>(HttpContext http)
-        where T : class
-    {
-        var (text, tooLarge) = await ReadBody(http);
-        if (tooLarge is not null)
-        {
-            return (null, tooLarge);
-        }
+    private static Task<(T? Value, IResult? Error)> ReadOptional<T>(HttpContext http)
+        where T : class => AdminBody.ReadAsync<T>(http, MaxBodyBytes, required: false);
 
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return (null, null);
-        }
+    private static Task<(string Text, IResult? TooLarge)> ReadBody(HttpContext http) => AdminBody.ReadTextAsync(http, MaxBodyBytes);
 
-        return CatalogDocumentFormat.TryParse<T>(text, IsYaml(http.Request.ContentType), out var value, out var error)
-            ? (value, null)
-            : (null, AdminResults.BadRequest(error));
-    }
-
-    private static async Task<(string Text, IResult? TooLarge)> ReadBody(HttpContext http)
-    {
-        if (http.Request.ContentLength > MaxBodyBytes)
-        {
-            return ("", AdminResults.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"the body may be at most {MaxBodyBytes} bytes"));
-        }
-
-        using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
-        var buffer = new char[16 * 1024];
-        var builder = new StringBuilder();
-        int read;
-        while ((read = await reader.ReadAsync(buffer, http.RequestAborted)) > 0)
-        {
-            builder.Append(buffer, 0, read);
-            if (builder.Length > MaxBodyBytes)
-            {
-                return ("", AdminResults.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"the body may be at most {MaxBodyBytes} bytes"));
-            }
-        }
-
-        return (builder.ToString(), null);
-    }
-
-    private static bool IsYaml(string? contentType) => contentType?.Contains("yaml", StringComparison.OrdinalIgnoreCase) == true;
+    private static bool IsYaml(string? contentType) => AdminBody.IsYaml(contentType);
 
     private static bool IsJson(string? contentType) => contentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true;
 

@@ -68,30 +68,6 @@ public static class CertificatesApi
 
     private static ICatalogGrain Catalog(IGrainFactory grains) => grains.GetGrain<ICatalogGrain>(GrainKeys.Catalog);
 
-    private static async Task<(T? Value, IResult? Error)> Read<T>(HttpContext http)
-        where T : class
-    {
-        if (http.Request.ContentLength > MaxBodyBytes)
-        {
-            return (null, AdminResults.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"the body may be at most {MaxBodyBytes} bytes"));
-        }
-
-        using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
-        var buffer = new char[16 * 1024];
-        var text = new StringBuilder();
-        int read;
-        while ((read = await reader.ReadAsync(buffer, http.RequestAborted)) > 0)
-        {
-            text.Append(buffer, 0, read);
-            if (text.Length > MaxBodyBytes)
-            {
-                return (null, AdminResults.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"the body may be at most {MaxBodyBytes} bytes"));
-            }
-        }
-
-        var yaml = http.Request.ContentType?.Contains("yaml", StringComparison.OrdinalIgnoreCase) == true;
-        return CatalogDocumentFormat.TryParse<T>(text.ToString(), yaml, out var value, out var error)
-            ? (value, null)
-            : (null, AdminResults.BadRequest(error));
-    }
+    private static Task<(T? Value, IResult? Error)> Read<T>(HttpContext http)
+        where T : class => AdminBody.ReadAsync<T>(http, MaxBodyBytes);
 }
