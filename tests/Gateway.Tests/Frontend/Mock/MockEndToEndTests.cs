@@ -82,6 +82,35 @@ public sealed class MockEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Mocked_calls_are_counted_like_any_call()
+    {
+        await _gateway.WaitForRevisionAsync(await ParameterGatewayFixture.ImportAsync(_gateway, Catalog(Mock)));
+        for (var i = 0; i < 2; i++)
+        {
+            using var mocked = await _gateway.Gateway.GetAsync("/m/mocked?q=1");
+            Assert.Equal(HttpStatusCode.Created, mocked.StatusCode);
+        }
+
+        using (var invalid = await _gateway.Gateway.GetAsync("/m/mocked?q=x"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        }
+
+        // Frontends send their counters once a second; the live series shows all three calls.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        System.Text.Json.JsonElement totals;
+        do
+        {
+            await Task.Delay(250);
+            totals = (await _gateway.Admin.GetFromJsonAsync<System.Text.Json.JsonElement>("/v1/monitoring/apis/mocked?minutes=1")).GetProperty("totals");
+        }
+        while (totals.GetProperty("requests").GetInt64() < 3 && DateTime.UtcNow < deadline);
+
+        Assert.Equal(3, totals.GetProperty("requests").GetInt64());
+        Assert.Equal(1, totals.GetProperty("status4xx").GetInt64());
+    }
+
+    [Fact]
     public async Task Mock_is_per_stage_and_switched_by_publishing()
     {
         var testOnly = Mock + "\n      stages: [TEST]";
