@@ -115,12 +115,16 @@ public sealed class EmbeddedGateway : IAsyncDisposable
         return gateway;
     }
 
-    /// <summary>Imports a YAML or JSON catalog document; fails the test with the server's answer when refused.</summary>
+    /// <summary>Imports a YAML or JSON catalog document and waits until the frontend serves it; fails the test with the server's answer when refused.</summary>
     public async Task ImportAsync(string document, string mode = "merge")
     {
         using var response = await Admin.PostAsync($"/v1/catalog/import?mode={mode}", new StringContent(document, Encoding.UTF8, "application/yaml"));
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"import refused: {(int)response.StatusCode} {body}");
+
+        // Return once the frontend routes with what was imported, so that the test's next call cannot race it.
+        var revision = System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("revision").GetInt64();
+        await WaitForRevisionAsync(revision);
     }
 
     public async Task<HttpResponseMessage> AdminPostAsync(string path, object? body = null) =>
