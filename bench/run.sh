@@ -25,7 +25,7 @@ done
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 python3 bench/suite.py --seconds "${BENCH_SECONDS:-10}" --warmup "${BENCH_WARMUP:-5}" --runs "${BENCH_RUNS:-2}" \
-  --connections "${BENCH_CONNECTIONS:-32}" --only "${BENCH_ONLY:-}" --out "$out/suite.json"
+  --connections "${BENCH_CONNECTIONS:-32}" --only "${BENCH_ONLY:-}" ${BENCH_GATEWAY_ENV:+--gateway-env "$BENCH_GATEWAY_ENV"} --out "$out/suite.json"
 cp "$out/suite.json" bench/results/suite-latest.json
 
 if [[ -z "${BENCH_SKIP_CLUSTER:-}" && -x bench/cluster.sh ]]; then

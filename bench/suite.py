@@ -503,6 +503,8 @@ def main():
     parser.add_argument("--runs", type=int, default=2, help="samples per configuration and protocol")
     parser.add_argument("--connections", type=int, default=32, help="concurrent requests (wrk connections; h2load connections x 4 streams)")
     parser.add_argument("--only", default="", help="comma-separated configuration names (default: all)")
+    parser.add_argument("--gateway-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra setting for both gateway processes, for experiments (e.g. OTEL_SDK_DISABLED=true)")
     parser.add_argument("--out", required=True, help="JSON file for bench/report.py")
     args = parser.parse_args()
 
@@ -523,9 +525,10 @@ def main():
         proxies["nginx"] = start_nginx_proxy(work, ports)
         proxies["haproxy"] = start_haproxy(work, ports)
         catalog = gateway_catalog(work, ports)
-        proxies["gateway"] = start_gateway(work, "gateway", ports, catalog, {})
+        extra = dict(kv.split("=", 1) for kv in args.gateway_env)
+        proxies["gateway"] = start_gateway(work, "gateway", ports, catalog, extra)
         proxies["gateway-per-request"] = start_gateway(work, "gateway-per-request", ports, catalog,
-                                                       {"Throttling__MinLease": "1000000000000"})
+                                                       {**extra, "Throttling__MinLease": "1000000000000"})
         for name in ["backend", "echo", "bare-yarp", "nginx", "haproxy"]:
             port = ports["echo" if name == "echo" else name]
             wait_until(proxies[name], lambda: socket.create_connection(("127.0.0.1", port), 1).close() is None)

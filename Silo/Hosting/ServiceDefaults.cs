@@ -40,7 +40,8 @@ public static class ServiceDefaults
             {
                 tracing.AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation()
-                    .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", "Gateway.*");
+                    .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", "Gateway.*")
+                    .SetSampler(TraceSampler(configuration, otlp));
                 if (otlp)
                 {
                     tracing.AddOtlpExporter();
@@ -67,6 +68,19 @@ public static class ServiceDefaults
     }
 
     /// <summary>Maps /health/live, /health/ready and /metrics; they answer in every environment.</summary>
+    /// <summary>
+    /// Without an exporter new traces are not recorded: recording spans nobody receives costs every request
+    /// its tags and timings for nothing. Their spans are still created, unrecorded, so the backend still gets a
+    /// <c>traceparent</c> with the trace id and a span id of the gateway's. A caller's sampled flag is always
+    /// followed, so that the services behind the gateway keep recording the caller's sampled traces. With an
+    /// exporter, <c>Telemetry:TraceSampleRatio</c> (default 1) is the share of new traces recorded.
+    /// </summary>
+    private static Sampler TraceSampler(IConfiguration configuration, bool exported)
+    {
+        var ratio = exported ? Math.Clamp(configuration.GetValue("Telemetry:TraceSampleRatio", 1.0), 0, 1) : 0;
+        return new ParentBasedSampler(new TraceIdRatioBasedSampler(ratio));
+    }
+
     public static IEndpointRouteBuilder MapServiceDefaults(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains(LiveTag) })
