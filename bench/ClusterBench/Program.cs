@@ -19,15 +19,20 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 void Say(string line) => Console.Error.WriteLine($"cluster-bench {DateTime.UtcNow:HH:mm:ss.fff}: {line}");
 
+// Second windows: many windows in a few seconds; the clients' round trip (tens of ms on a busy machine) blurs the
+// boundaries a little, which the report shows. Minute windows: steady load at a low rate beside everything else;
+// budget runs out seconds before the window ends, so nothing straddles: the clean measure of under-admission.
 AccuracyScenario[] scenarios =
 [
     new("small", "small limit, per-request mode, 5x overload", 20, "Second", 100, 8, 0.5, 5),
     new("lease", "large limit, lease mode, 2x overload", 1000, "Second", 2000, 64, 0.5, 5),
-    new("steady", "large limit, lease mode, steady 1.1x load", 1000, "Second", 1100, 64, 0.5, 5),
-    new("uneven", "large limit, lease mode, steady 1.1x load split 80/20", 1000, "Second", 1100, 64, 0.8, 5),
     .. options.MinuteWindows > 0
-        ? [new AccuracyScenario("minute", "large limit per minute, lease mode, steady 1.2x load", 2000, "Minute", 40, 8, 0.5, options.MinuteWindows)]
-        : Array.Empty<AccuracyScenario>(),
+        ? new AccuracyScenario[]
+        {
+            new("steady", "large limit per minute, lease mode, steady 1.2x load", 2000, "Minute", 40, 8, 0.5, options.MinuteWindows),
+            new("uneven", "large limit per minute, lease mode, steady 1.05x load split 80/20", 2000, "Minute", 35, 8, 0.8, options.MinuteWindows),
+        }
+        : [],
 ];
 
 await using var backend = await BenchBackend.StartAsync();
@@ -93,17 +98,37 @@ async Task<string?> ModeOf(string api)
     }
 }
 
+void Summary(AccuracyResult result) =>
+    Say($"  {result.Scenario.Name}: admitted per window {string.Join(", ", result.Windows.Select(w => w.Admitted))} (limit {result.Scenario.Limit}); " +
+        $"over-admission {result.TotalOver}; under-admission worst {result.WorstUnderPercent?.ToString("0.00") ?? "-"}% in {result.SaturatedWindows} saturated windows");
+
+var background = scenarios.Where(s => s.Unit == "Minute").Select(scenario =>
+{
+    Say($"throttling, in the background: {scenario.Title}: {scenario.Limit} per {scenario.Unit}, {scenario.RateText}, {scenario.Windows} whole minutes");
+    return Accuracy.RunAsync(scenario, driver, backend, ModeOf);
+}).ToList();
+
 var accuracy = new List<AccuracyResult>();
-foreach (var scenario in scenarios)
+foreach (var scenario in scenarios.Where(s => s.Unit != "Minute"))
 {
     Say($"throttling: {scenario.Title}: {scenario.Limit} per {scenario.Unit}, {scenario.RateText}, {scenario.Windows} windows");
     var result = await Accuracy.RunAsync(scenario, driver, backend, ModeOf);
     accuracy.Add(result);
-    Say($"  admitted per window: {string.Join(", ", result.Windows.Select(w => w.Admitted))} (limit {scenario.Limit}); worst over {result.WorstOver}, worst under {result.WorstUnderPercent:0.00}%");
+    Summary(result);
 }
 
 Say($"alert latency: {options.Alerts} alerts");
 var alerts = await AlertLatency.RunAsync(options.Alerts, driver, backend, mail, TimeSpan.FromSeconds(60), line => Say("  " + line));
+
+if (background.Count > 0)
+{
+    Say("waiting for the minute scenarios to finish their last window");
+    foreach (var result in await Task.WhenAll(background))
+    {
+        accuracy.Add(result);
+        Summary(result);
+    }
+}
 
 var report = Report.Write(options, accuracy, alerts);
 var directory = Path.GetDirectoryName(Path.GetFullPath(options.Out));
@@ -116,7 +141,7 @@ foreach (var client in clients)
 }
 
 // Over-admission is a bug, not noise: make it fail the run.
-return accuracy.Any(r => r.Windows.Any(w => w.Certain > w.Limit)) ? 3 : 0;
+return accuracy.Any(r => r.TotalOver > 0) ? 3 : 0;
 
 internal sealed record Options(Uri Admin, string Token, Uri[] Frontends, int SmtpPort, string Out, int Alerts, int MinuteWindows, string Setup, string Commit)
 {
@@ -147,7 +172,7 @@ internal sealed record Options(Uri Admin, string Token, Uri[] Frontends, int Smt
 
         return new Options(new Uri(admin), token, urls, smtpPort, output,
             values.TryGetValue("alerts", out var a) && int.TryParse(a, out var alerts) ? Math.Max(1, alerts) : 12,
-            values.TryGetValue("minute-windows", out var m) && int.TryParse(m, out var minutes) ? Math.Max(0, minutes) : 0,
+            values.TryGetValue("minute-windows", out var m) && int.TryParse(m, out var minutes) ? Math.Max(0, minutes) : 2,
             values.GetValueOrDefault("setup", ""), values.GetValueOrDefault("commit", "unknown"));
     }
 }

@@ -17,37 +17,41 @@ internal static class Report
 
         md.AppendLine("### Throttling accuracy");
         md.AppendLine();
-        md.AppendLine("Each scenario has an API and a policy of its own (an API-level limit), clients split across both frontends, and");
-        md.AppendLine("counts only the windows wholly inside its load (the load starts 300 ms before the first and ends 300 ms after the");
-        md.AppendLine("last; windows are aligned to the clock). *Admitted* = calls the backend received in the window.");
-        md.AppendLine("*Under-admission* = budget left unused although more was offered: (min(offered, limit) − admitted) / limit.");
+        md.AppendLine("Each scenario has an API and a policy of its own (an API-level limit) and clients split across both frontends;");
+        md.AppendLine("only windows wholly inside its load count (windows are aligned to the clock). *Admitted* = calls the backend received");
+        md.AppendLine("in the window, by its own clock. A call is admitted somewhere between its sending and its arrival: *straddling*");
+        md.AppendLine("calls (sent in one window, received in the next) could belong to either, so the admitted count of a window is exact");
+        md.AppendLine("only up to them. *Over-admission* counts calls beyond the limit that were certainly admitted in the window (sent and");
+        md.AppendLine("received in it). *Under-admission* = (limit − admitted) / limit, only in *saturated* windows (calls refused with 429):");
+        md.AppendLine("elsewhere the load did not reach the limit. Minute scenarios run beside the others at a low rate.");
         md.AppendLine();
-        md.AppendLine("| scenario | limit | mode | offered load | admitted / limit per window | over-admission | under-admission (worst / mean) |");
-        md.AppendLine("| --- | ---: | --- | --- | --- | ---: | ---: |");
+        md.AppendLine("| scenario | limit | mode | offered load | admitted per window | over-admission | saturated windows | under-admission (worst / mean) |");
+        md.AppendLine("| --- | ---: | --- | --- | --- | ---: | ---: | ---: |");
         foreach (var r in accuracy)
         {
             var s = r.Scenario;
             md.AppendLine($"| {s.Title} | {s.Limit:N0}/{s.Unit.ToLowerInvariant()} | {r.Mode ?? "?"} | {s.RateText}; achieved {r.AchievedRate:0}/s | " +
-                $"{string.Join(", ", r.Windows.Select(w => w.Admitted.ToString("N0")))} | {r.Windows.Sum(w => w.OverAdmission)} | {r.WorstUnderPercent:0.00}% / {r.MeanUnderPercent:0.00}% |");
+                $"{string.Join(", ", r.Windows.Select(w => w.Admitted.ToString("N0")))} | {r.TotalOver}" + (r.AmbiguousOver > 0 ? $" ({r.AmbiguousOver} windows above the limit only by straddling calls)" : "") +
+                $" | {r.SaturatedWindows} of {r.Windows.Length} | {Percent(r.WorstUnderPercent)} / {Percent(r.MeanUnderPercent)} |");
         }
 
         md.AppendLine();
         foreach (var r in accuracy)
         {
             md.AppendLine($"**{r.Scenario.Title}** ({r.Scenario.Limit:N0} per {r.Scenario.Unit.ToLowerInvariant()}; {r.Scenario.RateText}" +
-                (r.Scenario.ShareOfFirst == 0.5 ? "; half the calls to each frontend" : $"; {r.Scenario.ShareOfFirst:P0} of the calls to frontend 1") + ")");
+                (r.Scenario.ShareOfFirst == 0.5 ? "; half the calls to each frontend" : $"; {r.Scenario.ShareOfFirst * 100:0}% of the calls to frontend 1") + ")");
             md.AppendLine();
-            md.AppendLine("| window (UTC) | offered | admitted (backend) | of which sent in the window before | 200s (sent in window) | 429 | 503 | other | admitted / limit | over | under |");
-            md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            md.AppendLine("| window (UTC) | offered | admitted (backend) | straddling in / out | certain – possible | 200s | 429s | 503s | other | admitted / limit | over | under |");
+            md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             foreach (var w in r.Windows)
             {
-                md.AppendLine($"| {w.Start:HH:mm:ss.fff} | {w.Offered:N0} | {w.Admitted:N0} | {w.Straddling} | {w.Ok200:N0} | {w.Refused429:N0} | {w.Unavailable503} | {w.Other} | " +
-                    $"{100.0 * w.Admitted / w.Limit:0.0}% | {w.OverAdmission} | {w.UnderAdmission} ({w.UnderPercent:0.00}%) |");
+                md.AppendLine($"| {w.Start:HH:mm:ss} | {w.Offered:N0} | {w.Admitted:N0} | {w.StraddlingIn} / {w.StraddlingOut} | {w.Certain:N0} – {w.Possible:N0} | {w.Ok200:N0} | {w.Refused429:N0} | {w.Unavailable503} | {w.Other} | " +
+                    $"{100.0 * w.Admitted / w.Limit:0.0}% | {w.OverAdmission} | {(w.UnderAdmission is { } u ? $"{u} ({w.UnderPercent:0.00}%)" : "not saturated")} |");
             }
 
             md.AppendLine();
-            md.AppendLine($"Whole run, cross-check: {r.Calls:N0} calls, {r.Ok200Total:N0} answered 200, backend received {r.BackendTotal:N0}; " +
-                $"200s the backend never saw: {r.OkWithoutReceipt}; received calls not answered 200: {r.ReceiptWithoutOk}.");
+            md.AppendLine($"Offered, 200s, 429s, 503s: calls sent in the window. Whole run: {r.Calls:N0} calls, {r.Ok200Total:N0} answered 200, the backend received " +
+                $"{r.BackendTotal:N0}; 200s the backend never saw: {r.OkWithoutReceipt}; calls it received that were not answered 200: {r.ReceiptWithoutOk}.");
             md.AppendLine();
         }
 
@@ -68,6 +72,8 @@ internal static class Report
         md.AppendLine($"Samples (s, from the first failing request): {string.Join(", ", alerts.Select(a => a.Seconds is { } s ? s.ToString("0.00") : "none"))}.");
         return md.ToString();
     }
+
+    private static string Percent(double? value) => value is { } v ? $"{v:0.00}%" : "—";
 
     /// <summary>Nearest-rank percentile.</summary>
     private static string Seconds(double[] sorted, double p) =>
