@@ -5,7 +5,8 @@
 #      steady load), over- and under-admission;
 #   2. alert latency: first failing request -> alert email accepted by the SMTP server (p50, p95, max).
 # Usage: bench/cluster.sh            Environment: ALERTS (samples, default 12), MINUTE_WINDOWS (default 2: whole
-#                                    minutes of the 2,000-per-minute steady-load scenarios, run beside the others; 0 skips them)
+#                                    minutes of the 2,000-per-minute steady-load scenarios, run beside the others; 0 skips
+#                                    them), NO_BUILD=1 (use what is built)
 # Writes bench/results/cluster-latest.md and prints it. Needs redis-server (installed here when missing), python3, .NET SDK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,10 +20,12 @@ fi
 
 log() { echo "cluster.sh: $*" >&2; }
 
-log "building (Release)"
-for project in Silo/Silo.csproj Frontend/Frontend.csproj bench/ClusterBench/ClusterBench.csproj; do
-    dotnet build "$project" -c Release -v q -nologo >/dev/null
-done
+if [[ "${NO_BUILD:-}" != 1 ]]; then
+    log "building (Release)"
+    for project in Silo/Silo.csproj Frontend/Frontend.csproj bench/ClusterBench/ClusterBench.csproj; do
+        dotnet build "$project" -c Release -v q -nologo >/dev/null
+    done
+fi
 
 run_dir="$(mktemp -d "${TMPDIR:-/tmp}/gateway-cluster-bench.XXXXXX")"
 pids=()

@@ -25,6 +25,12 @@ internal sealed record AccuracyScenario(string Name, string Title, long Limit, s
 /// </summary>
 internal sealed record WindowFigures(DateTime Start, long Limit, int Offered, int Admitted, int StraddlingIn, int StraddlingOut, int Ok200, int Refused429, int Unavailable503, int Other)
 {
+    /// <summary>The quota grain's own count near the window's end (admin API), when the answer was about this window.</summary>
+    public GrainView? Grain { get; init; }
+
+    /// <summary>Refusals by frontend and X-Ca-Error-Code, e.g. "1:A429TA×3".</summary>
+    public string Refusals { get; init; } = "";
+
     /// <summary>Calls certainly admitted in this window: received in it and sent in it.</summary>
     public int Certain => Admitted - StraddlingIn;
 
@@ -64,7 +70,7 @@ internal static class Accuracy
     /// first counted window (whose boundary is aligned to the clock, as the quota windows are) and ends 300 ms
     /// after the last. The partial windows at either end are not counted.
     /// </summary>
-    public static async Task<AccuracyResult> RunAsync(AccuracyScenario scenario, LoadDriver driver, BenchBackend backend, Func<string, Task<string?>> modeOf)
+    public static async Task<AccuracyResult> RunAsync(AccuracyScenario scenario, LoadDriver driver, BenchBackend backend, Func<string, Task<string?>> modeOf, Func<string, Task<GrainView?>> grainOf)
     {
         var length = scenario.WindowLength;
         var first = NextBoundary(DateTime.UtcNow + TimeSpan.FromMilliseconds(500), length);
@@ -72,7 +78,24 @@ internal static class Accuracy
         // when the first whole minute begins.
         var start = scenario.Unit == "Minute" ? DateTime.UtcNow : first - TimeSpan.FromMilliseconds(300);
         var end = first + length * scenario.Windows + TimeSpan.FromMilliseconds(300);
-        var calls = await driver.RunAsync(scenario.Path, scenario.Rate, scenario.Workers, start, end, scenario.ShareOfFirst);
+        var load = driver.RunAsync(scenario.Path, scenario.Rate, scenario.Workers, start, end, scenario.ShareOfFirst);
+
+        // The grain's view of each window, asked shortly before the window ends (leases are reported once a second,
+        // so 'used' lags; 'granted' is what left the grain: admitted calls plus leases outstanding).
+        var views = new GrainView?[scenario.Windows];
+        for (var i = 0; i < scenario.Windows; i++)
+        {
+            var ask = first + length * (i + 1) - (scenario.Unit == "Minute" ? TimeSpan.FromSeconds(2) : TimeSpan.FromMilliseconds(120));
+            if (ask > DateTime.UtcNow)
+            {
+                await Task.Delay(ask - DateTime.UtcNow);
+            }
+
+            var view = await grainOf(scenario.Api);
+            views[i] = view is not null && view.WindowStart == first + length * i ? view : null;
+        }
+
+        var calls = await load;
         var mode = await modeOf(scenario.Api);
 
         var receipts = backend.ReceiptsOf(scenario.Name);
@@ -93,7 +116,11 @@ internal static class Accuracy
                 Ok200: sentHere.Count(c => c.Status == 200),
                 Refused429: sentHere.Count(c => c.Status == 429),
                 Unavailable503: sentHere.Count(c => c.Status == 503),
-                Other: sentHere.Count(c => c.Status is not (200 or 429 or 503)));
+                Other: sentHere.Count(c => c.Status is not (200 or 429 or 503)))
+            {
+                Grain = views[i],
+                Refusals = string.Join(" ", sentHere.Where(c => c.Status != 200).GroupBy(c => $"{c.Frontend + 1}:{c.Code ?? c.Status.ToString()}").OrderBy(g => g.Key).Select(g => $"{g.Key}×{g.Count()}")),
+            };
         }
 
         // Cross-check over the whole run: every 200 the clients got is a call the backend received, and back.
@@ -107,3 +134,6 @@ internal static class Accuracy
     public static DateTime NextBoundary(DateTime after, TimeSpan length) =>
         new(after.Ticks - (after.Ticks % length.Ticks) + length.Ticks, DateTimeKind.Utc);
 }
+
+/// <summary>A quota grain's state as the admin API reports it.</summary>
+internal sealed record GrainView(DateTime WindowStart, long Granted, long Used, long Remaining, string Mode);

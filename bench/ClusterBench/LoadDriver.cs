@@ -61,19 +61,25 @@ internal sealed class LoadDriver(HttpClient[] frontends)
         var sent = DateTime.UtcNow.Ticks;
         request.Headers.Add(BenchBackend.SentHeader, sent.ToString(CultureInfo.InvariantCulture));
         int status;
+        string? code = null;
         try
         {
             using var response = await Frontends[frontend].SendAsync(request);
             status = (int)response.StatusCode;
+            if (response.Headers.TryGetValues("X-Ca-Error-Code", out var codes))
+            {
+                code = codes.FirstOrDefault();
+            }
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
             status = 0;
+            code = e.GetType().Name;
         }
 
-        return new CallResult(id, frontend, sent, DateTime.UtcNow.Ticks, status);
+        return new CallResult(id, frontend, sent, DateTime.UtcNow.Ticks, status, code);
     }
 }
 
-/// <summary>One call as the client saw it; <see cref="Status"/> 0 = no answer (connection error or timeout).</summary>
-internal readonly record struct CallResult(long Id, int Frontend, long SentTicks, long DoneTicks, int Status);
+/// <summary>One call as the client saw it; <see cref="Status"/> 0 = no answer (connection error or timeout); <see cref="Code"/>: X-Ca-Error-Code.</summary>
+internal readonly record struct CallResult(long Id, int Frontend, long SentTicks, long DoneTicks, int Status, string? Code);

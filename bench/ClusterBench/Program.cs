@@ -105,14 +105,28 @@ void Summary(AccuracyResult result) =>
 var background = scenarios.Where(s => s.Unit == "Minute").Select(scenario =>
 {
     Say($"throttling, in the background: {scenario.Title}: {scenario.Limit} per {scenario.Unit}, {scenario.RateText}, {scenario.Windows} whole minutes");
-    return Accuracy.RunAsync(scenario, driver, backend, ModeOf);
+    return Accuracy.RunAsync(scenario, driver, backend, ModeOf, GrainOf);
 }).ToList();
+
+async Task<GrainView?> GrainOf(string api)
+{
+    try
+    {
+        var state = await admin.GetFromJsonAsync<JsonElement>($"/v1/quotas/{api}/RELEASE/api");
+        return new GrainView(state.GetProperty("windowStart").GetDateTimeOffset().UtcDateTime, state.GetProperty("granted").GetInt64(),
+            state.GetProperty("used").GetInt64(), state.GetProperty("remaining").GetInt64(), state.GetProperty("mode").GetString() ?? "");
+    }
+    catch (Exception e) when (e is HttpRequestException or TaskCanceledException or KeyNotFoundException or JsonException)
+    {
+        return null;
+    }
+}
 
 var accuracy = new List<AccuracyResult>();
 foreach (var scenario in scenarios.Where(s => s.Unit != "Minute"))
 {
     Say($"throttling: {scenario.Title}: {scenario.Limit} per {scenario.Unit}, {scenario.RateText}, {scenario.Windows} windows");
-    var result = await Accuracy.RunAsync(scenario, driver, backend, ModeOf);
+    var result = await Accuracy.RunAsync(scenario, driver, backend, ModeOf, GrainOf);
     accuracy.Add(result);
     Summary(result);
 }
