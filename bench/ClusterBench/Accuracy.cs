@@ -28,6 +28,9 @@ internal sealed record WindowFigures(DateTime Start, long Limit, int Offered, in
     /// <summary>The quota grain's own count near the window's end (admin API), when the answer was about this window.</summary>
     public GrainView? Grain { get; init; }
 
+    /// <summary>200 answers to calls sent in the window, per frontend.</summary>
+    public int[] OkByFrontend { get; init; } = [];
+
     /// <summary>Refusals by frontend and X-Ca-Error-Code, e.g. "1:A429TA×3".</summary>
     public string Refusals { get; init; } = "";
 
@@ -119,6 +122,7 @@ internal static class Accuracy
                 Other: sentHere.Count(c => c.Status is not (200 or 429 or 503)))
             {
                 Grain = views[i],
+                OkByFrontend = [.. Enumerable.Range(0, driver.Frontends.Length).Select(f => sentHere.Count(c => c.Frontend == f && c.Status == 200))],
                 Refusals = string.Join(" ", sentHere.Where(c => c.Status != 200).GroupBy(c => $"{c.Frontend + 1}:{c.Code ?? c.Status.ToString()}").OrderBy(g => g.Key).Select(g => $"{g.Key}×{g.Count()}")),
             };
         }
@@ -136,4 +140,5 @@ internal static class Accuracy
 }
 
 /// <summary>A quota grain's state as the admin API reports it.</summary>
-internal sealed record GrainView(DateTime WindowStart, long Granted, long Used, long Remaining, string Mode);
+/// <param name="GrantedByFrontend">what each frontend (1, 2) was granted in the window; null when the frontends' ids are unknown.</param>
+internal sealed record GrainView(DateTime WindowStart, long Granted, long Used, long Remaining, string Mode, long[]? GrantedByFrontend);

@@ -7,7 +7,7 @@ using ClusterBench;
 // Cluster figures against a running cluster (bench/cluster.sh starts it): throttling accuracy per window and
 // alert latency. The tool is the clients, the backend and the mail server.
 //   ClusterBench --admin URL --token TOKEN --frontends URL,URL --smtp-port PORT --out FILE
-//                [--alerts N] [--minute-windows N] [--setup TEXT] [--commit TEXT]
+//                [--alerts N] [--minute-windows N] [--setup TEXT] [--commit TEXT] [--frontend-pids PID,PID]
 var options = Options.Parse(args);
 if (options is null)
 {
@@ -113,8 +113,23 @@ async Task<GrainView?> GrainOf(string api)
     try
     {
         var state = await admin.GetFromJsonAsync<JsonElement>($"/v1/quotas/{api}/RELEASE/api");
+        // A frontend's id in the lease table is "<host>-<process id>-<random>": the process ids say which is which.
+        long[]? byFrontend = null;
+        if (options.FrontendPids.Length == clients.Length)
+        {
+            byFrontend = new long[clients.Length];
+            foreach (var lease in state.GetProperty("leases").EnumerateArray())
+            {
+                var index = Array.FindIndex(options.FrontendPids, pid => lease.GetProperty("frontend").GetString()!.Contains($"-{pid}-", StringComparison.Ordinal));
+                if (index >= 0)
+                {
+                    byFrontend[index] += lease.GetProperty("granted").GetInt64();
+                }
+            }
+        }
+
         return new GrainView(state.GetProperty("windowStart").GetDateTimeOffset().UtcDateTime, state.GetProperty("granted").GetInt64(),
-            state.GetProperty("used").GetInt64(), state.GetProperty("remaining").GetInt64(), state.GetProperty("mode").GetString() ?? "");
+            state.GetProperty("used").GetInt64(), state.GetProperty("remaining").GetInt64(), state.GetProperty("mode").GetString() ?? "", byFrontend);
     }
     catch (Exception e) when (e is HttpRequestException or TaskCanceledException or KeyNotFoundException or JsonException)
     {
@@ -157,7 +172,7 @@ foreach (var client in clients)
 // Over-admission is a bug, not noise: make it fail the run.
 return accuracy.Any(r => r.TotalOver > 0) ? 3 : 0;
 
-internal sealed record Options(Uri Admin, string Token, Uri[] Frontends, int SmtpPort, string Out, int Alerts, int MinuteWindows, string Setup, string Commit)
+internal sealed record Options(Uri Admin, string Token, Uri[] Frontends, int SmtpPort, string Out, int Alerts, int MinuteWindows, string Setup, string Commit, int[] FrontendPids)
 {
     public static Options? Parse(string[] args)
     {
@@ -187,6 +202,7 @@ internal sealed record Options(Uri Admin, string Token, Uri[] Frontends, int Smt
         return new Options(new Uri(admin), token, urls, smtpPort, output,
             values.TryGetValue("alerts", out var a) && int.TryParse(a, out var alerts) ? Math.Max(1, alerts) : 12,
             values.TryGetValue("minute-windows", out var m) && int.TryParse(m, out var minutes) ? Math.Max(0, minutes) : 2,
-            values.GetValueOrDefault("setup", ""), values.GetValueOrDefault("commit", "unknown"));
+            values.GetValueOrDefault("setup", ""), values.GetValueOrDefault("commit", "unknown"),
+            [.. values.GetValueOrDefault("frontend-pids", "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse)]);
     }
 }

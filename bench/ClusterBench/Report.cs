@@ -41,13 +41,14 @@ internal static class Report
             md.AppendLine($"**{r.Scenario.Title}** ({r.Scenario.Limit:N0} per {r.Scenario.Unit.ToLowerInvariant()}; {r.Scenario.RateText}" +
                 (r.Scenario.ShareOfFirst == 0.5 ? "; half the calls to each frontend" : $"; {r.Scenario.ShareOfFirst * 100:0}% of the calls to frontend 1") + ")");
             md.AppendLine();
-            md.AppendLine("| window (UTC) | offered | admitted (backend) | straddling in / out | certain – possible | 200s | 429s | 503s | other | admitted / limit | over | under | grain: granted / remaining | refusals (frontend:code×n) |");
-            md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+            md.AppendLine("| window (UTC) | offered | admitted (backend) | straddling in / out | certain – possible | 200s | 429s | 503s | other | admitted / limit | over | under | 200s by frontend | grain: granted / remaining | granted by frontend | refusals (frontend:code×n) |");
+            md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
             foreach (var w in r.Windows)
             {
                 md.AppendLine($"| {w.Start:HH:mm:ss} | {w.Offered:N0} | {w.Admitted:N0} | {w.StraddlingIn} / {w.StraddlingOut} | {w.Certain:N0} – {w.Possible:N0} | {w.Ok200:N0} | {w.Refused429:N0} | {w.Unavailable503} | {w.Other} | " +
                     $"{100.0 * w.Admitted / w.Limit:0.0}% | {w.OverAdmission} | {(w.UnderAdmission is { } u ? $"{u} ({w.UnderPercent:0.00}%)" : "not saturated")} | " +
-                    $"{(w.Grain is { } g ? $"{g.Granted:N0} / {g.Remaining:N0}" : "—")} | {w.Refusals} |");
+                    $"{string.Join(" + ", w.OkByFrontend)} | {(w.Grain is { } g ? $"{g.Granted:N0} / {g.Remaining:N0}" : "—")} | " +
+                    $"{(w.Grain?.GrantedByFrontend is { } b ? string.Join(" + ", b) : "—")} | {w.Refusals} |");
             }
 
             md.AppendLine();
