@@ -80,7 +80,6 @@ public sealed class ManyCallersTests
         // heap is back to its baseline.
         await idle.WaitAsync();
         var after = Heap();
-        System.IO.File.AppendAllText("/tmp/memtools/figures.txt", $"baseline={baseline} peak={peak} after={after}\n");
         Assert.True(after - baseline < Margin,
             $"heap {baseline / 1e6:F1} MB before, {peak / 1e6:F1} MB with {Callers} callers, {after / 1e6:F1} MB after they went idle");
     }
