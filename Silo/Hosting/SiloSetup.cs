@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Gateway.Silo.Notifications;
 using Orleans.Configuration;
+using Orleans.Runtime.Hosting;
 using StackExchange.Redis;
 
 namespace Gateway.Silo.Hosting;
@@ -18,7 +19,8 @@ public static class SiloSetup
         builder.Services.AddSingleton(TimeProvider.System);
         // TryAdd: a test may have put a fake gateway clock in first (never the plain one: Orleans runs on that).
         builder.Services.TryAddKeyedSingleton(GatewayTime.Key, TimeProvider.System);
-        builder.Services.AddSingleton(builder.Configuration.GetSection(Gateway.Throttling.QuotaSettings.Section).Get<Gateway.Throttling.QuotaSettings>() ?? new());
+        var quota = builder.Configuration.GetSection(Gateway.Throttling.QuotaSettings.Section).Get<Gateway.Throttling.QuotaSettings>() ?? new();
+        builder.Services.AddSingleton(quota);
         builder.Services.AddGatewayNotifications(builder.Configuration);
         builder.UseOrleans(silo =>
         {
@@ -30,6 +32,12 @@ public static class SiloSetup
 
             // Failure detection can be tuned (Cluster:Membership:ProbeTimeout, ...) without a rebuild.
             silo.Services.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection(ClusterSettings.Section + ":Membership"));
+
+            // Orleans caches where each grain lives (about 340 bytes a grain, measured) for MaximumCacheTTL, 240 s by
+            // default. Every caller IP is a quota grain: its entry leaves no later than the grain itself, so that
+            // memory returns to its baseline once callers are idle. A grain still in use is looked up again, no more.
+            silo.Services.Configure<GrainDirectoryOptions>(o =>
+                o.MaximumCacheTTL = TimeSpan.FromTicks(Math.Min(o.MaximumCacheTTL.Ticks, quota.Idle.Ticks)));
 
             if (cluster.IsClustered)
             {
@@ -68,7 +76,9 @@ public static class SiloSetup
             {
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
                 silo.AddMemoryGrainStorage(StorageNames.Catalog);
-                silo.AddMemoryGrainStorage(StorageNames.Quota);
+                // Not Orleans' memory storage: that one keeps the record of every counter that went idle before its
+                // window ended, i.e. of every caller ever seen. One silo, so process memory is the whole store.
+                silo.Services.AddGrainStorage(StorageNames.Quota, (services, _) => Gateway.Throttling.QuotaMemoryStorage.Create(services));
                 silo.AddMemoryGrainStorage(StorageNames.Notifications);
                 silo.UseInMemoryReminderService();
             }
