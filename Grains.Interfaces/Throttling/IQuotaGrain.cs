@@ -65,7 +65,10 @@ public sealed record QuotaRequest
     /// <summary>Calls admitted from this frontend's leases in <see cref="Epoch"/>, in total.</summary>
     [Id(4)] public long Consumed { get; init; }
 
-    /// <summary>True when the frontend asks ahead, before its lease runs out: a refusal then costs nothing.</summary>
+    /// <summary>
+    /// True when the frontend asks for a lease (ahead of need, or to refill an empty one); false when it asks
+    /// for the one call waiting for it, which is then granted one token at most.
+    /// </summary>
     [Id(5)] public bool Prefetch { get; init; }
 }
 

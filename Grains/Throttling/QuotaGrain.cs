@@ -69,13 +69,20 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
         var now = _time.GetUtcNow();
         var rolled = Roll(now, spec);
         var share = ShareOf(request.Frontend);
-        ApplyReport(share, request.Epoch, request.Consumed);
+        if (request.Epoch == State.Epoch)
+        {
+            ApplyReport(share, request.Epoch, request.Consumed);
+        }
+
         State.Limit = spec.Limit;
 
         var frontends = Math.Max(1, Math.Max(State.Frontends.Count, State.PreviousFrontends));
         var mode = ModeFor(spec.Limit, frontends, out var leaseSize);
         var remaining = Math.Max(0, spec.Limit - State.Granted);
-        var grant = Math.Min(mode == QuotaMode.Lease ? leaseSize : 1, remaining);
+
+        // A call waiting for its own admission gets one token, whatever the mode: many such calls at once (a
+        // frontend whose refill is late) would otherwise stack up leases beyond its share.
+        var grant = Math.Min(mode == QuotaMode.Lease && request.Prefetch ? LeaseTopUp(share, leaseSize) : 1, remaining);
 
         if (grant > 0 || rolled)
         {
@@ -231,6 +238,18 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
     {
         leaseSize = (long)Math.Floor(limit * _settings.LeaseShare / frontends);
         return leaseSize >= Math.Max(2, _settings.MinLease) ? QuotaMode.Lease : QuotaMode.PerRequest;
+    }
+
+    /// <summary>
+    /// A frontend holds at most one lease: its refill (asked when half of it is spent) tops what it holds up to
+    /// the lease size. So all frontends together hold at most LeaseShare of the limit, and that is all unused
+    /// leases can cost at the end of a window. Never less than half a lease, so that tokens lost on the way (an
+    /// answer that timed out) cannot leave a frontend asking for nothing.
+    /// </summary>
+    private static long LeaseTopUp(FrontendShare share, long leaseSize)
+    {
+        var held = Math.Max(0, share.Granted - share.Used);
+        return Math.Max((leaseSize + 1) / 2, leaseSize - held);
     }
 
     private static void ApplyReport(FrontendShare share, long epoch, long consumed)

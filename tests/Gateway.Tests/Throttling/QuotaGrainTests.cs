@@ -10,8 +10,9 @@ public sealed class QuotaGrainTests(QuotaClusterFixture fixture)
 {
     private static QuotaSpec PerMinute(long limit) => new() { Limit = limit, Unit = ThrottleUnit.Minute };
 
-    private static QuotaRequest Ask(string frontend, QuotaSpec spec, long epoch = 0, long consumed = 0) =>
-        new() { Frontend = frontend, Spec = spec, Epoch = epoch, Consumed = consumed };
+    /// <summary>A lease request (a frontend refilling); <paramref name="lease"/> false: one call asking for itself.</summary>
+    private static QuotaRequest Ask(string frontend, QuotaSpec spec, long epoch = 0, long consumed = 0, bool lease = true) =>
+        new() { Frontend = frontend, Spec = spec, Epoch = epoch, Consumed = consumed, Prefetch = lease };
 
     [Fact]
     public async Task A_small_limit_is_granted_one_call_at_a_time_and_the_window_rolls_on_the_clock()
@@ -60,6 +61,30 @@ public sealed class QuotaGrainTests(QuotaClusterFixture fixture)
         Assert.Equal(0, state.Remaining);
         Assert.Equal(4, state.Leases.Length);
         Assert.Equal(5000, state.Leases.Sum(l => l.Granted));
+    }
+
+    [Fact]
+    public async Task A_frontend_holds_at_most_one_lease_and_a_call_asking_for_itself_gets_one_token()
+    {
+        var grain = fixture.Grains.GetGrain<IQuotaGrain>(QuotaClusterFixture.NewKey());
+        var spec = PerMinute(1000); // one frontend: leases of 20
+        var first = await grain.Acquire(Ask("f1", spec));
+        Assert.Equal(20, first.Granted);
+
+        // Refills while the lease is unspent only top it up to 20 (never below half a lease): no stacking.
+        Assert.Equal(10, (await grain.Acquire(Ask("f1", spec, first.Epoch, consumed: 0))).Granted);
+        Assert.Equal(10, (await grain.Acquire(Ask("f1", spec, first.Epoch, consumed: 0))).Granted);
+        Assert.Equal(15, (await grain.Acquire(Ask("f1", spec, first.Epoch, consumed: 35))).Granted); // holds 5: topped up to 20
+
+        // Calls waiting for their own admission get one token each, in lease mode too.
+        var calls = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => grain.Acquire(Ask("f1", spec, lease: false))));
+        Assert.All(calls, c => Assert.Equal((QuotaMode.Lease, 1L), (c.Mode, c.Granted)));
+
+        var state = await grain.GetState(spec);
+        Assert.Equal(20 + 10 + 10 + 15 + 50, state.Granted);
+
+        // A report of another epoch (an older window, or before a reset) says nothing about this one.
+        Assert.Equal(10, (await grain.Acquire(Ask("f1", spec, first.Epoch - 1, consumed: 105))).Granted);
     }
 
     [Fact]
