@@ -17,6 +17,12 @@ public sealed record OpenIdConnectSettings
     /// <summary>Optional. How long a discovery or JWKS fetch may take (default 5 s).</summary>
     public int FetchTimeoutSeconds { get; init; } = 5;
 
+    /// <summary>
+    /// Optional. How many verified tokens each frontend remembers, so that a token sent again is not verified
+    /// again (default 4096; 0 turns it off). Expiry is still checked on every call.
+    /// </summary>
+    public int TokenCacheSize { get; init; } = 4096;
+
     public static OpenIdConnectSettings From(IConfiguration configuration) =>
         configuration.GetSection(Section).Get<OpenIdConnectSettings>() ?? new OpenIdConnectSettings();
 }

@@ -18,19 +18,34 @@ public readonly record struct TokenValidation(string? Subject, GatewayError? Err
 /// public key are refused before any key is touched), the key chosen by kid, then signature, issuer and
 /// audience; expiry and not-before against the injected clock with the provider's clock skew.
 /// </summary>
-public sealed class TokenValidator(IdentityProviderKeys keys, TimeProvider time)
+public sealed class TokenValidator(IdentityProviderKeys keys, TimeProvider time, OpenIdConnectSettings settings)
 {
     /// <summary>A JWT larger than this is not one a provider issued.</summary>
     public const int MaxTokenChars = 16 * 1024;
 
     private static readonly HashSet<string> Algorithms = new(StringComparer.Ordinal) { SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256 };
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+    private readonly VerifiedTokenCache _verified = new(settings.TokenCacheSize);
+
+    /// <summary>Tokens whose signature was verified and need not be again (see <see cref="VerifiedTokenCache"/>).</summary>
+    public int VerifiedTokens => _verified.Count;
 
     public async ValueTask<TokenValidation> ValidateAsync(IdentityProvider provider, string token)
     {
         if (token.Length > MaxTokenChars)
         {
             return TokenValidation.Fail(GatewayError.TokenInvalid, "the token is too long");
+        }
+
+        if (_verified.TryGet(token, provider, keys.Current(provider), out var known))
+        {
+            var lifetime = CheckLifetime(provider, known.Exp, known.Nbf);
+            if (lifetime == GatewayError.TokenExpired)
+            {
+                _verified.Remove(token); // it will never be valid again
+            }
+
+            return lifetime is null ? new TokenValidation(known.Subject, null, null) : TokenValidation.Fail(lifetime);
         }
 
         JsonWebToken jwt;
@@ -92,27 +107,40 @@ public sealed class TokenValidator(IdentityProviderKeys keys, TimeProvider time)
             });
         }
 
-        var now = time.GetUtcNow();
-        var skew = TimeSpan.FromSeconds(provider.ClockSkewSeconds);
         if (!jwt.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Exp, out var exp))
         {
             return TokenValidation.Fail(GatewayError.TokenInvalid, "the token has no expiry (exp)");
         }
 
+        long? nbf = jwt.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Nbf, out var notBefore) ? notBefore : null;
+        var error = CheckLifetime(provider, exp, nbf);
+        if (string.IsNullOrEmpty(jwt.Subject))
+        {
+            return TokenValidation.Fail(error ?? GatewayError.TokenSubject);
+        }
+
+        // Verified. Remembered unless already expired: its lifetime is checked again on every use.
+        if (error != GatewayError.TokenExpired)
+        {
+            _verified.Add(token, new VerifiedToken(provider, key, string.IsNullOrEmpty(jwt.Kid) ? null : jwt.Kid, exp, nbf, jwt.Subject));
+        }
+
+        return error is null ? new TokenValidation(jwt.Subject, null, null) : TokenValidation.Fail(error);
+    }
+
+    /// <summary>Expiry and not-before against the injected clock, each with the provider's clock skew.</summary>
+    private GatewayError? CheckLifetime(IdentityProvider provider, long exp, long? nbf)
+    {
+        var now = time.GetUtcNow();
+        var skew = TimeSpan.FromSeconds(provider.ClockSkewSeconds);
         if (now - skew >= DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(exp, 0, 253402300799)))
         {
-            return TokenValidation.Fail(GatewayError.TokenExpired);
+            return GatewayError.TokenExpired;
         }
 
-        if (jwt.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Nbf, out var nbf)
-            && now + skew < DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(nbf, 0, 253402300799)))
-        {
-            return TokenValidation.Fail(GatewayError.TokenNotYetValid);
-        }
-
-        return string.IsNullOrEmpty(jwt.Subject)
-            ? TokenValidation.Fail(GatewayError.TokenSubject)
-            : new TokenValidation(jwt.Subject, null, null);
+        return nbf is { } notBefore && now + skew < DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(notBefore, 0, 253402300799))
+            ? GatewayError.TokenNotYetValid
+            : null;
     }
 
     private static SigningKey? FindKey(ProviderKeySet set, JsonWebToken jwt)

@@ -13,13 +13,14 @@ public sealed class TokenValidatorTests : IDisposable
     private readonly TestTokens _tokens = new("https://issuer.test", "api://gateway");
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
     private readonly ServiceProvider _services = new ServiceCollection().AddHttpClient().BuildServiceProvider();
+    private readonly IdentityProviderKeys _keys;
     private readonly TokenValidator _validator;
     private readonly IdentityProvider _provider;
 
     public TokenValidatorTests()
     {
-        var keys = new IdentityProviderKeys(_services.GetRequiredService<IHttpClientFactory>(), new OpenIdConnectSettings(), _time, NullLogger<IdentityProviderKeys>.Instance);
-        _validator = new TokenValidator(keys, _time);
+        _keys = new IdentityProviderKeys(_services.GetRequiredService<IHttpClientFactory>(), new OpenIdConnectSettings(), _time, NullLogger<IdentityProviderKeys>.Instance);
+        _validator = new TokenValidator(_keys, _time, new OpenIdConnectSettings());
         _provider = new IdentityProvider { Name = "inline", Issuer = _tokens.Issuer, Jwks = _tokens.Jwks(), Audiences = ["api://other", _tokens.Audience], ClockSkewSeconds = 60 };
     }
 
@@ -44,6 +45,52 @@ public sealed class TokenValidatorTests : IDisposable
 
         _time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal("A401TX", (await Validate(token)).Error?.Code);
+    }
+
+    [Fact]
+    public async Task A_verified_token_is_not_verified_again_but_its_lifetime_is_checked_on_every_use()
+    {
+        var token = _tokens.Rs256(_tokens.Claims(_time.GetUtcNow(), "carol", lifetime: TimeSpan.FromMinutes(5)));
+        Assert.Equal("carol", (await Validate(token)).Subject);
+        Assert.Equal(1, _validator.VerifiedTokens);
+        Assert.Equal("carol", (await Validate(token)).Subject);
+        Assert.Equal(1, _validator.VerifiedTokens);
+
+        _time.Advance(TimeSpan.FromMinutes(6));
+        Assert.Equal("A401TX", (await Validate(token)).Error?.Code);
+        Assert.Equal(0, _validator.VerifiedTokens); // an expired token is forgotten
+    }
+
+    [Fact]
+    public async Task A_remembered_token_counts_only_for_the_provider_and_key_that_verified_it()
+    {
+        var token = _tokens.Rs256(_tokens.Claims(_time.GetUtcNow()));
+        Assert.True((await Validate(token)).IsValid);
+
+        // The provider changed in the catalog: its key is gone (rotated away), so the token is refused now.
+        using var rotated = new TestTokens(_tokens.Issuer, _tokens.Audience, rsaKid: "rsa-2", ecKid: "ec-2");
+        var changed = _provider with { Jwks = rotated.Jwks() };
+        Assert.Equal("A401TK", (await _validator.ValidateAsync(changed, token)).Error?.Code);
+
+        // A changed audience list: checked again, and refused.
+        var otherAudience = _provider with { Audiences = ["api://other"] };
+        Assert.Equal("A401TU", (await _validator.ValidateAsync(otherAudience, token)).Error?.Code);
+        Assert.True((await Validate(token)).IsValid);
+    }
+
+    [Fact]
+    public async Task The_verified_tokens_kept_are_bounded_and_can_be_turned_off()
+    {
+        var small = new TokenValidator(_keys, _time, new OpenIdConnectSettings { TokenCacheSize = 3 });
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.True((await small.ValidateAsync(_provider, _tokens.Rs256(_tokens.Claims(_time.GetUtcNow(), $"user-{i}")))).IsValid);
+            Assert.InRange(small.VerifiedTokens, 1, 3);
+        }
+
+        var off = new TokenValidator(_keys, _time, new OpenIdConnectSettings { TokenCacheSize = 0 });
+        Assert.True((await off.ValidateAsync(_provider, _tokens.Rs256(_tokens.Claims(_time.GetUtcNow())))).IsValid);
+        Assert.Equal(0, off.VerifiedTokens);
     }
 
     [Fact]
