@@ -66,15 +66,22 @@ public static class ProxyConfigBuilder
                     [StageKey] = published.Stage,
                     [VersionKey] = published.Version.ToString(CultureInfo.InvariantCulture),
                 },
-                Transforms =
-                [
-                    new Dictionary<string, string> { ["PathPattern"] = api.BackendPath ?? api.Path },
-                ],
+                Transforms = BackendPathTransforms(PathTemplate.Combine(group.BasePath, api.Path), api.BackendPath ?? api.Path),
             });
         }
 
         return new ProxyConfig(routes, [.. clusters.Values]);
     }
+
+    /// <summary>
+    /// The backend path is rebuilt from the route's values only when it differs from the public one (a group
+    /// base path, or a backend path of its own). Otherwise the request goes on with its path exactly as the
+    /// client wrote it, and no request pays for binding a template to get the same path back.
+    /// </summary>
+    private static IReadOnlyList<IReadOnlyDictionary<string, string>> BackendPathTransforms(string publicPath, string backendPath) =>
+        string.Equals(publicPath, backendPath, StringComparison.Ordinal)
+            ? []
+            : [new Dictionary<string, string> { ["PathPattern"] = backendPath }];
 
     private static ClusterConfig BuildCluster(string clusterId, Backend backend, int timeoutMs)
     {

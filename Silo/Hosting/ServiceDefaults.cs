@@ -35,18 +35,19 @@ public static class ServiceDefaults
                 {
                     metrics.AddOtlpExporter();
                 }
-            })
-            .WithTracing(tracing =>
-            {
-                tracing.AddAspNetCoreInstrumentation()
-                    .AddHttpClientInstrumentation()
-                    .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", "Gateway.*")
-                    .SetSampler(TraceSampler(configuration, otlp));
-                if (otlp)
-                {
-                    tracing.AddOtlpExporter();
-                }
             });
+
+        // Spans are recorded only to be exported. Without an exporter no tracer listens: ASP.NET Core's own
+        // request activity still continues the caller's trace (or starts one, unsampled) and YARP passes it on
+        // in traceparent, without the activities, tags and context copies a tracer adds to every request.
+        if (otlp)
+        {
+            telemetry.WithTracing(tracing => tracing.AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", "Gateway.*")
+                .SetSampler(TraceSampler(configuration))
+                .AddOtlpExporter());
+        }
 
         // Logs go through OpenTelemetry on every host, with their fields as attributes (the access log's
         // request id, API, status...), so that any log service that takes OTLP receives them structured.
@@ -67,20 +68,14 @@ public static class ServiceDefaults
         return services;
     }
 
-    /// <summary>Maps /health/live, /health/ready and /metrics; they answer in every environment.</summary>
     /// <summary>
-    /// Without an exporter new traces are not recorded: recording spans nobody receives costs every request
-    /// its tags and timings for nothing. Their spans are still created, unrecorded, so the backend still gets a
-    /// <c>traceparent</c> with the trace id and a span id of the gateway's. A caller's sampled flag is always
-    /// followed, so that the services behind the gateway keep recording the caller's sampled traces. With an
-    /// exporter, <c>Telemetry:TraceSampleRatio</c> (default 1) is the share of new traces recorded.
+    /// <c>Telemetry:TraceSampleRatio</c> (default 1) of new traces are recorded; a caller's sampled flag is always
+    /// followed, so that the services behind the gateway keep recording the caller's sampled traces.
     /// </summary>
-    private static Sampler TraceSampler(IConfiguration configuration, bool exported)
-    {
-        var ratio = exported ? Math.Clamp(configuration.GetValue("Telemetry:TraceSampleRatio", 1.0), 0, 1) : 0;
-        return new ParentBasedSampler(new TraceIdRatioBasedSampler(ratio));
-    }
+    private static Sampler TraceSampler(IConfiguration configuration) =>
+        new ParentBasedSampler(new TraceIdRatioBasedSampler(Math.Clamp(configuration.GetValue("Telemetry:TraceSampleRatio", 1.0), 0, 1)));
 
+    /// <summary>Maps /health/live, /health/ready and /metrics; they answer in every environment.</summary>
     public static IEndpointRouteBuilder MapServiceDefaults(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains(LiveTag) })
