@@ -127,7 +127,9 @@ def main():
     results, svg = sys.argv[2], sys.argv[3]
     cluster = open(sys.argv[4]).read() if len(sys.argv) > 4 and os.path.exists(sys.argv[4]) else None
     commit = sh("git", "-C", os.path.dirname(os.path.abspath(__file__)), "rev-parse", "--short", "HEAD")
-    dirty = sh("git", "-C", os.path.dirname(os.path.abspath(__file__)), "status", "--porcelain", "--untracked-files=no")
+    # The run's own outputs do not count as changes to what was measured.
+    dirty = sh("git", "-C", os.path.dirname(os.path.abspath(__file__)), "status", "--porcelain", "--untracked-files=no",
+               "--", ".", ":!bench/RESULTS.md", ":!bench/results.svg", ":!bench/results")
     s = data["settings"]
     chart(data, svg)
     parts = [
