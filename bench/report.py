@@ -27,6 +27,15 @@ def sh(*argv):
         return "?"
 
 
+def source_state():
+    """The commit measured, and whether the tree differed from it (the run's own outputs aside)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    commit = sh("git", "-C", root, "rev-parse", "--short", "HEAD")
+    dirty = sh("git", "-C", root, "status", "--porcelain", "--untracked-files=no", "--", ".",
+               ":!bench/RESULTS.md", ":!bench/results.svg", ":!bench/results")
+    return [commit, bool(dirty)]
+
+
 def machine():
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     memory = next((int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0) / 1024 / 1024
@@ -126,10 +135,7 @@ def main():
     data = json.load(open(sys.argv[1]))
     results, svg = sys.argv[2], sys.argv[3]
     cluster = open(sys.argv[4]).read() if len(sys.argv) > 4 and os.path.exists(sys.argv[4]) else None
-    commit = sh("git", "-C", os.path.dirname(os.path.abspath(__file__)), "rev-parse", "--short", "HEAD")
-    # The run's own outputs do not count as changes to what was measured.
-    dirty = sh("git", "-C", os.path.dirname(os.path.abspath(__file__)), "status", "--porcelain", "--untracked-files=no",
-               "--", ".", ":!bench/RESULTS.md", ":!bench/results.svg", ":!bench/results")
+    commit, dirty = data.get("commit") or source_state()
     s = data["settings"]
     chart(data, svg)
     parts = [

@@ -508,6 +508,9 @@ def main():
     parser.add_argument("--out", required=True, help="JSON file for bench/report.py")
     args = parser.parse_args()
 
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from report import source_state
+    commit = source_state()  # what is measured is what was built at the start
     work = tempfile.mkdtemp(prefix="gateway-bench-")
     os.chmod(work, 0o755)
     ports = {n: free_port() for n in ["backend", "backend_tls", "echo", "bare-yarp", "bare-yarp_tls", "nginx", "nginx_tls",
@@ -558,7 +561,7 @@ def main():
                         f"cpu {result['cpu_us_per_request']:.0f} us/req  non-2xx {result['non2xx']}  errors {result['errors']}")
 
         with open(args.out, "w") as f:
-            json.dump({"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "settings": vars(args),
+            json.dump({"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "settings": vars(args), "commit": commit,
                        "configs": [{"name": c.name, "doc": c.doc} for c in selected], "samples": samples}, f, indent=1)
     finally:
         for process in reversed(list(proxies.values())):
