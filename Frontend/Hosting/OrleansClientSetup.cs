@@ -19,6 +19,9 @@ internal static class OrleansClientSetup
             });
             client.UseRedisClustering(o => o.ConfigurationOptions = redis);
 
+            // When a silo dies the client moves to another gateway it knows of: keep that list fresh (default 1 min).
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+
             // A frontend may start before any silo: keep trying instead of failing the process.
             client.UseConnectionRetryFilter(async (exception, cancellationToken) =>
             {

@@ -11,8 +11,13 @@ public sealed record ThrottlingSettings
     /// <summary>Optional. After a failed grain call, how long the counter uses its fallback without trying the cluster again (default 1000 ms).</summary>
     public int RetryAfterFailureMs { get; init; } = 1000;
 
-    /// <summary>Optional. How long no silo may be connected before the cluster counts as unreachable and policies fail open or closed (default 3000 ms).</summary>
-    public int UnreachableGraceMs { get; init; } = 3000;
+    /// <summary>
+    /// Optional. How long no silo may be connected before the cluster counts as unreachable and policies fail open
+    /// or closed (default 10000 ms). Longer than a client takes to move to another silo's gateway when one silo
+    /// dies: failing open then would admit on a guess while the other frontends still spend the grains' budget
+    /// (3 s proved too short in the multi-process tests).
+    /// </summary>
+    public int UnreachableGraceMs { get; init; } = 10000;
 
     /// <summary>Optional. How often spent leases are reported to the quota grains (default 1000 ms).</summary>
     public int ReportIntervalMs { get; init; } = 1000;
