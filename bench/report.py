@@ -20,11 +20,12 @@ GOALS = [  # configuration, what the issue asks of it
 
 
 def sh(*argv):
+    """A command's output; some tools (nginx -v, wrk -v) print their version on stderr."""
     try:
-        return subprocess.run(argv, capture_output=True, text=True, timeout=20).stdout.strip() or \
-            subprocess.run(argv, capture_output=True, text=True, timeout=20).stderr.strip()
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=20)
     except OSError:
         return "?"
+    return done.stdout.strip() or done.stderr.strip()
 
 
 def source_state():

@@ -43,6 +43,7 @@ public static class ProxyConfigBuilder
                 clusters[clusterId] = BuildCluster(clusterId, backend, timeoutMs);
             }
 
+            var publicPath = PathTemplate.Combine(group.BasePath, api.Path);
             routes.Add(new RouteConfig
             {
                 RouteId = RouteId(published.Stage, api.Id),
@@ -53,7 +54,7 @@ public static class ProxyConfigBuilder
                 Match = new RouteMatch
                 {
                     Hosts = group.Domains.Length == 0 ? null : group.Domains,
-                    Path = PathTemplate.Combine(group.BasePath, api.Path),
+                    Path = publicPath,
                     Methods = api.Methods,
                     Headers =
                     [
@@ -66,7 +67,7 @@ public static class ProxyConfigBuilder
                     [StageKey] = published.Stage,
                     [VersionKey] = published.Version.ToString(CultureInfo.InvariantCulture),
                 },
-                Transforms = BackendPathTransforms(PathTemplate.Combine(group.BasePath, api.Path), api.BackendPath ?? api.Path),
+                Transforms = BackendPathTransforms(publicPath, api.BackendPath ?? api.Path),
             });
         }
 
