@@ -27,6 +27,8 @@ public static class ServiceDefaults
             .WithMetrics(metrics =>
             {
                 // Per connection or rarer: Kestrel's connections and TLS handshakes, handled exceptions, DNS.
+                // Kestrel's queued-requests count moves twice for every HTTP/2 stream: left out with the
+                // per-request instruments below.
                 metrics.AddMeter("Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Diagnostics", "System.Net.NameResolution")
                     .AddRuntimeInstrumentation()
                     // Gateway.* holds the frontend's Gateway.Frontend (requests, latency, traffic, timeouts by API and stage).
@@ -40,6 +42,10 @@ public static class ServiceDefaults
                 if (frameworkMetrics)
                 {
                     metrics.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation();
+                }
+                else
+                {
+                    metrics.AddView("kestrel.queued_requests", MetricStreamConfiguration.Drop);
                 }
 
                 if (otlp)
