@@ -76,7 +76,7 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
 
         State.Limit = spec.Limit;
 
-        var frontends = Math.Max(1, Math.Max(State.Frontends.Count, State.PreviousFrontends));
+        var frontends = FrontendCount;
         var mode = ModeFor(spec.Limit, frontends, out var leaseSize);
         var remaining = Math.Max(0, spec.Limit - State.Granted);
 
@@ -120,7 +120,7 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
             Limit = spec.Limit,
             Remaining = Math.Max(0, spec.Limit - State.Granted),
             Mode = mode,
-            Frontends = Math.Max(1, Math.Max(State.Frontends.Count, State.PreviousFrontends)),
+            Frontends = frontends,
         };
     }
 
@@ -272,9 +272,15 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
         return share;
     }
 
+    /// <summary>
+    /// The frontends sharing this window's budget: those that took budget in it, or as many as took it in the window
+    /// before if that is more (they are likely to come back).
+    /// </summary>
+    private int FrontendCount => Math.Max(1, Math.Max(State.Frontends.Count, State.PreviousFrontends));
+
     private QuotaState Snapshot(QuotaSpec spec)
     {
-        var frontends = Math.Max(1, Math.Max(State.Frontends.Count, State.PreviousFrontends));
+        var frontends = FrontendCount;
         return new QuotaState
         {
             Limit = spec.Limit,

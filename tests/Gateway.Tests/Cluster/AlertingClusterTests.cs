@@ -113,10 +113,10 @@ public sealed class AlertingClusterTests(ITestOutputHelper output)
     private static Dictionary<string, string> SiloEnvironment(RedisServer redis, string clusterId, int adminPort, SmtpTestServer smtp)
     {
         var environment = ClusterModeTests.SiloEnvironment(redis, clusterId, adminPort);
-        environment["Alerting__Smtp__Host"] = "127.0.0.1";
-        environment["Alerting__Smtp__Port"] = smtp.Port.ToString();
-        environment["Alerting__Smtp__Security"] = "None";
-        environment["Alerting__Smtp__From"] = "gateway@example.com";
+        foreach (var (key, value) in smtp.GatewaySettings())
+        {
+            environment[key.Replace(":", "__", StringComparison.Ordinal)] = value!;
+        }
         environment["Alerting__Retry__FirstRetry"] = "00:00:00.500";
         environment["Alerting__Retry__MaxRetry"] = "00:00:02";
         return environment;

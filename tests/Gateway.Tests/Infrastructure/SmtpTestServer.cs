@@ -48,6 +48,18 @@ public sealed class SmtpTestServer : IAsyncDisposable
 
     public bool IsRunning => _server is not null;
 
+    /// <summary>
+    /// The gateway's settings for sending alerts through this server in clear text (From gateway@example.com): a
+    /// new dictionary each time, for the test to add its own settings to.
+    /// </summary>
+    public Dictionary<string, string?> GatewaySettings() => new()
+    {
+        ["Alerting:Smtp:Host"] = "127.0.0.1",
+        ["Alerting:Smtp:Port"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Alerting:Smtp:Security"] = "None",
+        ["Alerting:Smtp:From"] = "gateway@example.com",
+    };
+
     public static SmtpTestServer Create(int? port = null, string? user = null, string? password = null, bool startTls = false) =>
         new(port ?? FreePorts.Next(), user, password, startTls ? SelfSigned() : null);
 

@@ -21,13 +21,7 @@ public sealed class AlertLatencyTests(ITestOutputHelper output)
         await using var backend = await EchoBackend.StartAsync();
         await using var smtp = SmtpTestServer.Create();
         await smtp.StartAsync();
-        await using var gateway = await EmbeddedGateway.StartAsync(new Dictionary<string, string?>
-        {
-            ["Alerting:Smtp:Host"] = "127.0.0.1",
-            ["Alerting:Smtp:Port"] = smtp.Port.ToString(),
-            ["Alerting:Smtp:Security"] = "None",
-            ["Alerting:Smtp:From"] = "gateway@example.com",
-        });
+        await using var gateway = await EmbeddedGateway.StartAsync(smtp.GatewaySettings());
         var document = new StringBuilder($$"""
             groups: [{ name: shop }]
             backends: [{ name: orders, addresses: ["{{backend.Address}}"] }]

@@ -25,13 +25,7 @@ public sealed class AlertClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Smtp.StartAsync();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Alerting:Smtp:Host"] = "127.0.0.1",
-            ["Alerting:Smtp:Port"] = Smtp.Port.ToString(),
-            ["Alerting:Smtp:Security"] = "None",
-            ["Alerting:Smtp:From"] = "gateway@example.com",
-        }).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Smtp.GatewaySettings()).Build();
         var builder = new InProcessTestClusterBuilder();
         builder.ConfigureSilo((_, silo) =>
         {

@@ -154,13 +154,8 @@ public sealed class AlertingEndToEndTests(ITestOutputHelper output)
     {
         await using var backend = await EchoBackend.StartAsync();
         await using var smtp = SmtpTestServer.Create();
-        await using var gateway = await EmbeddedGateway.StartAsync(new Dictionary<string, string?>
+        await using var gateway = await EmbeddedGateway.StartAsync(new Dictionary<string, string?>(smtp.GatewaySettings())
         {
-            ["Alerting:Smtp:Host"] = "127.0.0.1",
-            ["Alerting:Smtp:Port"] = smtp.Port.ToString(),
-            ["Alerting:Smtp:Security"] = "None",
-            ["Alerting:Smtp:From"] = "gateway@example.com",
-
             // Retries every 0.2 s doubling up to 1 s, so that the outage needs seconds of wall time, not minutes.
             ["Alerting:Retry:FirstRetry"] = "00:00:00.200",
             ["Alerting:Retry:MaxRetry"] = "00:00:01",
@@ -204,13 +199,7 @@ public sealed class AlertingEndToEndTests(ITestOutputHelper output)
         await using var backend = await EchoBackend.StartAsync();
         await using var smtp = SmtpTestServer.Create();
         await smtp.StartAsync();
-        await using var gateway = await EmbeddedGateway.StartAsync(new Dictionary<string, string?>
-        {
-            ["Alerting:Smtp:Host"] = "127.0.0.1",
-            ["Alerting:Smtp:Port"] = smtp.Port.ToString(),
-            ["Alerting:Smtp:Security"] = "None",
-            ["Alerting:Smtp:From"] = "gateway@example.com",
-        });
+        await using var gateway = await EmbeddedGateway.StartAsync(smtp.GatewaySettings());
         await gateway.ImportAsync($$"""
             groups: [{ name: shop }]
             backends: [{ name: orders, addresses: ["{{backend.Address}}"] }]
