@@ -77,6 +77,10 @@ internal sealed class UsageCountingMiddleware(RequestDelegate next, UsageCounter
         {
             counter.Record(sample);
         }
+        else
+        {
+            metrics.AddTraffic(sample);
+        }
 
         metrics.Record(sample);
         if (accessLog.IsEnabled)

@@ -5,8 +5,9 @@ namespace Gateway.Frontend.Monitoring;
 /// <summary>
 /// Sends the finished seconds' counters to the silo once a second, in one call per second (a one-way call:
 /// this is telemetry, and a frontend must not wait on it). What cannot be sent is kept and tried again for a minute.
+/// The drained seconds' traffic and timeouts also go to the frontend's OpenTelemetry counters here.
 /// </summary>
-internal sealed partial class UsageReporter(UsageCounter counter, IGrainFactory grains, TimeProvider time, ILogger<UsageReporter> logger) : BackgroundService
+internal sealed partial class UsageReporter(UsageCounter counter, GatewayMetrics metrics, IGrainFactory grains, TimeProvider time, ILogger<UsageReporter> logger) : BackgroundService
 {
     private const int MaxHeldSeconds = 60;
 
@@ -35,7 +36,9 @@ internal sealed partial class UsageReporter(UsageCounter counter, IGrainFactory 
     private async Task FlushAsync(bool everything = false)
     {
         var now = time.GetUtcNow().ToUnixTimeSeconds();
-        _unsent.AddRange(counter.Drain(everything ? long.MaxValue : now, _frontend));
+        var drained = counter.Drain(everything ? long.MaxValue : now, _frontend);
+        metrics.AddTraffic(drained);
+        _unsent.AddRange(drained);
         if (_unsent.Count > MaxHeldSeconds)
         {
             LogDropped(_unsent.Count - MaxHeldSeconds);

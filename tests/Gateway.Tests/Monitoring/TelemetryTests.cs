@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Gateway.Tests.Infrastructure;
@@ -97,6 +98,43 @@ public sealed class TelemetryTests
         // Orleans' own meters on the silo host.
         var siloMetrics = await gateway.Admin.GetStringAsync("/metrics");
         Assert.Contains("orleans_", siloMetrics);
+    }
+
+    [Fact]
+    public async Task Traffic_metrics_count_the_body_bytes_read_and_sent_for_api_calls_and_unmatched_requests()
+    {
+        await using var backend = await EchoBackend.StartAsync();
+        await using var gateway = await EmbeddedGateway.StartAsync();
+        await ImportAsync(gateway, backend);
+
+        var body = new string('x', 1000);
+        using var posted = await gateway.Gateway.PostAsync("/orders/3", new StringContent(body));
+        var answered = (await posted.Content.ReadAsByteArrayAsync()).Length;
+        Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        using var missing = await gateway.Gateway.PostAsync("/nowhere", new StringContent("12345"));
+        var missingAnswer = (await missing.Content.ReadAsByteArrayAsync()).Length;
+
+        // API calls reach the counters once their second is drained (about a second); unmatched ones at once.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        string metrics;
+        do
+        {
+            await Task.Delay(200);
+            metrics = await gateway.Gateway.GetStringAsync("/metrics");
+        }
+        while (Counter(metrics, "gateway_traffic_in_bytes_total", "get-order") is null && DateTime.UtcNow < deadline);
+
+        Assert.Equal(1000, Counter(metrics, "gateway_traffic_in_bytes_total", "get-order"));
+        Assert.Equal(answered, Counter(metrics, "gateway_traffic_out_bytes_total", "get-order"));
+        Assert.Equal(0, Counter(metrics, "gateway_traffic_in_bytes_total", "")); // refused unread: bytes read are counted
+        Assert.Equal(missingAnswer, Counter(metrics, "gateway_traffic_out_bytes_total", ""));
+    }
+
+    /// <summary>The value of a counter's series for one API (Prometheus text: name{...,api="...",...} value), or null.</summary>
+    private static long? Counter(string metrics, string name, string api)
+    {
+        var line = metrics.Split('\n').SingleOrDefault(l => l.StartsWith(name + "{", StringComparison.Ordinal) && l.Contains($"api=\"{api}\"", StringComparison.Ordinal));
+        return line is null ? null : (long)double.Parse(line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact]
