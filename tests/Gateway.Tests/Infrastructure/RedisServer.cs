@@ -55,6 +55,15 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Freezes the server (SIGSTOP): connections stay open and nothing is answered, as with a hung Redis.
+    /// Every command sent meanwhile times out at its client.
+    /// </summary>
+    public void Pause() => Signal("-STOP");
+
+    /// <summary>Lets a paused server run again (SIGCONT); it answers what was sent meanwhile.</summary>
+    public void Resume() => Signal("-CONT");
+
     public ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
@@ -65,5 +74,15 @@ public sealed class RedisServer : IAsyncDisposable
 
         _process.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    private void Signal(string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", [signal, _process.Id.ToString()]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill {signal} {_process.Id} exited with {kill.ExitCode}");
+        }
     }
 }
