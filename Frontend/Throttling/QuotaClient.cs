@@ -366,8 +366,9 @@ public sealed partial class QuotaClient
             : new QuotaTake(local.Counter, QuotaVerdict.Unavailable, local.Counter.Spec.Limit, 0, _time.GetUtcNow().AddSeconds(1), QuotaTakeSource.None, 0);
 
     /// <summary>
-    /// The quota grains have been out of reach for the grace period. Failing closed refuses; failing open admits up to this frontend's share of the
-    /// limit (limit / frontends) in each window of the local clock, so N frontends together stay within it.
+    /// The quota grains have been out of reach for the grace period. Failing closed refuses; failing open admits
+    /// up to this frontend's share of the limit (limit / frontends) in each window of the local clock, so N
+    /// frontends together stay within it.
     /// </summary>
     private QuotaTake Fallback(LocalCounter local)
     {

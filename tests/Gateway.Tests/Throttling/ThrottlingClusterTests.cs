@@ -120,8 +120,9 @@ public sealed class ThrottlingClusterTests(ITestOutputHelper output)
             Assert.Equal(30, counter.GetProperty("granted").GetInt64());
         }
 
-        // Now the whole cluster goes: each policy's own rule applies. Failing open, each of the two frontends
-        // admits at most 10 / 2 in the window; failing closed, nothing.
+        // Now the whole cluster goes: once the frontends' quota calls have failed for the grace (10 s, with 503
+        // until then), each policy's own rule applies. Failing open, each of the two frontends admits at most
+        // 10 / 2 in the window; failing closed, nothing.
         cluster.SiloB.Kill();
         await Task.Delay(TimeSpan.FromSeconds(2));
         var open = await cluster.DriveAsync("/open", until: DateTimeOffset.UtcNow.AddSeconds(20), stopOn429: true);
