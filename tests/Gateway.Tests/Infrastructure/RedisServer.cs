@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Gateway.Tests.Infrastructure;
 
@@ -59,10 +60,10 @@ public sealed class RedisServer : IAsyncDisposable
     /// Freezes the server (SIGSTOP): connections stay open and nothing is answered, as with a hung Redis.
     /// Every command sent meanwhile times out at its client.
     /// </summary>
-    public void Pause() => Signal("-STOP");
+    public void Pause() => Signal(SigStop);
 
     /// <summary>Lets a paused server run again (SIGCONT); it answers what was sent meanwhile.</summary>
-    public void Resume() => Signal("-CONT");
+    public void Resume() => Signal(SigCont);
 
     public ValueTask DisposeAsync()
     {
@@ -76,13 +77,18 @@ public sealed class RedisServer : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private void Signal(string signal)
+    // Linux signal numbers; the tests run on Linux (redis-server is a Debian package here).
+    private const int SigCont = 18;
+    private const int SigStop = 19;
+
+    private void Signal(int signal)
     {
-        using var kill = Process.Start(new ProcessStartInfo("kill", [signal, _process.Id.ToString()]) { UseShellExecute = false })!;
-        kill.WaitForExit();
-        if (kill.ExitCode != 0)
+        if (Kill(_process.Id, signal) != 0)
         {
-            throw new InvalidOperationException($"kill {signal} {_process.Id} exited with {kill.ExitCode}");
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed with errno {Marshal.GetLastPInvokeError()}");
         }
     }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 }
