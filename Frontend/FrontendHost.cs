@@ -50,6 +50,12 @@ public sealed class FrontendHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
         // ASP.NET Core logs several lines per request at Information; keep its warnings and errors only.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // The host's per-request lines: the access log says the same, without the query string ('Request
+        // starting GET /path?query' would carry a token sent as a query parameter). And while this logger is on,
+        // ASP.NET Core starts an activity and a log scope for every request even with no tracer (the HttpClient
+        // then starts one more and rewrites traceparent): microseconds a call for nothing recorded. A tracer
+        // (OTLP) still gets its activities.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         configure?.Invoke(builder);
         var cluster = ClusterSettings.From(builder.Configuration);
         var settings = FrontendSettings.From(builder.Configuration);

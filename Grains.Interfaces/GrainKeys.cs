@@ -19,6 +19,13 @@ public static class GrainKeys
     public static string Quota(string policy, string api, string stage, ThrottleLevel level, string subject, ThrottleUnit unit) =>
         $"{policy}/{api}/{stage}/{LevelName(level)}/{subject}/{UnitName(unit)}";
 
+    /// <summary>
+    /// Writes the <see cref="Quota"/> key into <paramref name="destination"/> (false when it does not fit), so
+    /// that the frontend's hot path can look a held counter up without making the key string.
+    /// </summary>
+    public static bool TryWriteQuota(Span<char> destination, string policy, string api, string stage, ThrottleLevel level, string subject, ThrottleUnit unit, out int written) =>
+        destination.TryWrite($"{policy}/{api}/{stage}/{LevelName(level)}/{subject}/{UnitName(unit)}", out written);
+
     /// <summary>The top-consumers view of one policy on one API and stage: 'p1/get-order/RELEASE/MINUTE'.</summary>
     public static string QuotaConsumers(string policy, string api, string stage, ThrottleUnit unit) =>
         $"{policy}/{api}/{stage}/{UnitName(unit)}";

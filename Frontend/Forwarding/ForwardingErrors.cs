@@ -9,9 +9,9 @@ public static class ForwardingErrors
     /// <summary>Belongs first in the proxy pipeline, so that it sees the outcome of forwarding.</summary>
     public static IReverseProxyApplicationBuilder UseForwardingErrors(this IReverseProxyApplicationBuilder proxy)
     {
-        proxy.Use(async (context, next) =>
+        proxy.Use(async (HttpContext context, RequestDelegate next) =>
         {
-            await next();
+            await next(context);
             var failure = context.GetForwarderErrorFeature();
             if (failure is null || context.Response.HasStarted)
             {

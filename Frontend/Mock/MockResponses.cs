@@ -14,21 +14,23 @@ public static partial class MockResponses
     /// <summary>Belongs in the proxy pipeline, after UseForwardingErrors and before load balancing.</summary>
     public static IReverseProxyApplicationBuilder UseMockResponses(this IReverseProxyApplicationBuilder proxy)
     {
-        proxy.Use((context, next) =>
+        // Resolved once: a service looked up through RequestServices makes a DI scope for every request.
+        var plans = proxy.ApplicationServices.GetRequiredService<ParameterPlans>();
+        var logger = proxy.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MockResponses).FullName!);
+        proxy.Use((HttpContext context, RequestDelegate next) =>
         {
             var api = context.Features.Get<GatewayRequest>()?.Api;
             if (api?.Definition.Mock is null)
             {
-                return next();
+                return next(context);
             }
 
-            var plan = context.RequestServices.GetRequiredService<ParameterPlans>().Get(api);
-            return plan.Mock is { } mock ? AnswerAsync(context, mock) : next();
+            return plans.Get(api).Mock is { } mock ? AnswerAsync(context, mock, logger) : next(context);
         });
         return proxy;
     }
 
-    private static Task AnswerAsync(HttpContext context, MockPlan mock)
+    private static Task AnswerAsync(HttpContext context, MockPlan mock, ILogger logger)
     {
         var response = context.Response;
         response.StatusCode = mock.Status;
@@ -39,7 +41,6 @@ public static partial class MockResponses
 
         response.ContentLength = mock.Body.Length;
         var api = context.GetGatewayRequest().Api!;
-        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MockResponses).FullName!);
         LogMocked(logger, api.Definition.Id, api.Stage, api.Version, mock.Status);
         return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(mock.Body, context.RequestAborted).AsTask();
     }

@@ -22,11 +22,16 @@ internal sealed class UsageCountingMiddleware(RequestDelegate next, UsageCounter
     {
         var started = time.GetTimestamp();
         var request = context.Request.Body;
-        var countingIn = new CountingReadStream(request);
-        context.Request.Body = countingIn;
-        var body = context.Features.Get<IHttpResponseBodyFeature>()!;
-        var countingOut = new CountingWriteStream(body.Stream);
-        context.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(countingOut, body));
+
+        // A request that cannot have a body (a GET without Content-Length, say) has nothing to count.
+        var countingIn = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == false ? null : new CountingReadStream(request);
+        if (countingIn is not null)
+        {
+            context.Request.Body = countingIn;
+        }
+
+        var countingOut = new CountingResponseBody(context.Features.Get<IHttpResponseBodyFeature>()!);
+        context.Features.Set<IHttpResponseBodyFeature>(countingOut);
         try
         {
             await next(context);
@@ -34,8 +39,8 @@ internal sealed class UsageCountingMiddleware(RequestDelegate next, UsageCounter
         finally
         {
             context.Request.Body = request;
-            context.Features.Set(body);
-            Count(context, time.GetElapsedTime(started), countingIn.Count, countingOut.Count);
+            context.Features.Set(countingOut.Inner);
+            Count(context, time.GetElapsedTime(started), countingIn?.Count ?? 0, countingOut.Count);
         }
     }
 
@@ -76,7 +81,7 @@ internal sealed class UsageCountingMiddleware(RequestDelegate next, UsageCounter
         metrics.Record(sample);
         if (accessLog.IsEnabled)
         {
-            accessLog.Write(gateway?.RequestId ?? "", context.Request.Method, context.Request.Path.Value ?? "", sample, gateway?.ClientIp?.ToString());
+            accessLog.Write(gateway?.RequestId ?? "", context.Request.Method, context.Request.Path.Value ?? "", sample, gateway?.ClientIpText);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using Gateway.Catalog;
+using Gateway.Throttling;
 
 namespace Gateway.Frontend.Pipeline;
 
@@ -9,6 +10,9 @@ namespace Gateway.Frontend.Pipeline;
 /// </summary>
 public sealed class GatewayRequest
 {
+    private IPAddress? _clientIp;
+    private string? _clientIpText;
+
     /// <summary>The id answered in X-Ca-Request-Id.</summary>
     public required string RequestId { get; init; }
 
@@ -19,7 +23,18 @@ public sealed class GatewayRequest
     public ApiGroup? Group { get; set; }
 
     /// <summary>The caller's address: the connection's peer, or taken from X-Forwarded-For behind a trusted proxy.</summary>
-    public IPAddress? ClientIp { get; set; }
+    public IPAddress? ClientIp
+    {
+        get => _clientIp;
+        set
+        {
+            _clientIp = value;
+            _clientIpText = null;
+        }
+    }
+
+    /// <summary><see cref="ClientIp"/> as throttling keys and the access log write it, made once per request.</summary>
+    public string? ClientIpText => _clientIpText ??= _clientIp is { } ip ? ThrottleSubjects.Ip(ip) : null;
 
     /// <summary>The authenticated app, when the API asks for one.</summary>
     public string? AppId { get; set; }

@@ -13,10 +13,16 @@ namespace Gateway.Frontend.Routing;
 public static class UnmatchedRequests
 {
     /// <summary>Belongs right after routing.</summary>
-    public static IApplicationBuilder UseUnmatchedRequests(this IApplicationBuilder app) => app.Use((context, next) =>
+    public static IApplicationBuilder UseUnmatchedRequests(this IApplicationBuilder app)
+    {
+        // Resolved once: a service looked up through RequestServices makes a DI scope for every request.
+        var store = app.ApplicationServices.GetRequiredService<CatalogSnapshotStore>();
+        return app.Use((context, next) => Route(context, next, store));
+    }
+
+    private static Task Route(HttpContext context, RequestDelegate next, CatalogSnapshotStore store)
     {
         var endpoint = context.GetEndpoint();
-        var store = context.RequestServices.GetRequiredService<CatalogSnapshotStore>();
         if (endpoint?.Metadata.GetMetadata<RouteModel>() is { } route && store.TryFindRoute(route.Config.RouteId, out var api, out var group))
         {
             var request = context.GetGatewayRequest();
@@ -31,5 +37,5 @@ public static class UnmatchedRequests
         }
 
         return GatewayErrorWriter.WriteAsync(context, store.IsLoaded ? GatewayError.ApiNotFound : GatewayError.CatalogNotLoaded);
-    });
+    }
 }

@@ -18,9 +18,6 @@ public static class EdgeSecurity
         services.AddSingleton<TokenValidator>();
         services.AddHostedService<JwksRefresher>();
         services.AddHttpClient(IdentityProviderKeys.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
-
-        // The host's 'Request starting GET /path?query' line would carry a token sent as a query parameter.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         return builder;
     }
 }

@@ -17,6 +17,7 @@ public sealed partial class QuotaClient
     private readonly ILogger<QuotaClient> _logger;
     private readonly QuotaOutage _outage;
     private readonly ConcurrentDictionary<string, LocalCounter> _counters = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, LocalCounter>.AlternateLookup<ReadOnlySpan<char>> _countersBySpan;
     private long _lastUnreachableLog;
 
     /// <summary>The most frontends any grain has reported: a counter this frontend rarely used may know fewer.</summary>
@@ -33,6 +34,7 @@ public sealed partial class QuotaClient
         _settings = settings;
         _logger = logger;
         _outage = new QuotaOutage(time, settings);
+        _countersBySpan = _counters.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>This process's id in the quota grains' lease tables.</summary>
@@ -42,9 +44,31 @@ public sealed partial class QuotaClient
     public int CounterCount => _counters.Count;
 
     /// <summary>Charges one call to the counter.</summary>
-    public ValueTask<QuotaTake> TakeAsync(QuotaCounterRef counter)
+    public ValueTask<QuotaTake> TakeAsync(QuotaCounterRef counter) =>
+        Take(_counters.GetOrAdd(counter.Key, static (_, c) => new LocalCounter(c), counter), counter);
+
+    /// <summary>
+    /// Charges one call to <paramref name="policy"/>'s counter for the level and subject (<paramref name="limit"/> is
+    /// the policy's limit for them). A counter already held is found by its key written on the stack and reused
+    /// while it still describes the policy: the usual call builds no key, spec or counter reference.
+    /// </summary>
+    public ValueTask<QuotaTake> TakeAsync(ThrottlePolicy policy, string api, string stage, ThrottleLevel level, string subject, long limit)
     {
-        var local = _counters.GetOrAdd(counter.Key, static (_, c) => new LocalCounter(c), counter);
+        Span<char> key = stackalloc char[256];
+        if (GrainKeys.TryWriteQuota(key, policy.Name, api, stage, level, subject, policy.Unit, out var length)
+            && _countersBySpan.TryGetValue(key[..length], out var held)
+            && held.Counter is var counter
+            && ThrottleRules.StillDescribes(counter, policy, limit))
+        {
+            return Take(held, counter);
+        }
+
+        return TakeAsync(ThrottleRules.Counter(policy, api, stage, level, subject)
+            ?? throw new ArgumentException($"The policy does not limit {level} '{subject}'", nameof(level)));
+    }
+
+    private ValueTask<QuotaTake> Take(LocalCounter local, QuotaCounterRef counter)
+    {
         lock (local.Gate)
         {
             local.Counter = counter;

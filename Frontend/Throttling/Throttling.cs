@@ -17,7 +17,11 @@ public sealed class Throttler(ThrottleRulesCache rules, QuotaClient quotas)
     public ThrottlePolicy? PolicyFor(GatewayRequest request) =>
         request.Api is { } api ? rules.Current?.PolicyFor(api.Definition.Id, api.Stage) : null;
 
-    public async ValueTask<ThrottleDecision> CheckAsync(GatewayRequest request, ThrottlePolicy policy)
+    /// <remarks>
+    /// Without allocating when every level answers from a local lease (the usual call in lease mode): the
+    /// levels' answers are kept in locals and the decision is made on a stack span.
+    /// </remarks>
+    public ValueTask<ThrottleDecision> CheckAsync(GatewayRequest request, ThrottlePolicy policy)
     {
         var api = request.Api!.Definition.Id;
         var stage = request.Api.Stage;
@@ -25,32 +29,38 @@ public sealed class Throttler(ThrottleRulesCache rules, QuotaClient quotas)
         // The narrow levels first, so that one abusive caller is refused before it spends the API's budget.
         // Started together: levels decided from local leases answer at once, and the grain calls that are
         // needed run side by side, so a call waits for at most one round trip.
-        var pending = new List<ValueTask<QuotaTake>>(4);
-        foreach (var counter in (QuotaCounterRef?[])
-        [
-            request.ClientIp is { } ip ? ThrottleRules.Counter(policy, api, stage, ThrottleLevel.Ip, ThrottleSubjects.Ip(ip)) : null,
-            ThrottleRules.Counter(policy, api, stage, ThrottleLevel.App, request.AppId),
-            ThrottleRules.Counter(policy, api, stage, ThrottleLevel.User, request.UserId),
-            ThrottleRules.Counter(policy, api, stage, ThrottleLevel.Api, null),
-        ])
+        var ip = Take(policy, api, stage, ThrottleLevel.Ip, request.ClientIpText);
+        var app = Take(policy, api, stage, ThrottleLevel.App, request.AppId);
+        var user = Take(policy, api, stage, ThrottleLevel.User, request.UserId);
+        var all = Take(policy, api, stage, ThrottleLevel.Api, GrainKeys.AllCallers);
+        if (ip.IsCompletedSuccessfully && app.IsCompletedSuccessfully && user.IsCompletedSuccessfully && all.IsCompletedSuccessfully)
         {
-            if (counter is not null)
-            {
-                pending.Add(quotas.TakeAsync(counter));
-            }
+            return new(Decide([ip.Result, app.Result, user.Result, all.Result]));
         }
 
-        var takes = new QuotaTake[pending.Count];
-        for (var i = 0; i < takes.Length; i++)
-        {
-            takes[i] = await pending[i];
-        }
+        return WaitAndDecide(ip, app, user, all);
+    }
 
+    private async ValueTask<ThrottleDecision> WaitAndDecide(ValueTask<QuotaTake> ip, ValueTask<QuotaTake> app, ValueTask<QuotaTake> user, ValueTask<QuotaTake> all)
+    {
+        // Each is awaited even when an earlier one refused: what the others took must be known to give it back.
+        var takes = new[] { await ip, await app, await user, await all };
+        return Decide(takes);
+    }
+
+    /// <summary>One level's answer; a completed default (no counter) when the policy does not limit this caller at that level.</summary>
+    private ValueTask<QuotaTake> Take(ThrottlePolicy policy, string api, string stage, ThrottleLevel level, string? subject) =>
+        !string.IsNullOrEmpty(subject) && policy.LimitFor(level, subject) is { } limit
+            ? quotas.TakeAsync(policy, api, stage, level, subject, limit)
+            : default;
+
+    private ThrottleDecision Decide(ReadOnlySpan<QuotaTake> takes)
+    {
         QuotaTake? refusal = null;
         foreach (var take in takes)
         {
             // The caller must wait for every refusing level: name the one that resets last.
-            if (!take.Admitted && (refusal is null || take.WindowEnd > refusal.Value.WindowEnd))
+            if (take.Counter is not null && !take.Admitted && (refusal is null || take.WindowEnd > refusal.Value.WindowEnd))
             {
                 refusal = take;
             }
@@ -60,7 +70,10 @@ public sealed class Throttler(ThrottleRulesCache rules, QuotaClient quotas)
         {
             foreach (var take in takes)
             {
-                quotas.GiveBack(take);
+                if (take.Counter is not null)
+                {
+                    quotas.GiveBack(take);
+                }
             }
 
             return new ThrottleDecision(refusal, null);
@@ -69,7 +82,7 @@ public sealed class Throttler(ThrottleRulesCache rules, QuotaClient quotas)
         QuotaTake? tightest = null;
         foreach (var take in takes)
         {
-            if (tightest is null || take.Remaining < tightest.Value.Remaining)
+            if (take.Counter is not null && (tightest is null || take.Remaining < tightest.Value.Remaining))
             {
                 tightest = take;
             }
@@ -86,7 +99,11 @@ public readonly record struct ThrottleDecision(QuotaTake? Refusal, QuotaTake? Ti
 }
 
 /// <summary>Answers a throttled call with 429 (or 503 when failing closed); adds RateLimit headers to admitted ones.</summary>
-internal sealed partial class ThrottlingMiddleware(RequestDelegate next, Throttler throttler, ILogger<ThrottlingMiddleware> logger)
+internal sealed partial class ThrottlingMiddleware(
+    RequestDelegate next,
+    Throttler throttler,
+    [FromKeyedServices(GatewayTime.Key)] TimeProvider time,
+    ILogger<ThrottlingMiddleware> logger)
 {
     private const string LimitHeader = "RateLimit-Limit";
     private const string RemainingHeader = "RateLimit-Remaining";
@@ -100,29 +117,31 @@ internal sealed partial class ThrottlingMiddleware(RequestDelegate next, Throttl
             return next(context);
         }
 
-        return InvokeInternal(context, request, policy);
+        // Decided at once from local leases, the call goes on without an async state machine of its own.
+        var check = throttler.CheckAsync(request, policy);
+        return check.IsCompletedSuccessfully ? Apply(context, check.Result) : ApplyWhenDecided(context, check);
     }
 
-    private async Task InvokeInternal(HttpContext context, GatewayRequest request, ThrottlePolicy policy)
+    private async Task ApplyWhenDecided(HttpContext context, ValueTask<ThrottleDecision> check) => await Apply(context, await check);
+
+    private Task Apply(HttpContext context, ThrottleDecision decision)
     {
-        var decision = await throttler.CheckAsync(request, policy);
         if (decision.Refusal is { } refused)
         {
-            await Refuse(context, refused);
-            return;
+            return Refuse(context, refused);
         }
 
         if (decision.Tightest is { } tightest)
         {
             context.Response.OnStarting(static state =>
             {
-                var (ctx, take) = ((HttpContext, QuotaTake))state;
-                SetHeaders(ctx.Response, take, ResetSeconds(ctx, take));
+                var (ctx, take, time) = ((HttpContext, QuotaTake, TimeProvider))state;
+                SetHeaders(ctx.Response, take, ResetSeconds(time, take));
                 return Task.CompletedTask;
-            }, (context, tightest));
+            }, (context, tightest, time));
         }
 
-        await next(context);
+        return next(context);
     }
 
     private Task Refuse(HttpContext context, QuotaTake take)
@@ -135,7 +154,7 @@ internal sealed partial class ThrottlingMiddleware(RequestDelegate next, Throttl
             return GatewayErrorWriter.WriteAsync(context, GatewayError.ThrottlingUnavailable);
         }
 
-        var reset = ResetSeconds(context, take);
+        var reset = ResetSeconds(time, take);
         LogRefused(counter.Key, counter.Spec.Limit);
         context.Response.Headers.RetryAfter = reset.ToString(CultureInfo.InvariantCulture);
         SetHeaders(context.Response, take with { Remaining = 0 }, reset);
@@ -157,9 +176,8 @@ internal sealed partial class ThrottlingMiddleware(RequestDelegate next, Throttl
     }
 
     /// <summary>Whole seconds until the window resets, at least 1 (the window ends after now).</summary>
-    private static long ResetSeconds(HttpContext context, QuotaTake take)
+    private static long ResetSeconds(TimeProvider time, QuotaTake take)
     {
-        var time = context.RequestServices.GetRequiredKeyedService<TimeProvider>(GatewayTime.Key);
         var left = take.WindowEnd - time.GetUtcNow();
         return Math.Max(1, (long)Math.Ceiling(left.TotalSeconds));
     }

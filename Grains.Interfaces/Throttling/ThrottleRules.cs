@@ -9,9 +9,10 @@ namespace Gateway.Throttling;
 /// </summary>
 public sealed class ThrottleRules
 {
-    private readonly Dictionary<string, ThrottlePolicy> _byApiStage;
+    // Keyed by (API, stage) rather than a joined string: looked up on every call, it then allocates nothing.
+    private readonly Dictionary<(string Api, string Stage), ThrottlePolicy> _byApiStage;
 
-    private ThrottleRules(long revision, Dictionary<string, ThrottlePolicy> byApiStage)
+    private ThrottleRules(long revision, Dictionary<(string Api, string Stage), ThrottlePolicy> byApiStage)
     {
         Revision = revision;
         _byApiStage = byApiStage;
@@ -23,14 +24,14 @@ public sealed class ThrottleRules
     {
         var policies = snapshot.ThrottlePolicies.ToDictionary(p => p.Name, StringComparer.Ordinal);
         var groups = snapshot.Groups.ToDictionary(g => g.Name, StringComparer.Ordinal);
-        var byApiStage = new Dictionary<string, ThrottlePolicy>(StringComparer.Ordinal);
+        var byApiStage = new Dictionary<(string Api, string Stage), ThrottlePolicy>();
 
         // The group default first; a bound policy replaces it.
         foreach (var api in snapshot.Apis)
         {
             if (groups.TryGetValue(api.Definition.Group, out var group) && group.DefaultThrottle is { } fallback)
             {
-                byApiStage[ThrottleBinding.KeyOf(api.Definition.Id, api.Stage)] = fallback.ToPolicy(group.Name);
+                byApiStage[(api.Definition.Id, api.Stage)] = fallback.ToPolicy(group.Name);
             }
         }
 
@@ -38,7 +39,7 @@ public sealed class ThrottleRules
         {
             if (policies.TryGetValue(binding.Policy, out var policy))
             {
-                byApiStage[binding.Key] = policy;
+                byApiStage[(binding.Api, binding.Stage)] = policy;
             }
         }
 
@@ -46,7 +47,7 @@ public sealed class ThrottleRules
     }
 
     /// <summary>The policy in force for the API in the stage, or null when nothing limits it.</summary>
-    public ThrottlePolicy? PolicyFor(string api, string stage) => _byApiStage.GetValueOrDefault(ThrottleBinding.KeyOf(api, stage));
+    public ThrottlePolicy? PolicyFor(string api, string stage) => _byApiStage.GetValueOrDefault((api, stage));
 
     /// <summary>The counter a call of <paramref name="subject"/> is charged to at <paramref name="level"/>, or null when that level does not limit it.</summary>
     public static QuotaCounterRef? Counter(ThrottlePolicy policy, string api, string stage, ThrottleLevel level, string? subject)
@@ -63,11 +64,23 @@ public sealed class ThrottleRules
 
         return new QuotaCounterRef(
             GrainKeys.Quota(policy.Name, api, stage, level, subject, policy.Unit),
-            new QuotaSpec { Limit = limit, Unit = policy.Unit, TimeZone = policy.Unit == ThrottleUnit.Day ? policy.TimeZone : null },
+            new QuotaSpec { Limit = limit, Unit = policy.Unit, TimeZone = TimeZoneOf(policy) },
             level,
             subject,
             policy.WhenUnreachable);
     }
+
+    /// <summary>
+    /// Whether <paramref name="counter"/>, found by its key (which names the policy, API, stage, level, subject and
+    /// unit), is what <see cref="Counter"/> would build for the policy now: same limit, time zone and failure rule.
+    /// </summary>
+    public static bool StillDescribes(QuotaCounterRef counter, ThrottlePolicy policy, long limit) =>
+        counter.Spec.Limit == limit
+        && counter.Spec.Unit == policy.Unit
+        && string.Equals(counter.Spec.TimeZone, TimeZoneOf(policy), StringComparison.Ordinal)
+        && counter.WhenUnreachable == policy.WhenUnreachable;
+
+    private static string? TimeZoneOf(ThrottlePolicy policy) => policy.Unit == ThrottleUnit.Day ? policy.TimeZone : null;
 }
 
 /// <summary>One counter a call is charged to: its grain key, how it counts, and what to do when the cluster is away.</summary>

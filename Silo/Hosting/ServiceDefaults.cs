@@ -21,25 +21,36 @@ public static class ServiceDefaults
         services.AddHealthChecks().AddCheck("process", () => HealthCheckResult.Healthy(), [LiveTag]);
 
         var otlp = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var frameworkMetrics = configuration.GetValue("Telemetry:FrameworkMetrics", false);
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName))
             .WithMetrics(metrics =>
             {
-                metrics.AddAspNetCoreInstrumentation()
-                    .AddHttpClientInstrumentation()
+                // Per connection or rarer: Kestrel's connections and TLS handshakes, handled exceptions, DNS.
+                metrics.AddMeter("Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Diagnostics", "System.Net.NameResolution")
                     .AddRuntimeInstrumentation()
                     // Gateway.* holds the frontend's Gateway.Frontend (requests, latency, traffic, timeouts by API and stage).
                     .AddMeter("Microsoft.Orleans", "Yarp.ReverseProxy", "Gateway.*")
                     .AddPrometheusExporter();
+
+                // ASP.NET Core's and HttpClient's per-request instruments (server and client durations, active
+                // requests, idle connections, routing, memory pool blocks) make about a dozen measurements per
+                // proxied call, the gateway's largest telemetry cost in the benchmarks, and Gateway.Frontend
+                // already counts the same calls by API. Off unless asked for.
+                if (frameworkMetrics)
+                {
+                    metrics.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation();
+                }
+
                 if (otlp)
                 {
                     metrics.AddOtlpExporter();
                 }
             });
 
-        // Spans are recorded only to be exported. Without an exporter no tracer listens: ASP.NET Core's own
-        // request activity still continues the caller's trace (or starts one, unsampled) and YARP passes it on
-        // in traceparent, without the activities, tags and context copies a tracer adds to every request.
+        // Spans are recorded only to be exported. Without an exporter no tracer listens, and the frontend also
+        // keeps ASP.NET Core from starting a request activity (FrontendHost): the gateway then takes no part in
+        // the trace, and a caller's traceparent reaches the backend as the caller sent it.
         if (otlp)
         {
             telemetry.WithTracing(tracing => tracing.AddAspNetCoreInstrumentation()

@@ -31,7 +31,8 @@ public sealed class IpAccessPolicy
     /// <see cref="PublishedApi"/> records, so this compiles once per API and snapshot and never per request.
     /// </summary>
     public static IpAccessPolicy For(PublishedApi api, ApiGroup? group) =>
-        Compiled.GetValue(api, a => Compile(group?.IpAccess, a.Definition.IpAccess));
+        // TryGetValue first: the compiling lambda captures the group, and would be allocated on every call.
+        Compiled.TryGetValue(api, out var compiled) ? compiled : Compiled.GetValue(api, a => Compile(group?.IpAccess, a.Definition.IpAccess));
 
     public static IpAccessPolicy Compile(params IpAccessControl?[] rules) =>
         new([.. rules.Where(r => r is not null && r.Allow.Length + r.Deny.Length > 0).Select(r => Level.Compile(r!))]);
