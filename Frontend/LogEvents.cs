@@ -28,6 +28,8 @@ internal static class LogEvents
     public const int ThrottleRefused = 2502;
     public const int ThrottleUnavailable = 2503;
     public const int QuotaFailingOpen = 2504;
+    public const int ClusterGatewaysLost = 2505;
+    public const int ClusterGatewaysChanged = 2506;
     // Parameters and mock (issue 5): 2600-2699.
     public const int ParameterPlanFailed = 2601;
     public const int ParametersRefused = 2602;

@@ -52,7 +52,7 @@ public sealed record GatewayError(int Status, string Code, string Message)
     public static readonly GatewayError ThrottledByUser = new(429, "A429TU", "Too many calls to this API by this user in the current window");
     public static readonly GatewayError ThrottledByApp = new(429, "A429TP", "Too many calls to this API by this app in the current window");
     public static readonly GatewayError ThrottledByIp = new(429, "A429TI", "Too many calls to this API from this IP address in the current window");
-    public static readonly GatewayError ThrottlingUnavailable = new(503, "S503TU", "The gateway cannot count calls against this API's limits now and its policy fails closed");
+    public static readonly GatewayError ThrottlingUnavailable = new(503, "S503TU", "The gateway cannot count calls against this API's limits now; retry later");
 
     // Parameters (issue 5)
     public static readonly GatewayError InvalidParameters = new(400, "A400IP", "The request's parameters break the API's rules");

@@ -10,6 +10,7 @@ internal static class OrleansClientSetup
     public static WebApplicationBuilder AddGatewayClusterClient(this WebApplicationBuilder builder, ClusterSettings cluster)
     {
         var redis = ConfigurationOptions.Parse(cluster.Redis!);
+        var settings = ClusterClientSettings.From(builder.Configuration);
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(o =>
@@ -20,7 +21,7 @@ internal static class OrleansClientSetup
             client.UseRedisClustering(o => o.ConfigurationOptions = redis);
 
             // When a silo dies the client moves to another gateway it knows of: keep that list fresh (default 1 min).
-            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromMilliseconds(Math.Max(100, settings.GatewayListRefreshMs)));
 
             // A frontend may start before any silo: keep trying instead of failing the process.
             client.UseConnectionRetryFilter(async (exception, cancellationToken) =>

@@ -1,39 +1,33 @@
 namespace Gateway.Frontend.Throttling;
 
 /// <summary>
-/// Whether this frontend is connected to the cluster at all. A policy's fail-open or fail-closed rule is
-/// for a cluster out of reach; a single lost silo is not that: its counters come back from storage on
-/// another silo within seconds, and admitting on a local guess meanwhile could exceed the limit.
+/// Logs how many silos (gateways) the frontend's Orleans client is connected to, so that an operator can
+/// tell a frontend cut off from the cluster from one whose quota grains fail for another reason (Redis).
+/// It decides nothing: whether a policy fails open or closed is decided by the quota calls themselves
+/// (<see cref="QuotaOutage"/>), because the count lags behind what the calls see in both directions.
 /// </summary>
-public sealed class ClusterConnection(ThrottlingSettings settings) : IClusterConnectionStatusObserver
+public sealed partial class ClusterConnection(ILogger<ClusterConnection> logger) : IClusterConnectionStatusObserver
 {
-    private long _lostSince;
-
-    /// <summary>
-    /// True once no gateway of the cluster has been connected for the grace period (never in the embedded
-    /// mode, whose silo is in-process). The grace keeps a silo's death, during which the client may briefly
-    /// count no gateway, from being taken for the loss of the whole cluster.
-    /// </summary>
-    public bool IsLost
+    public void NotifyClusterConnectionLost()
     {
-        get
-        {
-            var since = Interlocked.Read(ref _lostSince);
-            return since != 0 && Environment.TickCount64 - since >= settings.UnreachableGraceMs;
-        }
+        // NotifyGatewayCountChanged(0, ...) follows and says it.
     }
-
-    public void NotifyClusterConnectionLost() => Interlocked.CompareExchange(ref _lostSince, Environment.TickCount64, 0);
 
     public void NotifyGatewayCountChanged(int currentNumberOfGateways, int previousNumberOfGateways, bool connectionRecovered)
     {
-        if (currentNumberOfGateways > 0)
+        if (currentNumberOfGateways == 0)
         {
-            Interlocked.Exchange(ref _lostSince, 0);
+            LogNoGateway(previousNumberOfGateways);
         }
         else
         {
-            Interlocked.CompareExchange(ref _lostSince, Environment.TickCount64, 0);
+            LogGateways(currentNumberOfGateways, previousNumberOfGateways);
         }
     }
+
+    [LoggerMessage(EventId = LogEvents.ClusterGatewaysLost, Level = LogLevel.Warning, Message = "Connected to no silo of the cluster (was {Previous}): quota calls fail until a connection is back")]
+    private partial void LogNoGateway(int previous);
+
+    [LoggerMessage(EventId = LogEvents.ClusterGatewaysChanged, Level = LogLevel.Information, Message = "Connected to {Current} silo(s) of the cluster (was {Previous})")]
+    private partial void LogGateways(int current, int previous);
 }

@@ -15,7 +15,7 @@ public sealed partial class QuotaClient
     private readonly TimeProvider _time;
     private readonly ThrottlingSettings _settings;
     private readonly ILogger<QuotaClient> _logger;
-    private readonly ClusterConnection _connection;
+    private readonly QuotaOutage _outage;
     private readonly ConcurrentDictionary<string, LocalCounter> _counters = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, LocalCounter>.AlternateLookup<ReadOnlySpan<char>> _countersBySpan;
     private long _lastUnreachableLog;
@@ -27,14 +27,13 @@ public sealed partial class QuotaClient
         IGrainFactory grains,
         [FromKeyedServices(GatewayTime.Key)] TimeProvider time,
         ThrottlingSettings settings,
-        ClusterConnection connection,
         ILogger<QuotaClient> logger)
     {
-        _connection = connection;
         _grains = grains;
         _time = time;
         _settings = settings;
         _logger = logger;
+        _outage = new QuotaOutage(time, settings);
         _countersBySpan = _counters.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -215,9 +214,11 @@ public sealed partial class QuotaClient
         try
         {
             grant = await Acquire(local, prefetch: false);
+            _outage.Succeeded();
         }
         catch (Exception e)
         {
+            _outage.Failed();
             lock (local.Gate)
             {
                 local.UnreachableUntil = _time.GetTimestamp() + Ticks(TimeSpan.FromMilliseconds(Math.Max(0, _settings.RetryAfterFailureMs)));
@@ -278,6 +279,7 @@ public sealed partial class QuotaClient
         try
         {
             var grant = await Acquire(local, prefetch: true);
+            _outage.Succeeded();
             lock (local.Gate)
             {
                 var current = Apply(local, grant, started);
@@ -294,6 +296,7 @@ public sealed partial class QuotaClient
         catch (Exception e)
         {
             // The lease in hand is still good; the next call that finds it empty asks again or falls back.
+            _outage.Failed();
             lock (local.Gate)
             {
                 local.UnreachableUntil = _time.GetTimestamp() + Ticks(TimeSpan.FromMilliseconds(Math.Max(0, _settings.RetryAfterFailureMs)));
@@ -376,18 +379,20 @@ public sealed partial class QuotaClient
     }
 
     /// <summary>
-    /// The grain could not be asked. With the cluster connected (a silo was lost and its counters are moving),
-    /// the call is refused for now: a guess could exceed the limit. With no connection to the cluster at all,
-    /// the policy's rule applies.
+    /// The grain could not be asked. Until quota calls have been failing for the whole grace period (a silo
+    /// was lost and its counters are moving to another one, or this frontend is moving to another gateway),
+    /// the call is refused: a guess could exceed the limit while other frontends still spend the grain's
+    /// budget. After that the policy's rule applies (see <see cref="QuotaOutage"/>).
     /// </summary>
     private QuotaTake Unreachable(LocalCounter local) =>
-        _connection.IsLost
+        _outage.IsUnreachable
             ? Fallback(local)
             : new QuotaTake(local.Counter, QuotaVerdict.Unavailable, local.Counter.Spec.Limit, 0, _time.GetUtcNow().AddSeconds(1), QuotaTakeSource.None, 0);
 
     /// <summary>
-    /// The cluster is away. Failing closed refuses; failing open admits up to this frontend's share of the
-    /// limit (limit / frontends) in each window of the local clock, so N frontends together stay within it.
+    /// The quota grains have been out of reach for the grace period. Failing closed refuses; failing open admits
+    /// up to this frontend's share of the limit (limit / frontends) in each window of the local clock, so N
+    /// frontends together stay within it.
     /// </summary>
     private QuotaTake Fallback(LocalCounter local)
     {
@@ -463,9 +468,9 @@ public sealed partial class QuotaClient
         }
     }
 
-    [LoggerMessage(EventId = LogEvents.QuotaFailingOpen, Level = LogLevel.Warning, Message = "The cluster is unreachable: {Key} fails open, admitting at most {Share} more in this window here")]
+    [LoggerMessage(EventId = LogEvents.QuotaFailingOpen, Level = LogLevel.Warning, Message = "Quota calls have failed for the grace period: {Key} fails open, admitting at most {Share} more in this window here")]
     private partial void LogFailingOpen(string key, long share);
 
-    [LoggerMessage(EventId = LogEvents.QuotaUnreachable, Level = LogLevel.Warning, Message = "Could not reach the quota grain {Key}; applying the policy's fail-open or fail-closed rule")]
+    [LoggerMessage(EventId = LogEvents.QuotaUnreachable, Level = LogLevel.Warning, Message = "Could not reach the quota grain {Key}; calls it limits are refused until quota calls have failed for the grace period, then the policy's fail-open or fail-closed rule applies")]
     private partial void LogUnreachable(Exception exception, string key);
 }

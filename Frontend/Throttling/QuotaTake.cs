@@ -8,7 +8,7 @@ public enum QuotaVerdict
     Admitted = 0,
     Refused = 1,
 
-    /// <summary>The cluster could not be asked and the policy fails closed.</summary>
+    /// <summary>The grain could not be asked: not for the grace period yet, or for longer and the policy fails closed (503).</summary>
     Unavailable = 2,
 }
 

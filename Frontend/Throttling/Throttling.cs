@@ -185,7 +185,7 @@ internal sealed partial class ThrottlingMiddleware(
     [LoggerMessage(EventId = LogEvents.ThrottleRefused, Level = LogLevel.Debug, Message = "Throttled by {Key} (limit {Limit})")]
     private partial void LogRefused(string key, long limit);
 
-    [LoggerMessage(EventId = LogEvents.ThrottleUnavailable, Level = LogLevel.Debug, Message = "Refused by {Key}: the cluster cannot be reached and the policy fails closed")]
+    [LoggerMessage(EventId = LogEvents.ThrottleUnavailable, Level = LogLevel.Debug, Message = "Refused by {Key}: its quota grain cannot be reached (for now, or for longer than the grace period and the policy fails closed)")]
     private partial void LogUnavailable(string key);
 }
 
@@ -196,8 +196,7 @@ public static class ThrottlingExtensions
         services.TryAddKeyedSingleton(GatewayTime.Key, TimeProvider.System);
         services.AddSingleton(ThrottlingSettings.From(configuration));
         services.AddSingleton<ThrottleRulesCache>();
-        services.AddSingleton<ClusterConnection>();
-        services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ClusterConnection>());
+        services.AddSingleton<IClusterConnectionStatusObserver, ClusterConnection>();
         services.AddSingleton<QuotaClient>();
         services.AddSingleton<Throttler>();
         services.AddHostedService<QuotaReporter>();

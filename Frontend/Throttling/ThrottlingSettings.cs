@@ -12,10 +12,10 @@ public sealed record ThrottlingSettings
     public int RetryAfterFailureMs { get; init; } = 1000;
 
     /// <summary>
-    /// Optional. How long no silo may be connected before the cluster counts as unreachable and policies fail open
-    /// or closed (default 10000 ms). Longer than a client takes to move to another silo's gateway when one silo
-    /// dies: failing open then would admit on a guess while the other frontends still spend the grains' budget
-    /// (3 s proved too short in the multi-process tests).
+    /// Optional. How long quota grain calls must keep failing, with no call succeeding, before policies fail open
+    /// or closed (default 10000 ms); until then a call whose grain cannot be asked gets 503. Longer than a client
+    /// takes to move to another silo's gateway and a lost silo's counters take to come back on another silo:
+    /// failing open then would admit on a guess while the other frontends still spend the grains' budget.
     /// </summary>
     public int UnreachableGraceMs { get; init; } = 10000;
 

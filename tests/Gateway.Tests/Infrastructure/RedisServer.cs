@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Gateway.Tests.Infrastructure;
 
@@ -55,6 +56,15 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Freezes the server (SIGSTOP): connections stay open and nothing is answered, as with a hung Redis.
+    /// Every command sent meanwhile times out at its client.
+    /// </summary>
+    public void Pause() => Signal(SigStop);
+
+    /// <summary>Lets a paused server run again (SIGCONT); it answers what was sent meanwhile.</summary>
+    public void Resume() => Signal(SigCont);
+
     public ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
@@ -66,4 +76,19 @@ public sealed class RedisServer : IAsyncDisposable
         _process.Dispose();
         return ValueTask.CompletedTask;
     }
+
+    // Linux signal numbers; the tests run on Linux (redis-server is a Debian package here).
+    private const int SigCont = 18;
+    private const int SigStop = 19;
+
+    private void Signal(int signal)
+    {
+        if (Kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed with errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 }

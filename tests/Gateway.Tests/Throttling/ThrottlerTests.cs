@@ -111,7 +111,7 @@ public sealed class ThrottlerTests(QuotaClusterFixture fixture)
             ThrottlePolicies = [policy],
             ThrottleBindings = [new ThrottleBinding { Api = "get-order", Stage = StageName.Release, Policy = policy.Name }],
         });
-        var client = new QuotaClient(fixture.Grains, fixture.Time, new ThrottlingSettings(), new ClusterConnection(new ThrottlingSettings()), NullLogger<QuotaClient>.Instance);
+        var client = new QuotaClient(fixture.Grains, fixture.Time, new ThrottlingSettings(), NullLogger<QuotaClient>.Instance);
         return (new Throttler(new ThrottleRulesCache(store), client), api);
     }
 

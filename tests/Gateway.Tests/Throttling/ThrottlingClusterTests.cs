@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Gateway.Tests.Cluster;
 using Gateway.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Gateway.Tests.Throttling;
 
@@ -14,7 +15,7 @@ namespace Gateway.Tests.Throttling;
 /// inside one window and fails with a clear message if it ever straddles two.
 /// </summary>
 [Collection(ProcessTests.Name)]
-public sealed class ThrottlingClusterTests
+public sealed class ThrottlingClusterTests(ITestOutputHelper output)
 {
     internal const int Workers = 8;
 
@@ -119,8 +120,9 @@ public sealed class ThrottlingClusterTests
             Assert.Equal(30, counter.GetProperty("granted").GetInt64());
         }
 
-        // Now the whole cluster goes: each policy's own rule applies. Failing open, each of the two frontends
-        // admits at most 10 / 2 in the window; failing closed, nothing.
+        // Now the whole cluster goes: once the frontends' quota calls have failed for the grace (10 s, with 503
+        // until then), each policy's own rule applies. Failing open, each of the two frontends admits at most
+        // 10 / 2 in the window; failing closed, nothing.
         cluster.SiloB.Kill();
         await Task.Delay(TimeSpan.FromSeconds(2));
         var open = await cluster.DriveAsync("/open", until: DateTimeOffset.UtcNow.AddSeconds(20), stopOn429: true);
@@ -129,6 +131,66 @@ public sealed class ThrottlingClusterTests
         Assert.Equal(0, closed.Admitted);
         Assert.True(closed.Unavailable > 0, closed.ToString());
     }
+
+    [Fact]
+    public async Task Killing_the_only_silo_a_frontend_is_connected_to_mid_window_fails_nothing_open_and_resets_no_window()
+    {
+        // Frontend 1 starts while silo A is the only silo, and does not read the list of silos again by itself:
+        // silo A is its only gateway. Silo B and frontend 2 (connected to both) start after it.
+        var small = Enumerable.Range(1, 4).Select(i => $"k{i}").ToArray();
+        await using var cluster = await ThrottledCluster.StartAsync(
+            string.Join('\n', small.Select(k => $"- {{ name: {k}, unit: Minute, apiLimit: 30, whenUnreachable: Open }}").Append(
+                "- { name: kl, unit: Minute, apiLimit: 1000, whenUnreachable: Open }")),
+            [.. small, "kl"],
+            firstFrontendOnSiloA: true);
+        var frontend1 = cluster.Frontends[0];
+        Assert.Contains(ConnectedTo(1, was: 0), frontend1.Output);
+        Assert.DoesNotContain(ConnectedTo(2, was: 1), frontend1.Output);
+
+        // Half of each small limit and of the large one, through both frontends, well inside one minute.
+        await WaitForRoomInMinute(TimeSpan.FromSeconds(25), forceNext: false);
+        var minuteEnd = MinuteEnd(DateTimeOffset.UtcNow);
+        var before = new Dictionary<string, int>();
+        foreach (var api in small)
+        {
+            before[api] = (await cluster.DriveAsync("/" + api, until: minuteEnd, stopOn429: false, maxCalls: 15)).Admitted;
+            Assert.Equal(15, before[api]);
+        }
+
+        before["kl"] = (await cluster.DriveAsync("/kl", until: minuteEnd, stopOn429: false, maxCalls: 500)).Admitted;
+        Assert.Equal(500, before["kl"]);
+        var windowBefore = (await cluster.StateAsync("/v1/quotas/kl/RELEASE/api", adminOf: cluster.AdminB)).GetProperty("windowStart").GetDateTimeOffset();
+
+        // Frontend 1 loses its only gateway; the counters that lived on silo A move to silo B.
+        var killed = DateTimeOffset.UtcNow;
+        cluster.SiloA.Kill();
+        foreach (var api in small.Append("kl"))
+        {
+            var after = await cluster.DriveAsync("/" + api, until: minuteEnd, stopOn429: true);
+            output.WriteLine($"{api}, {(DateTimeOffset.UtcNow - killed).TotalSeconds:0.0} s after the kill: {after}");
+            Assert.True(after.LastDone < minuteEnd, $"{api} ran out of its minute: {after}\n{cluster.FrontendOutput}");
+            var limit = api == "kl" ? 1000 : 30;
+
+            // Failing open here would add frontend 1's share to what frontend 2 takes from the grain (15 + 23 > 30
+            // was seen once); a reset window would allow the limit again.
+            Assert.True(before[api] + after.Admitted <= limit, $"{api}: {before[api]} + {after.Admitted} > {limit}; {after}\n{cluster.FrontendOutput}");
+            Assert.InRange(before[api] + after.Admitted, api == "kl" ? limit - 10 : limit, limit);
+        }
+
+        output.WriteLine(cluster.FrontendOutput);
+        Assert.Contains("Connected to no silo of the cluster (was 1)", frontend1.Output);
+        Assert.DoesNotContain("fails open", cluster.FrontendOutput);
+        var state = await cluster.StateAsync("/v1/quotas/kl/RELEASE/api", adminOf: cluster.AdminB);
+        Assert.Equal(windowBefore, state.GetProperty("windowStart").GetDateTimeOffset());
+        foreach (var api in small)
+        {
+            var counter = await cluster.StateAsync($"/v1/quotas/{api}/RELEASE/api", adminOf: cluster.AdminB);
+            Assert.Equal(30, counter.GetProperty("granted").GetInt64());
+        }
+    }
+
+    /// <summary>What a frontend logs when its Orleans client's count of connected silos changes (ClusterConnection).</summary>
+    private static string ConnectedTo(int silos, int was) => $"Connected to {silos} silo(s) of the cluster (was {was})";
 
     private static DateTimeOffset NextSecond()
     {
@@ -157,11 +219,12 @@ internal sealed class ThrottledCluster : IAsyncDisposable
     private readonly HttpClient[] _clients;
     private long _admitted;
 
-    private ThrottledCluster(EchoBackend backend, GatewayProcess siloA, GatewayProcess siloB, int adminA, int adminB, int[] frontendPorts)
+    private ThrottledCluster(EchoBackend backend, GatewayProcess siloA, GatewayProcess siloB, int adminA, int adminB, int[] frontendPorts, GatewayProcess[] frontends)
     {
         Backend = backend;
         SiloA = siloA;
         SiloB = siloB;
+        Frontends = frontends;
         AdminA = adminA;
         AdminB = adminB;
         _clients = [.. frontendPorts.Select(p => new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 })
@@ -177,6 +240,9 @@ internal sealed class ThrottledCluster : IAsyncDisposable
 
     public GatewayProcess SiloB { get; }
 
+    /// <summary>The two frontends; DriveAsync's workers alternate between them in this order.</summary>
+    public GatewayProcess[] Frontends { get; }
+
     /// <summary>What the frontends logged, for failure messages.</summary>
     public string FrontendOutput => string.Join("\n", _parts.OfType<GatewayProcess>().Where(p => p.Name.StartsWith("frontend", StringComparison.Ordinal)).Select(p => $"--- {p.Name}\n{p.Output}"));
 
@@ -190,7 +256,11 @@ internal sealed class ThrottledCluster : IAsyncDisposable
     public int Probes { get; private set; }
 
     /// <param name="policies">YAML list items of throttlePolicies; each policy is bound to the API of the same name at /NAME.</param>
-    public static async Task<ThrottledCluster> StartAsync(string policies, string[] apis)
+    /// <param name="firstFrontendOnSiloA">
+    /// Start silo A and the first frontend, and silo B and the second frontend only once that frontend is connected;
+    /// the first frontend does not read the list of silos again by itself: silo A stays its only gateway.
+    /// </param>
+    public static async Task<ThrottledCluster> StartAsync(string policies, string[] apis, bool firstFrontendOnSiloA = false)
     {
         // A policy of its own warms every code path (and the JIT) before the measured traffic.
         policies += "\n- { name: warm, unit: Second, apiLimit: 5 }";
@@ -200,36 +270,81 @@ internal sealed class ThrottledCluster : IAsyncDisposable
         var clusterId = "quota-" + Guid.NewGuid().ToString("N")[..8];
         var adminA = FreePorts.Next();
         var adminB = FreePorts.Next();
-        var siloA = GatewayProcess.Start("silo-a", "Gateway.Silo", ClusterModeTests.SiloEnvironment(redis, clusterId, adminA));
-        var siloB = GatewayProcess.Start("silo-b", "Gateway.Silo", ClusterModeTests.SiloEnvironment(redis, clusterId, adminB));
         int[] ports = [FreePorts.Next(), FreePorts.Next()];
-        var frontends = ports.Select((port, i) => GatewayProcess.Start($"frontend-{i + 1}", "Gateway.Frontend", new Dictionary<string, string>
+        GatewayProcess StartFrontend(int i)
         {
-            ["Cluster__Redis"] = redis.ConnectionString,
-            ["Cluster__ClusterId"] = clusterId,
-            ["Frontend__HttpPort"] = port.ToString(),
-            ["Frontend__Http2Port"] = FreePorts.Next().ToString(),
+            var settings = new Dictionary<string, string>
+            {
+                ["Cluster__Redis"] = redis.ConnectionString,
+                ["Cluster__ClusterId"] = clusterId,
+                ["Frontend__HttpPort"] = ports[i].ToString(),
+                ["Frontend__Http2Port"] = FreePorts.Next().ToString(),
 
-            // Two silos, two frontends, redis and the test share two cores: allow a slow first grain call.
-            ["Frontend__Throttling__CallTimeoutMs"] = "3000",
-        })).ToList();
+                // Two silos, two frontends, redis and the test share two cores: allow a slow first grain call.
+                ["Frontend__Throttling__CallTimeoutMs"] = "3000",
 
-        var cluster = new ThrottledCluster(backend, siloA, siloB, adminA, adminB, ports);
-        cluster._parts.AddRange([.. frontends, siloA, siloB, redis, backend]);
+                // Time-stamped lines without one per call, for the failure messages.
+                ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
+                ["Logging__LogLevel__Gateway.AccessLog"] = "Warning",
+            };
+            if (firstFrontendOnSiloA && i == 0)
+            {
+                settings["Frontend__ClusterClient__GatewayListRefreshMs"] = "3600000";
+            }
+
+            return GatewayProcess.Start($"frontend-{i + 1}", "Gateway.Frontend", settings);
+        }
+
+        var parts = new List<IAsyncDisposable> { redis, backend };
         try
         {
+            var siloA = GatewayProcess.Start("silo-a", "Gateway.Silo", ClusterModeTests.SiloEnvironment(redis, clusterId, adminA));
+            parts.Insert(0, siloA);
+            GatewayProcess? first = null;
+            if (firstFrontendOnSiloA)
+            {
+                await siloA.WaitUntilReadyAsync($"http://127.0.0.1:{adminA}/health/ready", TimeSpan.FromSeconds(90));
+                first = StartFrontend(0);
+                parts.Insert(0, first);
+                await first.WaitUntilReadyAsync($"http://127.0.0.1:{ports[0]}/health/ready", TimeSpan.FromSeconds(90));
+            }
+
+            var siloB = GatewayProcess.Start("silo-b", "Gateway.Silo", ClusterModeTests.SiloEnvironment(redis, clusterId, adminB));
+            parts.Insert(0, siloB);
             await Task.WhenAll(
                 siloA.WaitUntilReadyAsync($"http://127.0.0.1:{adminA}/health/ready", TimeSpan.FromSeconds(90)),
                 siloB.WaitUntilReadyAsync($"http://127.0.0.1:{adminB}/health/ready", TimeSpan.FromSeconds(90)));
+            GatewayProcess[] frontends = [first ?? StartFrontend(0), StartFrontend(1)];
+            parts.InsertRange(0, frontends.Where(f => f != first));
             await Task.WhenAll(frontends.Select((f, i) => f.WaitUntilReadyAsync($"http://127.0.0.1:{ports[i]}/health/ready", TimeSpan.FromSeconds(90))));
+            parts.Clear();
+            var cluster = new ThrottledCluster(backend, siloA, siloB, adminA, adminB, ports, frontends);
+            cluster._parts.AddRange([.. frontends, siloA, siloB, redis, backend]);
+            return await cluster.PrepareAsync(policies, apis);
+        }
+        catch
+        {
+            foreach (var part in parts)
+            {
+                await part.DisposeAsync();
+            }
 
+            throw;
+        }
+    }
+
+    /// <summary>Imports the catalog, waits until both frontends route, and warms every code path.</summary>
+    private async Task<ThrottledCluster> PrepareAsync(string policies, string[] apis)
+    {
+        try
+        {
             var bindings = string.Join('\n', apis.Select(a => $"  - {{ api: {a}, stage: RELEASE, policy: {a} }}"));
             var definitions = string.Join('\n', apis.Append("ping").Select(a => $"  - {{ id: {a}, group: shop, name: {a}, methods: [GET], path: /{a}, backend: echo }}"));
             var deployments = string.Join('\n', apis.Append("ping").Select(a => $"  - {{ api: {a}, stage: RELEASE }}"));
-            using var admin = ClusterModeTests.AdminClient(adminA);
+            using var admin = ClusterModeTests.AdminClient(AdminA);
             using var import = await admin.PostAsync("/v1/catalog/import", new StringContent($$"""
                 groups: [{ name: shop }]
-                backends: [{ name: echo, addresses: ["{{backend.Address}}"] }]
+                backends: [{ name: echo, addresses: ["{{Backend.Address}}"] }]
                 apis:
                 {{definitions}}
                 throttlePolicies:
@@ -242,13 +357,13 @@ internal sealed class ThrottledCluster : IAsyncDisposable
             Assert.True(import.IsSuccessStatusCode, await import.Content.ReadAsStringAsync());
 
             // Both frontends route (the unthrottled /ping) before any test traffic.
-            foreach (var client in cluster._clients)
+            foreach (var client in _clients)
             {
                 var deadline = DateTime.UtcNow.AddSeconds(30);
                 while (true)
                 {
                     using var response = await client.GetAsync("/ping");
-                    cluster.Probes += response.StatusCode == HttpStatusCode.OK ? 1 : 0;
+                    Probes += response.StatusCode == HttpStatusCode.OK ? 1 : 0;
                     if (response.StatusCode == HttpStatusCode.OK)
                     {
                         break;
@@ -259,14 +374,14 @@ internal sealed class ThrottledCluster : IAsyncDisposable
                 }
             }
 
-            await cluster.DriveAsync("/warm", until: DateTimeOffset.UtcNow.AddSeconds(3), stopOn429: false);
-            cluster._admitted = 0;
-            cluster.Probes = backend.Requests;
-            return cluster;
+            await DriveAsync("/warm", until: DateTimeOffset.UtcNow.AddSeconds(3), stopOn429: false);
+            _admitted = 0;
+            Probes = Backend.Requests;
+            return this;
         }
         catch
         {
-            await cluster.DisposeAsync();
+            await DisposeAsync();
             throw;
         }
     }

@@ -1,0 +1,193 @@
+using Gateway.Frontend.Throttling;
+using Gateway.Throttling;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Tests.Throttling;
+
+/// <summary>
+/// When a frontend applies a policy's fail-open or fail-closed rule: only after its quota grain calls have
+/// been failing, with no success, for the whole grace period (10 s). The grains are real and store their
+/// counters in a real redis-server, which the tests pause to make the calls fail; the frontend's clock is a
+/// fake one that the tests move, so the grace passes without waiting for it.
+/// </summary>
+[Collection(QuotaOutageCollection.Name)]
+public sealed class QuotaOutageTests(QuotaOutageFixture fixture) : IAsyncLifetime
+{
+    /// <summary>Failed calls take 0.5 s of real time; the grace is the default 10 s of the fake clock. Two frontends assumed: shares are limit / 2.</summary>
+    private static readonly ThrottlingSettings Settings = new() { CallTimeoutMs = 500, RetryAfterFailureMs = 1000, Frontends = 2 };
+
+    private readonly FakeTimeProvider _clock = new(QuotaOutageFixture.Noon);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
+    {
+        fixture.Redis.Resume();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Failures_shorter_than_the_grace_are_refused_then_each_policy_applies_its_rule()
+    {
+        // 12:00:46: the grace ends shortly before the minute does, so that the next window can be seen too.
+        _clock.SetUtcNow(QuotaOutageFixture.Noon.AddSeconds(36));
+        var client = Client();
+        var open = Counter(10, ThrottleFailureMode.Open);
+        var closed = Counter(10, ThrottleFailureMode.Closed);
+        Assert.Equal(QuotaTakeSource.Grain, Admitted(await client.TakeAsync(open)).Source);
+        Assert.Equal(QuotaTakeSource.Grain, Admitted(await client.TakeAsync(open)).Source);
+        Assert.Equal(QuotaTakeSource.Grain, Admitted(await client.TakeAsync(closed)).Source);
+
+        fixture.Redis.Pause();
+
+        // 0 s to 9.9 s of failing calls (each counter asks its grain again every 1.5 s): refused with 503, however
+        // the policy reads. A silo's death looks like this for a few seconds; a guess could exceed the limit.
+        await AssertUnavailableFor(client, TimeSpan.FromSeconds(9.9), open, closed);
+
+        // 10 s: the calls have failed for the whole grace. Failing closed still refuses.
+        _clock.Advance(TimeSpan.FromSeconds(0.1));
+        Assert.Equal(QuotaVerdict.Unavailable, (await client.TakeAsync(closed)).Verdict);
+
+        // Failing open admits this frontend's share of the window, limit / 2 = 5, of which the grain already
+        // granted it 2; then it refuses with 429 as the grain would.
+        var window = await TakeUntilRefused(client, open);
+        Assert.Equal(3, window.Admitted);
+        Assert.All(window.Takes.Where(t => t.Admitted), t => Assert.Equal(QuotaTakeSource.Fallback, t.Source));
+        Assert.Equal(QuotaVerdict.Refused, window.Takes[^1].Verdict);
+        Assert.Equal(new DateTimeOffset(2026, 11, 26, 12, 1, 0, TimeSpan.Zero), window.Takes[^1].WindowEnd);
+
+        // 12:01:00.5, still failing: a new window, a whole share again.
+        _clock.SetUtcNow(new DateTimeOffset(2026, 11, 26, 12, 1, 0, 500, TimeSpan.Zero));
+        window = await TakeUntilRefused(client, open);
+        Assert.Equal(5, window.Admitted);
+        Assert.Equal(QuotaVerdict.Unavailable, (await client.TakeAsync(closed)).Verdict);
+    }
+
+    [Fact]
+    public async Task One_successful_quota_call_starts_the_grace_over()
+    {
+        var client = Client();
+        var failing = Counter(10, ThrottleFailureMode.Open);
+        var other = Counter(10, ThrottleFailureMode.Open);
+        Assert.True((await client.TakeAsync(failing)).Admitted);
+
+        fixture.Redis.Pause();
+        await AssertUnavailableFor(client, TimeSpan.FromSeconds(7.5), failing);
+
+        // One call of another counter gets through: the grains are reachable, whatever failed before.
+        fixture.Redis.Resume();
+        Assert.Equal(QuotaTakeSource.Grain, Admitted(await client.TakeAsync(other)).Source);
+        fixture.Redis.Pause();
+
+        // 9 s more of failing calls, 16.5 s since the first failure: still refused, where without the success
+        // the rule would have applied from 10 s on.
+        _clock.Advance(TimeSpan.FromSeconds(1.5));
+        await AssertUnavailableFor(client, TimeSpan.FromSeconds(9), failing);
+
+        // 10 s after the first failure that followed the success: failing open.
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(QuotaTakeSource.Fallback, Admitted(await client.TakeAsync(failing)).Source);
+    }
+
+    [Fact]
+    public async Task Zero_gateways_while_quota_calls_succeed_is_not_a_reason_to_fail_open()
+    {
+        // The frontend's own wiring, with the observers the Orleans client notifies of its gateway count.
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton(fixture.Grains)
+            .AddKeyedSingleton<TimeProvider>(GatewayTime.Key, _clock)
+            .AddThrottling(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Frontend:Throttling:CallTimeoutMs"] = "500",
+                ["Frontend:Throttling:Frontends"] = "2",
+            }).Build());
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<QuotaClient>();
+        var observers = provider.GetServices<IClusterConnectionStatusObserver>().ToList();
+        Assert.NotEmpty(observers);
+
+        // What the Orleans client says when its last gateway connection closes; 15 s pass without another word.
+        foreach (var observer in observers)
+        {
+            observer.NotifyGatewayCountChanged(0, 1, connectionRecovered: false);
+            observer.NotifyClusterConnectionLost();
+        }
+
+        _clock.Advance(TimeSpan.FromSeconds(15));
+
+        // The calls succeed: the grain decides, the whole limit and no more (not limit / 2 from a fallback).
+        var counter = Counter(4, ThrottleFailureMode.Open);
+        var window = await TakeUntilRefused(client, counter);
+        Assert.Equal(4, window.Admitted);
+        Assert.All(window.Takes.Where(t => t.Admitted), t => Assert.Equal(QuotaTakeSource.Grain, t.Source));
+
+        // Then a call fails (the spent counter's grain still answers without its storage: another one): one
+        // failure is not the grace, gateways or not.
+        fixture.Redis.Pause();
+        Assert.Equal(QuotaVerdict.Unavailable, (await client.TakeAsync(Counter(4, ThrottleFailureMode.Open))).Verdict);
+    }
+
+    private static QuotaTake Admitted(QuotaTake take)
+    {
+        Assert.True(take.Admitted, $"{take.Verdict} by {take.Source}");
+        return take;
+    }
+
+    private QuotaClient Client() => new(fixture.Grains, _clock, Settings, NullLogger<QuotaClient>.Instance);
+
+    private static QuotaCounterRef Counter(long limit, ThrottleFailureMode whenUnreachable)
+    {
+        var policy = "p" + Guid.NewGuid().ToString("N")[..8];
+        return new QuotaCounterRef(
+            GrainKeys.Quota(policy, "get-order", "RELEASE", ThrottleLevel.Api, GrainKeys.AllCallers, ThrottleUnit.Minute),
+            new QuotaSpec { Limit = limit, Unit = ThrottleUnit.Minute },
+            ThrottleLevel.Api,
+            GrainKeys.AllCallers,
+            whenUnreachable);
+    }
+
+    /// <summary>
+    /// A failing call now, then one every 1.5 s of the fake clock on each counter (past RetryAfterFailureMs, so
+    /// each asks its grain again) until <paramref name="span"/> has passed: every one refused as unavailable.
+    /// </summary>
+    private async Task AssertUnavailableFor(QuotaClient client, TimeSpan span, params QuotaCounterRef[] counters)
+    {
+        var start = _clock.GetUtcNow();
+        while (true)
+        {
+            var takes = await Task.WhenAll(counters.Select(c => client.TakeAsync(c).AsTask()));
+            Assert.All(takes, t => Assert.Equal(QuotaVerdict.Unavailable, t.Verdict));
+            var next = _clock.GetUtcNow() + TimeSpan.FromSeconds(1.5);
+            if (next - start > span)
+            {
+                _clock.SetUtcNow(start + span);
+                takes = await Task.WhenAll(counters.Select(c => client.TakeAsync(c).AsTask()));
+                Assert.All(takes, t => Assert.Equal(QuotaVerdict.Unavailable, t.Verdict));
+                return;
+            }
+
+            _clock.SetUtcNow(next);
+        }
+    }
+
+    private static async Task<(int Admitted, List<QuotaTake> Takes)> TakeUntilRefused(QuotaClient client, QuotaCounterRef counter)
+    {
+        var takes = new List<QuotaTake>();
+        for (var i = 0; i < 50; i++)
+        {
+            var take = await client.TakeAsync(counter);
+            takes.Add(take);
+            if (!take.Admitted)
+            {
+                return (takes.Count(t => t.Admitted), takes);
+            }
+        }
+
+        Assert.Fail($"never refused: {takes.Count} admitted");
+        return default;
+    }
+}
