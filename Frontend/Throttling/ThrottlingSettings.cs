@@ -13,11 +13,12 @@ public sealed record ThrottlingSettings
 
     /// <summary>
     /// Optional. How long quota grain calls must keep failing, with no call succeeding, before policies fail open
-    /// or closed (default 10000 ms); until then a call whose grain cannot be asked gets 503. Longer than a client
-    /// takes to move to another silo's gateway and a lost silo's counters take to come back on another silo:
-    /// failing open then would admit on a guess while the other frontends still spend the grains' budget.
+    /// or closed (default 20000 ms); until then a call whose grain cannot be asked gets 503. Longer than a client
+    /// takes to move to another silo's gateway and than Orleans takes, with its default probes (3 x 5 s), to
+    /// declare a lost silo dead so that its counters come back on another silo: failing open then would admit
+    /// on a guess while the other frontends still spend the grains' budget.
     /// </summary>
-    public int UnreachableGraceMs { get; init; } = 10000;
+    public int UnreachableGraceMs { get; init; } = 20000;
 
     /// <summary>Optional. How often spent leases are reported to the quota grains (default 1000 ms).</summary>
     public int ReportIntervalMs { get; init; } = 1000;

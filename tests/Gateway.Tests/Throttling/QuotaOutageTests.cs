@@ -16,8 +16,8 @@ namespace Gateway.Tests.Throttling;
 [Collection(QuotaOutageCollection.Name)]
 public sealed class QuotaOutageTests(QuotaOutageFixture fixture) : IAsyncLifetime
 {
-    /// <summary>Failed calls take 0.5 s of real time; the grace is the default 10 s of the fake clock. Two frontends assumed: shares are limit / 2.</summary>
-    private static readonly ThrottlingSettings Settings = new() { CallTimeoutMs = 500, RetryAfterFailureMs = 1000, Frontends = 2 };
+    /// <summary>Failed calls take 0.5 s of real time; the grace is set to 10 s of the fake clock. Two frontends assumed: shares are limit / 2.</summary>
+    private static readonly ThrottlingSettings Settings = new() { CallTimeoutMs = 500, RetryAfterFailureMs = 1000, Frontends = 2, UnreachableGraceMs = 10000 };
 
     private readonly FakeTimeProvider _clock = new(QuotaOutageFixture.Noon);
 
