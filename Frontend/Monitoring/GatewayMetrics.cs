@@ -19,7 +19,7 @@ public sealed class GatewayMetrics
 
     public GatewayMetrics(IMeterFactory meters)
     {
-        var meter = meters.Create(MeterName);
+        var meter = Meter = meters.Create(MeterName);
         _requests = meter.CreateCounter<long>("gateway.requests", "{request}", "Requests answered, by API, stage, status class and gateway error code");
         _duration = meter.CreateHistogram<double>("gateway.request.duration", "s", "Time from the request's arrival to the end of the response",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
@@ -33,6 +33,9 @@ public sealed class GatewayMetrics
     /// calls are added once a second from the usage counters (<see cref="AddTraffic(IEnumerable{UsageBatch})"/>), which
     /// hold them already: two measurements fewer on every call.
     /// </summary>
+    /// <summary>This host's meter (tests listen to it alone: a test process runs many hosts).</summary>
+    public Meter Meter { get; }
+
     public void Record(in UsageSample s)
     {
         var api = new KeyValuePair<string, object?>("api", s.ApiId);

@@ -1,7 +1,10 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Gateway.Frontend.Monitoring;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Monitoring;
@@ -106,6 +109,7 @@ public sealed class TelemetryTests
         await using var backend = await EchoBackend.StartAsync();
         await using var gateway = await EmbeddedGateway.StartAsync();
         await ImportAsync(gateway, backend);
+        using var traffic = new TrafficListener(gateway.Host.App.Services.GetRequiredService<GatewayMetrics>().Meter);
 
         var body = new string('x', 1000);
         using var posted = await gateway.Gateway.PostAsync("/orders/3", new StringContent(body));
@@ -116,25 +120,63 @@ public sealed class TelemetryTests
 
         // API calls reach the counters once their second is drained (about a second); unmatched ones at once.
         var deadline = DateTime.UtcNow.AddSeconds(15);
-        string metrics;
-        do
+        while (traffic.Get("gateway.traffic.in", "get-order") is null && DateTime.UtcNow < deadline)
         {
             await Task.Delay(200);
-            metrics = await gateway.Gateway.GetStringAsync("/metrics");
         }
-        while (Counter(metrics, "gateway_traffic_in_bytes_total", "get-order") is null && DateTime.UtcNow < deadline);
 
-        Assert.Equal(1000, Counter(metrics, "gateway_traffic_in_bytes_total", "get-order"));
-        Assert.Equal(answered, Counter(metrics, "gateway_traffic_out_bytes_total", "get-order"));
-        Assert.Equal(0, Counter(metrics, "gateway_traffic_in_bytes_total", "")); // refused unread: bytes read are counted
-        Assert.Equal(missingAnswer, Counter(metrics, "gateway_traffic_out_bytes_total", ""));
+        Assert.Equal(1000, traffic.Get("gateway.traffic.in", "get-order"));
+        Assert.Equal(answered, traffic.Get("gateway.traffic.out", "get-order"));
+        Assert.Equal(0, traffic.Get("gateway.traffic.in", "")); // refused unread: bytes read are counted
+        Assert.Equal(missingAnswer, traffic.Get("gateway.traffic.out", ""));
     }
 
-    /// <summary>The value of a counter's series for one API (Prometheus text: name{...,api="...",...} value), or null.</summary>
-    private static long? Counter(string metrics, string name, string api)
+    /// <summary>
+    /// Sums what one gateway's traffic counters record, by API. It listens to that host's meter alone: in this
+    /// test process every host's OpenTelemetry provider also sees the other hosts' instruments of the same names.
+    /// </summary>
+    private sealed class TrafficListener : IDisposable
     {
-        var line = metrics.Split('\n').SingleOrDefault(l => l.StartsWith(name + "{", StringComparison.Ordinal) && l.Contains($"api=\"{api}\"", StringComparison.Ordinal));
-        return line is null ? null : (long)double.Parse(line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        private readonly MeterListener _listener = new();
+        private readonly Dictionary<(string Instrument, string Api), long> _sums = [];
+
+        public TrafficListener(Meter meter)
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter == meter && instrument.Name.StartsWith("gateway.traffic.", StringComparison.Ordinal))
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+            {
+                var api = "";
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "api")
+                    {
+                        api = tag.Value as string ?? "";
+                    }
+                }
+
+                lock (_sums)
+                {
+                    _sums[(instrument.Name, api)] = _sums.GetValueOrDefault((instrument.Name, api)) + value;
+                }
+            });
+            _listener.Start();
+        }
+
+        public long? Get(string instrument, string api)
+        {
+            lock (_sums)
+            {
+                return _sums.TryGetValue((instrument, api), out var sum) ? sum : null;
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
     }
 
     [Fact]

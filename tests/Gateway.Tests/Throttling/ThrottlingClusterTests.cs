@@ -283,6 +283,10 @@ internal sealed class ThrottledCluster : IAsyncDisposable
                 // Two silos, two frontends, redis and the test share two cores: allow a slow first grain call.
                 ["Frontend__Throttling__CallTimeoutMs"] = "3000",
 
+                // The silos here are declared dead within about 2 s (2 x 1 s probes): a 10 s grace is ample, and
+                // keeps the whole-cluster-loss steps short.
+                ["Frontend__Throttling__UnreachableGraceMs"] = "10000",
+
                 // Time-stamped lines without one per call, for the failure messages.
                 ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
                 ["Logging__LogLevel__Gateway.AccessLog"] = "Warning",
