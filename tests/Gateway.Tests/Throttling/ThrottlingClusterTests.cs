@@ -80,17 +80,7 @@ public sealed class ThrottlingClusterTests(ITestOutputHelper output)
         Assert.Equal(2, (await cluster.DriveAsync("/open", until: DateTimeOffset.UtcNow.AddSeconds(30), stopOn429: false, maxCalls: 2)).Admitted);
         Assert.Equal(2, (await cluster.DriveAsync("/closed", until: DateTimeOffset.UtcNow.AddSeconds(30), stopOn429: false, maxCalls: 2)).Admitted);
 
-        await WaitForRoomInMinute(TimeSpan.FromSeconds(40), forceNext: false);
-        var minuteEnd = MinuteEnd(DateTimeOffset.UtcNow);
-        var before = new Dictionary<string, int>();
-        foreach (var api in small)
-        {
-            before[api] = (await cluster.DriveAsync("/" + api, until: minuteEnd, stopOn429: false, maxCalls: 15)).Admitted;
-            Assert.Equal(15, before[api]);
-        }
-
-        before["kl"] = (await cluster.DriveAsync("/kl", until: minuteEnd, stopOn429: false, maxCalls: 500)).Admitted;
-        Assert.Equal(500, before["kl"]);
+        var (minuteEnd, before) = await SpendHalfInOneMinute(cluster, small, room: TimeSpan.FromSeconds(40));
         var windowBefore = (await cluster.StateAsync("/v1/quotas/kl/RELEASE/api")).GetProperty("windowStart").GetDateTimeOffset();
 
         cluster.SiloA.Kill();
@@ -148,17 +138,7 @@ public sealed class ThrottlingClusterTests(ITestOutputHelper output)
         Assert.DoesNotContain(ConnectedTo(2, was: 1), frontend1.Output);
 
         // Half of each small limit and of the large one, through both frontends, well inside one minute.
-        await WaitForRoomInMinute(TimeSpan.FromSeconds(25), forceNext: false);
-        var minuteEnd = MinuteEnd(DateTimeOffset.UtcNow);
-        var before = new Dictionary<string, int>();
-        foreach (var api in small)
-        {
-            before[api] = (await cluster.DriveAsync("/" + api, until: minuteEnd, stopOn429: false, maxCalls: 15)).Admitted;
-            Assert.Equal(15, before[api]);
-        }
-
-        before["kl"] = (await cluster.DriveAsync("/kl", until: minuteEnd, stopOn429: false, maxCalls: 500)).Admitted;
-        Assert.Equal(500, before["kl"]);
+        var (minuteEnd, before) = await SpendHalfInOneMinute(cluster, small, room: TimeSpan.FromSeconds(25));
         var windowBefore = (await cluster.StateAsync("/v1/quotas/kl/RELEASE/api", adminOf: cluster.AdminB)).GetProperty("windowStart").GetDateTimeOffset();
 
         // Frontend 1 loses its only gateway; the counters that lived on silo A move to silo B.
@@ -190,6 +170,27 @@ public sealed class ThrottlingClusterTests(ITestOutputHelper output)
     }
 
     /// <summary>What a frontend logs when its Orleans client's count of connected silos changes (ClusterConnection).</summary>
+    /// <summary>
+    /// Half of each small limit (15 of 30) and of the large one (500 of 1000, counter "kl"), through both
+    /// frontends, inside one minute that has at least <paramref name="room"/> left: the minute's end and what
+    /// each counter admitted.
+    /// </summary>
+    private static async Task<(DateTimeOffset MinuteEnd, Dictionary<string, int> Before)> SpendHalfInOneMinute(ThrottledCluster cluster, string[] small, TimeSpan room)
+    {
+        await WaitForRoomInMinute(room, forceNext: false);
+        var minuteEnd = MinuteEnd(DateTimeOffset.UtcNow);
+        var before = new Dictionary<string, int>();
+        foreach (var api in small)
+        {
+            before[api] = (await cluster.DriveAsync("/" + api, until: minuteEnd, stopOn429: false, maxCalls: 15)).Admitted;
+            Assert.Equal(15, before[api]);
+        }
+
+        before["kl"] = (await cluster.DriveAsync("/kl", until: minuteEnd, stopOn429: false, maxCalls: 500)).Admitted;
+        Assert.Equal(500, before["kl"]);
+        return (minuteEnd, before);
+    }
+
     private static string ConnectedTo(int silos, int was) => $"Connected to {silos} silo(s) of the cluster (was {was})";
 
     private static DateTimeOffset NextSecond()
