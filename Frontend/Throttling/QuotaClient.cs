@@ -63,8 +63,7 @@ public sealed partial class QuotaClient
             return Take(held, counter);
         }
 
-        return TakeAsync(ThrottleRules.Counter(policy, api, stage, level, subject)
-            ?? throw new ArgumentException($"The policy does not limit {level} '{subject}'", nameof(level)));
+        return TakeAsync(ThrottleRules.Counter(policy, api, stage, level, subject, limit));
     }
 
     private ValueTask<QuotaTake> Take(LocalCounter local, QuotaCounterRef counter)

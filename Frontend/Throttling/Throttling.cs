@@ -50,8 +50,8 @@ public sealed class Throttler(ThrottleRulesCache rules, QuotaClient quotas)
 
     /// <summary>One level's answer; a completed default (no counter) when the policy does not limit this caller at that level.</summary>
     private ValueTask<QuotaTake> Take(ThrottlePolicy policy, string api, string stage, ThrottleLevel level, string? subject) =>
-        !string.IsNullOrEmpty(subject) && policy.LimitFor(level, subject) is { } limit
-            ? quotas.TakeAsync(policy, api, stage, level, subject, limit)
+        ThrottleRules.Limit(policy, level, subject) is { } limit
+            ? quotas.TakeAsync(policy, api, stage, level, subject!, limit)
             : default;
 
     private ThrottleDecision Decide(ReadOnlySpan<QuotaTake> takes)

@@ -57,18 +57,21 @@ public sealed class ThrottleRules
             subject = GrainKeys.AllCallers;
         }
 
-        if (string.IsNullOrEmpty(subject) || policy.LimitFor(level, subject) is not { } limit)
-        {
-            return null;
-        }
+        return Limit(policy, level, subject) is { } limit ? Counter(policy, api, stage, level, subject!, limit) : null;
+    }
 
-        return new QuotaCounterRef(
+    /// <summary>The limit the policy sets for <paramref name="subject"/> at <paramref name="level"/>, or null when that level does not limit it (no subject, or no limit).</summary>
+    public static long? Limit(ThrottlePolicy policy, ThrottleLevel level, string? subject) =>
+        string.IsNullOrEmpty(subject) ? null : policy.LimitFor(level, subject);
+
+    /// <summary>The counter for a subject whose <see cref="Limit"/> is already known.</summary>
+    public static QuotaCounterRef Counter(ThrottlePolicy policy, string api, string stage, ThrottleLevel level, string subject, long limit) =>
+        new(
             GrainKeys.Quota(policy.Name, api, stage, level, subject, policy.Unit),
             new QuotaSpec { Limit = limit, Unit = policy.Unit, TimeZone = TimeZoneOf(policy) },
             level,
             subject,
             policy.WhenUnreachable);
-    }
 
     /// <summary>
     /// Whether <paramref name="counter"/>, found by its key (which names the policy, API, stage, level, subject and
