@@ -8,6 +8,9 @@ public static class GrainKeys
     /// <summary>The one catalog of a deployment.</summary>
     public const string Catalog = "default";
 
+    /// <summary>The one audit log of a deployment.</summary>
+    public const string Audit = "default";
+
     /// <summary>The subject of the API level: all callers together.</summary>
     public const string AllCallers = "*";
 

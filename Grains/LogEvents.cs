@@ -3,6 +3,10 @@ namespace Gateway;
 /// <summary>Event ids of the grains' log messages, kept in one place so that they stay unique.</summary>
 internal static partial class LogEvents
 {
+    // Catalog and audit: 3100-3199
+    public const int CatalogChanged = 3101;
+    public const int AuditFailed = 3102;
+
     // Throttling (issue 4): 3500-3599
     public const int QuotaReset = 3501;
     public const int QuotaStoreFailed = 3502;

@@ -25,18 +25,22 @@ public static class SiloApp
 
         var cluster = ClusterSettings.From(builder.Configuration);
         var admin = AdminSettings.From(builder.Configuration);
-        if (cluster.IsClustered && !admin.HasToken)
+        var tokens = AdminTokens.From(admin);
+        if (cluster.IsClustered && tokens.IsEmpty)
         {
             throw new InvalidOperationException(
-                "Cluster mode (Cluster:Redis is set) needs an admin token: set Admin:Token (environment Admin__Token).");
+                "Cluster mode (Cluster:Redis is set) needs an admin token: set Admin:Token (environment Admin__Token) or Admin:Tokens:<name>:Token and :Role.");
         }
 
         // Without a token only this machine may reach the admin API.
-        builder.WebHost.ConfigureKestrel(k => k.Listen(admin.HasToken ? IPAddress.Any : IPAddress.Loopback, admin.Port));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(!tokens.IsEmpty ? IPAddress.Any : IPAddress.Loopback, admin.Port));
 
         builder.AddGatewaySilo(cluster);
         builder.AddGracefulShutdown();
         builder.Services.AddSingleton(admin);
+        builder.Services.AddSingleton(tokens);
+        builder.Services.Configure<CatalogSettings>(builder.Configuration.GetSection(CatalogSettings.Section));
+        builder.Services.Configure<Gateway.Audit.AuditSettings>(builder.Configuration.GetSection(Gateway.Audit.AuditSettings.Section));
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.AddServiceDefaults(builder.Configuration, "gateway-silo");
@@ -58,10 +62,16 @@ public static class SiloApp
         app.MapOpenApi("/openapi/v1.json");
         app.MapAdminApi();
 
-        if (!admin.HasToken)
+        if (tokens.IsEmpty)
         {
             app.Logger.LogWarning(LogEvents.AdminOpenOnLoopback,
                 "No admin token is set (Admin:Token): the admin API on port {Port} listens on loopback only and asks for no token", admin.Port);
+        }
+
+        else
+        {
+            app.Logger.LogInformation(LogEvents.AdminTokens, "Admin tokens: {Tokens}",
+                string.Join(", ", tokens.Callers.Select(c => $"{c.Name} ({c.Role.Name()})")));
         }
 
         if (SiloSetup.UsesKubernetesHosting(cluster, builder.Configuration))

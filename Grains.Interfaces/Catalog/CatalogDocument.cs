@@ -16,7 +16,10 @@ public sealed record CatalogDocument
     /// <summary>The APIs' drafts.</summary>
     [Id(2)] public ApiDefinition[] Apis { get; init; } = [];
 
-    /// <summary>Stages to publish drafts to; a stage already serving the same definition is left as it is.</summary>
+    /// <summary>
+    /// What is live in each stage. An entry with a version and definition (what an export writes) puts exactly
+    /// that version live; an entry without publishes the draft unless the stage already serves the same definition.
+    /// </summary>
     [Id(3)] public CatalogDeployment[] Deployments { get; init; } = [];
 
     /// <summary>Apps without their keys: secrets are never exported; keys are made through the admin API.</summary>
@@ -48,6 +51,12 @@ public sealed record CatalogDeployment
 
     /// <summary>Optional. The remark of the version that is published.</summary>
     [Id(2)] public string? Remark { get; init; }
+
+    /// <summary>Optional (written by exports). The number of the version live in the stage; with <see cref="Definition"/>.</summary>
+    [Id(3)] public int? Version { get; init; }
+
+    /// <summary>Optional (written by exports). The live version's full definition, which may differ from the draft.</summary>
+    [Id(4)] public ApiDefinition? Definition { get; init; }
 }
 
 /// <summary>How an import treats what the document does not mention.</summary>

@@ -101,7 +101,12 @@ public static class CatalogNormalizer
         Groups = [.. (document.Groups ?? []).Where(g => g is not null).Select(Normalize)],
         Backends = [.. (document.Backends ?? []).Where(b => b is not null).Select(Normalize)],
         Apis = [.. (document.Apis ?? []).Where(a => a is not null).Select(Normalize)],
-        Deployments = [.. (document.Deployments ?? []).Where(d => d is not null)],
+        Deployments = [.. (document.Deployments ?? []).Where(d => d is not null).Select(d => d with
+        {
+            Api = (d.Api ?? "").Trim(),
+            Stage = (d.Stage ?? "").Trim(),
+            Definition = d.Definition is null ? null : Normalize(d.Definition),
+        })],
         Apps = [.. (document.Apps ?? []).Where(a => a is not null).Select(Normalize)],
         Grants = [.. (document.Grants ?? []).Where(g => g is not null).Select(Normalize)],
         IdentityProviders = [.. (document.IdentityProviders ?? []).Where(p => p is not null).Select(Normalize)],

@@ -34,6 +34,9 @@ public sealed record CatalogResult
     /// <summary>The version a publish made or a rollback restored, when there is one.</summary>
     [Id(3)] public int? Version { get; init; }
 
+    /// <summary>What the change did (or, for a dry run, would do), item by item; empty when refused or when nothing differed.</summary>
+    [Id(4)] public CatalogChange[] Changes { get; init; } = [];
+
     public bool Succeeded => Failure == CatalogFailure.None;
 
     public static CatalogResult Ok(long revision, int? version = null) => new() { Revision = revision, Version = version };

@@ -28,7 +28,11 @@ public interface ICatalogGrain : IGrainWithStringKey
     /// <summary>Puts an earlier version of the API live in the stage again.</summary>
     [Alias("Rollback")] Task<CatalogResult> Rollback(string apiId, string stage, int version);
 
+    /// <summary>Makes the catalog hold the document; an import that changes nothing keeps the revision.</summary>
     [Alias("Import")] Task<CatalogResult> Import(CatalogDocument document, CatalogImportMode mode);
+
+    /// <summary>A dry run of <see cref="Import"/>: validates and answers the changes it would make, storing nothing.</summary>
+    [ReadOnly, Alias("PreviewImport")] Task<CatalogResult> PreviewImport(CatalogDocument document, CatalogImportMode mode);
 
     [ReadOnly, Alias("Export")] Task<CatalogDocument> Export();
     [ReadOnly, Alias("GetGroups")] Task<ApiGroup[]> GetGroups();

@@ -1,5 +1,7 @@
+using Gateway.Audit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Utilities;
 
 namespace Gateway.Catalog;
@@ -13,15 +15,20 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
     private readonly IPersistentState<CatalogState> _state;
     private readonly TimeProvider _time;
     private readonly ObserverManager<ICatalogObserver> _observers;
+    private readonly CatalogSettings _settings;
+    private readonly ILogger<CatalogGrain> _logger;
     private CatalogSnapshot? _snapshot;
 
     public CatalogGrain(
         [PersistentState("catalog", StorageNames.Catalog)] IPersistentState<CatalogState> state,
         [FromKeyedServices(GatewayTime.Key)] TimeProvider time,
+        IOptions<CatalogSettings> settings,
         ILogger<CatalogGrain> logger)
     {
         _state = state;
         _time = time;
+        _settings = settings.Value;
+        _logger = logger;
         _observers = new ObserverManager<ICatalogObserver>(TimeSpan.FromMinutes(1), logger);
     }
 
@@ -159,19 +166,30 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
             return NotFound("apis", apiId);
         }
 
-        if (state.FindVersion(apiId, version) is null)
+        if (state.FindVersion(apiId, version) is not { } found)
         {
             return NotFound($"apis[{apiId}].versions", version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        // A stage goes back only to what it has served: a version tried in TEST never reaches RELEASE by a rollback.
+        if (found.Stage != canonical)
+        {
+            return Invalid($"apis[{apiId}].versions[{version}]", "NotPublishedInStage",
+                $"version {version} was published in {found.Stage}, not in {canonical}; publish the draft to {canonical} instead");
         }
 
         Deploy(state, apiId, canonical, version);
         return null;
     }, () => version);
 
-    public Task<CatalogResult> Import(CatalogDocument document, CatalogImportMode mode)
+    public Task<CatalogResult> Import(CatalogDocument document, CatalogImportMode mode) => Import(document, mode, dryRun: false);
+
+    public Task<CatalogResult> PreviewImport(CatalogDocument document, CatalogImportMode mode) => Import(document, mode, dryRun: true);
+
+    private Task<CatalogResult> Import(CatalogDocument document, CatalogImportMode mode, bool dryRun)
     {
         document = CatalogNormalizer.Normalize(document);
-        return Change(state => CatalogImport.Apply(state, document, mode, (s, draft, stage, remark) => PublishDraft(s, draft, stage, remark)));
+        return Change(state => CatalogImport.Apply(state, document, mode, (s, draft, stage, remark) => PublishDraft(s, draft, stage, remark), _time), dryRun: dryRun);
     }
 
     public Task<CatalogDocument> Export() => Task.FromResult(CatalogImport.Export(State));
@@ -234,9 +252,10 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
 
     /// <summary>
     /// Applies <paramref name="edit"/> to a copy of the state. The edit returns a refusal of its own (not
-    /// found, in use) or null; then the whole copy is validated, and only a valid copy is stored and announced.
+    /// found, in use) or null; then the whole copy is validated, and only a valid copy that differs from the
+    /// state is stored, announced, logged and audited. A dry run stops before storing.
     /// </summary>
-    private async Task<CatalogResult> Change(Func<CatalogState, CatalogResult?> edit, Func<int?>? version = null)
+    private async Task<CatalogResult> Change(Func<CatalogState, CatalogResult?> edit, Func<int?>? version = null, bool dryRun = false)
     {
         var previous = State;
         var candidate = previous.Clone();
@@ -248,10 +267,17 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
 
         // The edit's own objections and the whole-catalog rules together: every problem in one answer.
         var errors = refusal?.Errors.ToList() ?? [];
-        errors.AddRange(CatalogValidator.Validate(candidate));
+        errors.AddRange(CatalogValidator.Validate(candidate, _settings));
         if (errors.Count > 0)
         {
             return CatalogResult.Refused(CatalogFailure.Invalid, previous.Revision, errors);
+        }
+
+        var changes = CatalogDiff.Between(previous, candidate);
+        if (dryRun || changes.Length == 0)
+        {
+            // Nothing differs (an unchanged export imported again): the revision stays, frontends keep their snapshot.
+            return CatalogResult.Ok(previous.Revision, version?.Invoke()) with { Changes = changes };
         }
 
         candidate.Revision = previous.Revision + 1;
@@ -270,8 +296,40 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
         _snapshot = null;
         var revision = candidate.Revision;
         await _observers.Notify(o => o.CatalogChanged(revision));
-        return CatalogResult.Ok(revision, version?.Invoke());
+        await Audit(revision, changes);
+        return CatalogResult.Ok(revision, version?.Invoke()) with { Changes = changes };
     }
+
+    /// <summary>One log record and one audit record per change; a change already stored is not undone when the audit log is unreachable.</summary>
+    private async Task Audit(long revision, CatalogChange[] changes)
+    {
+        var actor = AuditContext.Actor;
+        var route = AuditContext.Route;
+        LogChanged(revision, actor, route, string.Join("; ", changes.Select(c => c.ToString())));
+        try
+        {
+            await GrainFactory.GetGrain<IAuditGrain>(GrainKeys.Audit).Record(new AuditRecord
+            {
+                At = _time.GetUtcNow(),
+                Actor = actor,
+                Route = route,
+                Items = [.. changes.Select(c => $"{c.Collection}/{c.Item}").Distinct(StringComparer.Ordinal)],
+                Changes = changes,
+                Revision = revision,
+            });
+        }
+        catch (Exception e)
+        {
+            LogAuditFailed(e, revision);
+        }
+    }
+
+    [LoggerMessage(EventId = LogEvents.CatalogChanged, Level = LogLevel.Information,
+        Message = "Catalog revision {Revision} by {Actor} ({Route}): {Changes}")]
+    private partial void LogChanged(long revision, string actor, string route, string changes);
+
+    [LoggerMessage(EventId = LogEvents.AuditFailed, Level = LogLevel.Error, Message = "Catalog revision {Revision} was stored but could not be added to the audit log")]
+    private partial void LogAuditFailed(Exception exception, long revision);
 
     private static CatalogResult NotFound(string kind, string name) =>
         CatalogResult.Refused(CatalogFailure.NotFound, 0, [new CatalogError($"{kind}[{name}]", "NotFound", $"'{name}' does not exist")]);

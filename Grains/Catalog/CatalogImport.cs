@@ -8,7 +8,7 @@ public static class CatalogImport
     public delegate int PublishDraft(CatalogState state, ApiDefinition draft, string stage, string? remark);
 
     /// <summary>Applies the document to <paramref name="state"/>; returns a refusal, or null when the edit went in.</summary>
-    public static CatalogResult? Apply(CatalogState state, CatalogDocument document, CatalogImportMode mode, PublishDraft publish)
+    public static CatalogResult? Apply(CatalogState state, CatalogDocument document, CatalogImportMode mode, PublishDraft publish, TimeProvider time)
     {
         var errors = new List<CatalogError>();
         CheckUnique(document.Groups.Select(g => g.Name), "groups", errors);
@@ -118,9 +118,19 @@ public static class CatalogImport
                 continue;
             }
 
-            if (known && !IsLive(state, draft, stage))
+            if (deployment.Version is null && deployment.Definition is null)
             {
-                publish(state, draft, stage, deployment.Remark ?? "import");
+                if (known && !IsLive(state, draft, stage))
+                {
+                    publish(state, draft, stage, deployment.Remark ?? "import");
+                }
+
+                continue;
+            }
+
+            if (known)
+            {
+                PutLive(state, deployment, where, stage, time, errors);
             }
         }
 
@@ -128,8 +138,8 @@ public static class CatalogImport
     }
 
     /// <summary>
-    /// The drafts, and where each API is live. A stage serving a version older than the draft is exported
-    /// as a deployment too, so importing the export publishes the draft there.
+    /// The drafts, and what is live in each stage: the version's number and full definition, which may differ
+    /// from the draft. Importing the export puts exactly those versions live again and publishes nothing else.
     /// </summary>
     public static CatalogDocument Export(CatalogState state) => new()
     {
@@ -152,17 +162,97 @@ public static class CatalogImport
                    Api = deployment.Key,
                    Stage = stage.Stage,
                    Remark = state.FindVersion(deployment.Key, stage.Version)?.Remark,
+                   Version = stage.Version,
+                   Definition = state.FindVersion(deployment.Key, stage.Version)?.Definition,
                },
         ],
         AlertRules = [.. state.AlertRules.Values.OrderBy(r => r.Id, StringComparer.Ordinal)],
     };
+
+    /// <summary>
+    /// Puts the deployment's version live. A version this catalog already holds must be the same definition
+    /// (history is immutable); a version it lacks is added with its number, so the next publish follows it.
+    /// </summary>
+    private static void PutLive(CatalogState state, CatalogDeployment deployment, string where, string stage, TimeProvider time, List<CatalogError> errors)
+    {
+        if (deployment.Version is not { } number || number < 1)
+        {
+            errors.Add(new(where + ".version", "Required", "a deployment with a definition needs the version number (1 or more) it is live as"));
+            return;
+        }
+
+        var existing = state.FindVersion(deployment.Api, number);
+        if (deployment.Definition is null)
+        {
+            if (existing is null)
+            {
+                errors.Add(new(where + ".version", "UnknownVersion", $"API '{deployment.Api}' has no version {number}; give its definition to add it"));
+                return;
+            }
+        }
+        else if (!AddVersion(state, deployment, where, stage, number, existing, time, errors))
+        {
+            return;
+        }
+
+        if (state.Deployments.GetValueOrDefault(deployment.Api)?.GetValueOrDefault(stage)?.Version != number)
+        {
+            Deploy(state, deployment.Api, stage, number, time);
+        }
+    }
+
+    /// <summary>False when the version cannot be live: a definition of another API, or another definition under the same number.</summary>
+    private static bool AddVersion(CatalogState state, CatalogDeployment deployment, string where, string stage, int number, ApiVersion? existing, TimeProvider time, List<CatalogError> errors)
+    {
+        var definition = deployment.Definition!;
+        if (definition.Id != deployment.Api)
+        {
+            errors.Add(new(where + ".definition.id", "Mismatch", $"the definition is of API '{definition.Id}', not '{deployment.Api}'"));
+            return false;
+        }
+
+        if (existing is not null)
+        {
+            if (!SameDefinition(existing.Definition, definition))
+            {
+                errors.Add(new(where + ".definition", "VersionConflict",
+                    $"version {number} of API '{deployment.Api}' already exists here with another definition; published versions never change"));
+                return false;
+            }
+        }
+        else
+        {
+            // A live version is checked like a draft: it must route and forward somewhere real.
+            CatalogValidator.ValidateApi(definition, where + ".definition", state, errors);
+            var history = state.Versions.TryGetValue(deployment.Api, out var list) ? list : state.Versions[deployment.Api] = [];
+            history.Add(new ApiVersion
+            {
+                Version = number,
+                Stage = stage,
+                Remark = deployment.Remark ?? "import",
+                PublishedAt = time.GetUtcNow(),
+                Definition = definition,
+            });
+            history.Sort((a, b) => a.Version.CompareTo(b.Version));
+        }
+
+        return true;
+    }
+
+    private static void Deploy(CatalogState state, string apiId, string stage, int version, TimeProvider time)
+    {
+        var stages = state.Deployments.TryGetValue(apiId, out var existing) ? existing : state.Deployments[apiId] = new(StringComparer.Ordinal);
+        stages[stage] = new StageStatus { Stage = stage, Version = version, Since = time.GetUtcNow() };
+    }
+
+    private static bool SameDefinition(ApiDefinition a, ApiDefinition b) => JsonSerializer.Serialize(a) == JsonSerializer.Serialize(b);
 
     /// <summary>Whether the stage already serves exactly this definition (records holding arrays compare by reference, so compare their JSON).</summary>
     private static bool IsLive(CatalogState state, ApiDefinition draft, string stage)
     {
         var live = state.Deployments.GetValueOrDefault(draft.Id)?.GetValueOrDefault(stage);
         var version = live is null ? null : state.FindVersion(draft.Id, live.Version);
-        return version is not null && JsonSerializer.Serialize(version.Definition) == JsonSerializer.Serialize(draft);
+        return version is not null && SameDefinition(version.Definition, draft);
     }
 
     private static void CheckUnique(IEnumerable<string> names, string kind, List<CatalogError> errors)

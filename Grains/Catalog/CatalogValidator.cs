@@ -16,8 +16,10 @@ public static partial class CatalogValidator
     /// <summary>Paths every gateway host answers itself; an API there could never be reached.</summary>
     public static readonly IReadOnlyList<string> ReservedPaths = ["/health/live", "/health/ready", "/metrics"];
 
-    public static List<CatalogError> Validate(CatalogState state)
+    /// <param name="settings">Rules that differ by deployment; none: the defaults.</param>
+    public static List<CatalogError> Validate(CatalogState state, CatalogSettings? settings = null)
     {
+        settings ??= new CatalogSettings();
         var errors = new List<CatalogError>();
         foreach (var group in state.Groups.Values)
         {
@@ -28,7 +30,7 @@ public static partial class CatalogValidator
 
         foreach (var backend in state.Backends.Values)
         {
-            ValidateBackend(backend, errors);
+            ValidateBackend(backend, errors, settings);
         }
 
         foreach (var api in state.Apis.Values)
@@ -104,7 +106,7 @@ public static partial class CatalogValidator
         }
     }
 
-    public static void ValidateBackend(Backend backend, List<CatalogError> errors)
+    public static void ValidateBackend(Backend backend, List<CatalogError> errors, CatalogSettings? settings = null)
     {
         var where = $"backends[{backend.Name}]";
         CheckName(backend.Name, where + ".name", errors);
@@ -123,6 +125,10 @@ public static partial class CatalogValidator
                 || !string.IsNullOrEmpty(uri.UserInfo))
             {
                 errors.Add(new(where + ".addresses", "BadAddress", $"'{address}' is not an absolute http:// or https:// address without query, fragment or credentials"));
+            }
+            else
+            {
+                CheckBackendAddress(uri, address, where + ".addresses", settings ?? new CatalogSettings(), errors);
             }
         }
 
@@ -154,9 +160,13 @@ public static partial class CatalogValidator
             errors.Add(new(where + ".name", "Required", "an API needs a name"));
         }
 
-        if (!state.Groups.ContainsKey(api.Group))
+        if (!state.Groups.TryGetValue(api.Group, out var group))
         {
             errors.Add(new(where + ".group", "UnknownGroup", $"there is no group '{api.Group}'"));
+        }
+        else
+        {
+            ValidatePublicPath(group.BasePath, api.Path, where + ".path", errors);
         }
 
         if (!state.Backends.ContainsKey(api.Backend))
@@ -254,9 +264,10 @@ public static partial class CatalogValidator
                     continue;
                 }
 
-                if (ReservedPaths.Any(r => string.Equals(r, template.Text.TrimEnd('/'), StringComparison.OrdinalIgnoreCase)))
+                // The draft's own check covers a live version on the draft's path; one elsewhere is checked here.
+                if (state.Apis.GetValueOrDefault(apiId) is not { } draft || draft.Group != definition.Group || draft.Path != definition.Path)
                 {
-                    errors.Add(new($"apis[{apiId}].path", "ReservedPath", $"{template.Text} is reserved for the gateway's own health and metrics endpoints"));
+                    ValidatePublicPath(group.BasePath, definition.Path, $"apis[{apiId}].stages[{stage}].path", errors);
                 }
 
                 string[] hosts = group.Domains.Length == 0 ? ["*"] : [.. group.Domains.Select(d => d.ToLowerInvariant())];

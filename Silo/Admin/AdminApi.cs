@@ -23,24 +23,24 @@ public static class AdminApi
             (await Catalog(g).GetGroups()).FirstOrDefault(x => x.Name == name) is { } group ? AdminResults.Json(group) : AdminResults.NotFound($"group '{name}'"));
         api.MapPut("/groups/{name}", (string name, HttpContext http, IGrainFactory g) =>
             Upsert<ApiGroup>(http, name, x => x.Name, (x, n) => x with { Name = n }, x => Catalog(g).UpsertGroup(x)))
-            .Accepts<ApiGroup>("application/json");
-        api.MapDelete("/groups/{name}", async (string name, IGrainFactory g) => AdminResults.From(await Catalog(g).DeleteGroup(name)));
+            .RequireRole(AdminRole.Editor);
+        api.MapDelete("/groups/{name}", async (string name, IGrainFactory g) => AdminResults.From(await Catalog(g).DeleteGroup(name))).RequireRole(AdminRole.Editor);
 
         api.MapGet("/backends", async (IGrainFactory g) => AdminResults.Json(await Catalog(g).GetBackends()));
         api.MapGet("/backends/{name}", async (string name, IGrainFactory g) =>
             (await Catalog(g).GetBackends()).FirstOrDefault(x => x.Name == name) is { } backend ? AdminResults.Json(backend) : AdminResults.NotFound($"backend '{name}'"));
         api.MapPut("/backends/{name}", (string name, HttpContext http, IGrainFactory g) =>
             Upsert<Backend>(http, name, x => x.Name, (x, n) => x with { Name = n }, x => Catalog(g).UpsertBackend(x)))
-            .Accepts<Backend>("application/json");
-        api.MapDelete("/backends/{name}", async (string name, IGrainFactory g) => AdminResults.From(await Catalog(g).DeleteBackend(name)));
+            .RequireRole(AdminRole.Editor);
+        api.MapDelete("/backends/{name}", async (string name, IGrainFactory g) => AdminResults.From(await Catalog(g).DeleteBackend(name))).RequireRole(AdminRole.Editor);
 
         api.MapGet("/apis", async (IGrainFactory g) => AdminResults.Json(await Catalog(g).GetApis()));
         api.MapGet("/apis/{id}", async (string id, IGrainFactory g) =>
             (await Catalog(g).GetApis()).FirstOrDefault(x => x.Draft.Id == id) is { } view ? AdminResults.Json(view) : AdminResults.NotFound($"API '{id}'"));
         api.MapPut("/apis/{id}", (string id, HttpContext http, IGrainFactory g) =>
             Upsert<ApiDefinition>(http, id, x => x.Id, (x, n) => x with { Id = n }, x => Catalog(g).UpsertApi(x)))
-            .Accepts<ApiDefinition>("application/json");
-        api.MapDelete("/apis/{id}", async (string id, IGrainFactory g) => AdminResults.From(await Catalog(g).DeleteApi(id)));
+            .RequireRole(AdminRole.Editor);
+        api.MapDelete("/apis/{id}", async (string id, IGrainFactory g) => AdminResults.From(await Catalog(g).DeleteApi(id))).RequireRole(AdminRole.Editor);
         api.MapGet("/apis/{id}/versions", async (string id, IGrainFactory g) =>
             await Catalog(g).GetVersions(id) is { } versions ? AdminResults.Json(versions) : AdminResults.NotFound($"API '{id}'"));
 
@@ -48,9 +48,9 @@ public static class AdminApi
         {
             var (request, error) = await ReadOptional<PublishRequest>(http);
             return error ?? AdminResults.From(await Catalog(g).Publish(id, stage, request?.Remark));
-        }).Accepts<PublishRequest>("application/json");
+        }).RequireRole(AdminRole.Editor);
         api.MapPost("/apis/{id}/stages/{stage}/offline", async (string id, string stage, IGrainFactory g) =>
-            AdminResults.From(await Catalog(g).TakeOffline(id, stage)));
+            AdminResults.From(await Catalog(g).TakeOffline(id, stage))).RequireRole(AdminRole.Editor);
         api.MapPost("/apis/{id}/stages/{stage}/rollback", async (string id, string stage, HttpContext http, IGrainFactory g) =>
         {
             var (request, error) = await ReadOptional<RollbackRequest>(http);
@@ -62,26 +62,9 @@ public static class AdminApi
             return request is { Version: > 0 }
                 ? AdminResults.From(await Catalog(g).Rollback(id, stage, request.Version))
                 : AdminResults.BadRequest("the body must name the version to roll back to, as {\"version\": 3}");
-        }).Accepts<RollbackRequest>("application/json");
+        }).RequireRole(AdminRole.Editor);
 
-        api.MapPost("/catalog/import", async (HttpContext http, IGrainFactory g, [FromQuery] string? mode) =>
-        {
-            if (!TryParseMode(mode, out var importMode))
-            {
-                return AdminResults.BadRequest($"mode '{mode}' is not 'merge' or 'replace'");
-            }
-
-            var (text, tooLarge) = await ReadBody(http);
-            if (tooLarge is not null)
-            {
-                return tooLarge;
-            }
-
-            var yaml = IsYaml(http.Request.ContentType) || (!IsJson(http.Request.ContentType) && !CatalogDocumentFormat.LooksLikeJson(text));
-            return CatalogDocumentFormat.TryParse<CatalogDocument>(text, yaml, out var document, out var parseError)
-                ? AdminResults.From(await Catalog(g).Import(document!, importMode))
-                : AdminResults.BadRequest(parseError);
-        }).Accepts<CatalogDocument>("application/json", "application/yaml");
+        api.MapPost("/catalog/import", Import).RequireRole(AdminRole.Editor);
 
         api.MapGet("/catalog/export", async (HttpContext http, IGrainFactory g, [FromQuery] string? format) =>
         {
@@ -94,6 +77,7 @@ public static class AdminApi
         }).Produces<CatalogDocument>(contentType: "application/json");
 
         api.MapGet("/catalog/revision", async (IGrainFactory g) => AdminResults.Json(new { revision = await Catalog(g).GetRevision() }));
+        api.MapAuditApi();
         endpoints.MapAppsApi();
         endpoints.MapCertificatesApi();
         endpoints.MapThrottlingApi();
@@ -103,19 +87,79 @@ public static class AdminApi
 
     private static ICatalogGrain Catalog(IGrainFactory grains) => grains.GetGrain<ICatalogGrain>(GrainKeys.Catalog);
 
+    /// <summary>
+    /// Imports a document, or with <c>dryRun=true</c> answers what the import would change without storing it.
+    /// An editor may import; a document that changes alert rules (they hold notification channels) needs admin.
+    /// </summary>
+    private static async Task<IResult> Import(HttpContext http, IGrainFactory g, [FromQuery] string? mode, [FromQuery] string? dryRun)
+    {
+        var problems = new List<CatalogError>();
+        if (!TryParseMode(mode, out var importMode))
+        {
+            problems.Add(new("mode", "BadMode", $"'{mode}' is not 'merge' or 'replace'"));
+        }
+
+        var dry = false;
+        if (dryRun is not null && !bool.TryParse(dryRun, out dry))
+        {
+            problems.Add(new("dryRun", "BadDryRun", $"'{dryRun}' is not true or false"));
+        }
+
+        if (problems.Count > 0)
+        {
+            return AdminResults.Problem(StatusCodes.Status400BadRequest, "Bad request", $"{problems.Count} problem(s) in the query", problems);
+        }
+
+        var (text, error) = await ReadBody(http);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return AdminResults.Problem(StatusCodes.Status400BadRequest, "Bad request", "the body is empty; send a catalog document",
+                [new CatalogError("", "Empty", "the body is empty")], "BadDocument");
+        }
+
+        var (document, parseError) = AdminBody.Parse<CatalogDocument>(text, http.Request.ContentType);
+        if (parseError is not null)
+        {
+            return parseError;
+        }
+
+        var preview = await Catalog(g).PreviewImport(document!, importMode);
+        if (!preview.Succeeded)
+        {
+            return AdminResults.From(preview);
+        }
+
+        var caller = http.Features.Get<AdminCaller>();
+        if (caller is not null && caller.Role < AdminRole.Admin && preview.Changes.Any(c => c.Collection == "alertRules"))
+        {
+            return AdminResults.Problem(StatusCodes.Status403Forbidden, "Forbidden",
+                $"the document changes alert rules, which needs the 'admin' role; token '{caller.Name}' has '{caller.Role.Name()}'",
+                [.. preview.Changes.Where(c => c.Collection == "alertRules").Select(c => new CatalogError($"alertRules[{c.Item}]", "RoleRequired", c.ToString()))],
+                "RoleRequired");
+        }
+
+        return dry ? AdminResults.Json(new { dryRun = true, revision = preview.Revision, changes = preview.Changes }) : AdminResults.From(await Catalog(g).Import(document!, importMode));
+    }
+
     /// <summary>PUT semantics: the name in the URL wins; a body that names something else is a mistake worth reporting.</summary>
     private static async Task<IResult> Upsert<T>(HttpContext http, string name, Func<T, string> nameOf, Func<T, string, T> withName, Func<T, Task<CatalogResult>> save)
         where T : class
     {
-        var (text, tooLarge) = await ReadBody(http);
-        if (tooLarge is not null)
+        var (text, readError) = await ReadBody(http);
+        if (readError is not null)
         {
-            return tooLarge;
+            return readError;
         }
 
-        if (!CatalogDocumentFormat.TryParse<T>(text, IsYaml(http.Request.ContentType), out var item, out var error))
+        var (item, error) = AdminBody.Parse<T>(text, http.Request.ContentType);
+        if (error is not null)
         {
-            return AdminResults.BadRequest(error);
+            return error;
         }
 
         var bodyName = nameOf(item!);
@@ -130,11 +174,7 @@ public static class AdminApi
     private static Task<(T? Value, IResult? Error)> ReadOptional<T>(HttpContext http)
         where T : class => AdminBody.ReadAsync<T>(http, MaxBodyBytes, required: false);
 
-    private static Task<(string Text, IResult? TooLarge)> ReadBody(HttpContext http) => AdminBody.ReadTextAsync(http, MaxBodyBytes);
-
-    private static bool IsYaml(string? contentType) => AdminBody.IsYaml(contentType);
-
-    private static bool IsJson(string? contentType) => contentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true;
+    private static Task<(string Text, IResult? Error)> ReadBody(HttpContext http) => AdminBody.ReadTextAsync(http, MaxBodyBytes);
 
     private static bool TryParseMode(string? mode, out CatalogImportMode importMode)
     {

@@ -3,13 +3,32 @@ using Gateway.Silo.Catalog;
 
 namespace Gateway.Silo.Admin;
 
-/// <summary>How the admin API answers: JSON for success, RFC 9457 problem+json listing every error for failure.</summary>
+/// <summary>
+/// How the admin API answers: JSON for success; for failure, RFC 9457 problem+json listing every error, with
+/// the gateway's <c>X-Ca-Error-Code</c> header.
+/// </summary>
 internal static class AdminResults
 {
-    public static IResult Problem(int status, string title, string detail, IEnumerable<CatalogError>? errors = null)
+    public const string ErrorCodeHeader = "X-Ca-Error-Code";
+
+    /// <param name="code">The X-Ca-Error-Code; none: one derived from the status.</param>
+    /// <param name="accepted">With 415: the media types that are accepted.</param>
+    public static IResult Problem(int status, string title, string detail, IEnumerable<CatalogError>? errors = null, string? code = null, string[]? accepted = null)
     {
-        var extensions = errors is null ? null : new Dictionary<string, object?> { ["errors"] = errors.ToArray() };
-        return Results.Problem(statusCode: status, title: title, detail: detail, extensions: extensions);
+        var extensions = new Dictionary<string, object?>();
+        if (errors is not null)
+        {
+            extensions["errors"] = errors.ToArray();
+        }
+
+        if (accepted is not null)
+        {
+            extensions["accepted"] = accepted;
+        }
+
+        return new WithErrorCode(
+            Results.Problem(statusCode: status, title: title, detail: detail, extensions: extensions.Count == 0 ? null : extensions),
+            code ?? title.Replace(" ", "", StringComparison.Ordinal));
     }
 
     public static IResult BadRequest(string detail) => Problem(StatusCodes.Status400BadRequest, "Bad request", detail);
@@ -18,11 +37,21 @@ internal static class AdminResults
 
     public static IResult From(CatalogResult result) => result.Failure switch
     {
-        CatalogFailure.None => Results.Json(new { revision = result.Revision, version = result.Version }, CatalogDocumentFormat.Json),
+        CatalogFailure.None => Results.Json(new { revision = result.Revision, version = result.Version, changes = result.Changes }, CatalogDocumentFormat.Json),
         CatalogFailure.NotFound => Problem(StatusCodes.Status404NotFound, "Not found", result.Errors.FirstOrDefault()?.Message ?? "not found", result.Errors),
         _ => Problem(StatusCodes.Status400BadRequest, "The catalog change was refused",
-            $"{result.Errors.Length} problem(s); nothing was changed", result.Errors),
+            $"{result.Errors.Length} problem(s); nothing was changed", result.Errors, "CatalogRefused"),
     };
 
     public static IResult Json<T>(T value) => Results.Json(value, CatalogDocumentFormat.Json);
+
+    /// <summary>Adds the error code header to a problem answer.</summary>
+    private sealed class WithErrorCode(IResult inner, string code) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers[ErrorCodeHeader] = code;
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
 }

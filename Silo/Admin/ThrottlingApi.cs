@@ -35,8 +35,8 @@ public static class ThrottlingApi
             return !string.IsNullOrEmpty(policy!.Name) && policy.Name != name
                 ? AdminResults.BadRequest($"the body names '{policy.Name}' but the URL names '{name}'")
                 : AdminResults.From(await Catalog(g).UpsertThrottlePolicy(policy with { Name = name }));
-        }).Accepts<ThrottlePolicy>("application/json");
-        api.MapDelete("/throttle-policies/{name}", async (string name, IGrainFactory g) => AdminResults.From(await Catalog(g).DeleteThrottlePolicy(name)));
+        }).RequireRole(AdminRole.Editor);
+        api.MapDelete("/throttle-policies/{name}", async (string name, IGrainFactory g) => AdminResults.From(await Catalog(g).DeleteThrottlePolicy(name))).RequireRole(AdminRole.Editor);
 
         api.MapGet("/throttle-bindings", async (IGrainFactory g) => AdminResults.Json(await Catalog(g).GetThrottleBindings()));
         api.MapPut("/apis/{id}/stages/{stage}/throttle-policy", async (string id, string stage, HttpContext http, IGrainFactory g) =>
@@ -50,9 +50,9 @@ public static class ThrottlingApi
             return string.IsNullOrWhiteSpace(body!.Policy)
                 ? AdminResults.BadRequest("the body must name the policy, as {\"policy\": \"p1\"}")
                 : AdminResults.From(await Catalog(g).BindThrottlePolicy(id, stage, body.Policy.Trim()));
-        }).Accepts<BindThrottlePolicyRequest>("application/json");
+        }).RequireRole(AdminRole.Editor);
         api.MapDelete("/apis/{id}/stages/{stage}/throttle-policy", async (string id, string stage, IGrainFactory g) =>
-            AdminResults.From(await Catalog(g).UnbindThrottlePolicy(id, stage)));
+            AdminResults.From(await Catalog(g).UnbindThrottlePolicy(id, stage))).RequireRole(AdminRole.Editor);
 
         // Live state. The subject (user id, app id, IP address) is a query parameter: it may hold anything.
         api.MapGet("/quotas/{id}/{stage}/top", async (string id, string stage, [FromQuery] int? count, IGrainFactory g) =>
@@ -71,11 +71,18 @@ public static class ThrottlingApi
             var (counter, policy, canonical, error) = await CounterOf(g, id, stage, level, subject);
             return error ?? AdminResults.Json(View(id, canonical, policy!, counter!, await g.GetGrain<IQuotaGrain>(counter!.Key).GetState(counter.Spec)));
         });
-        api.MapPost("/quotas/{id}/{stage}/{level}/reset", async (string id, string stage, string level, [FromQuery] string? subject, IGrainFactory g) =>
+        api.MapPost("/quotas/{id}/{stage}/{level}/reset", async (string id, string stage, string level, [FromQuery] string? subject, HttpContext http, IGrainFactory g) =>
         {
             var (counter, policy, canonical, error) = await CounterOf(g, id, stage, level, subject);
-            return error ?? AdminResults.Json(View(id, canonical, policy!, counter!, await g.GetGrain<IQuotaGrain>(counter!.Key).Reset(counter.Spec)));
-        });
+            if (error is not null)
+            {
+                return error;
+            }
+
+            var state = await g.GetGrain<IQuotaGrain>(counter!.Key).Reset(counter.Spec);
+            await AuditApi.RecordAsync(http, g, new CatalogChange { Collection = "quotas", Item = counter.Key, Change = CatalogChangeKind.Changed, Fields = ["used"] });
+            return AdminResults.Json(View(id, canonical, policy!, counter, state));
+        }).RequireRole(AdminRole.Editor);
         return endpoints;
     }
 

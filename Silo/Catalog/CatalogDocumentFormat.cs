@@ -1,29 +1,27 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Gateway.Catalog;
-using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
 namespace Gateway.Silo.Catalog;
 
 /// <summary>
-/// Reads and writes catalog documents and the admin API's bodies as JSON or YAML: camelCase names, enums as
-/// names, and unknown fields refused (a misspelt field silently ignored would be a silent misconfiguration).
+/// Reads and writes catalog documents and the admin API's bodies as JSON or YAML: camelCase names exactly as
+/// documented, enums as names, and unknown fields refused (a misspelt field silently ignored would be a silent
+/// misconfiguration). Reading goes through <see cref="StrictDocumentReader"/>, which applies the same rules to both.
 /// </summary>
 public static class CatalogDocumentFormat
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
+        // Field names exactly as documented, in JSON as in YAML ('basePath', never 'basepath').
+        PropertyNameCaseInsensitive = false,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         WriteIndented = true,
         Converters = { new JsonStringEnumConverter(allowIntegerValues: false) },
     };
-
-    private static readonly IDeserializer YamlReader = new DeserializerBuilder()
-        .WithNamingConvention(CamelCaseNamingConvention.Instance)
-        .Build();
 
     private static readonly ISerializer YamlWriter = new SerializerBuilder()
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
@@ -33,43 +31,32 @@ public static class CatalogDocumentFormat
     /// <summary>True when the text looks like JSON rather than YAML.</summary>
     public static bool LooksLikeJson(string text) => text.AsSpan().TrimStart().StartsWith("{");
 
-    /// <summary>Parses JSON or YAML; on failure, says where and what is wrong.</summary>
+    /// <summary>Parses JSON or YAML; on failure, lists every problem with its path.</summary>
+    public static bool TryRead<T>(string text, bool yaml, out T? value, out List<CatalogError> errors)
+        where T : class
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            value = null;
+            errors = [new CatalogError("", "Empty", "the body is empty")];
+            return false;
+        }
+
+        return StrictDocumentReader.TryRead(text, yaml, Json, out value, out errors);
+    }
+
+    /// <summary>Parses JSON or YAML; on failure, says where and what is wrong in one line.</summary>
     public static bool TryParse<T>(string text, bool yaml, out T? value, out string error)
         where T : class
     {
-        value = null;
-        error = "";
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            error = "the body is empty";
-            return false;
-        }
-
-        try
-        {
-            value = yaml ? YamlReader.Deserialize<T>(text) : JsonSerializer.Deserialize<T>(text, Json);
-        }
-        catch (JsonException e)
-        {
-            error = $"invalid JSON: {e.Message}";
-            return false;
-        }
-        catch (YamlException e)
-        {
-            // YamlDotNet wraps the useful part (an unknown property, a bad value) in the inner exception.
-            var detail = e.InnerException?.Message is { } inner ? $"{e.Message.TrimEnd('.')}: {inner}" : e.Message;
-            error = $"invalid YAML at line {e.Start.Line}, column {e.Start.Column}: {detail}";
-            return false;
-        }
-
-        if (value is null)
-        {
-            error = "the body holds no document";
-            return false;
-        }
-
-        return true;
+        var ok = TryRead(text, yaml, out value, out var errors);
+        error = ok ? "" : Describe(errors);
+        return ok;
     }
+
+    /// <summary>The problems as one line each: 'apis[3].path: message (Code)'.</summary>
+    public static string Describe(IEnumerable<CatalogError> errors) =>
+        string.Join(Environment.NewLine, errors.Select(e => e.Path.Length == 0 ? $"{e.Message} ({e.Code})" : $"{e.Path}: {e.Message} ({e.Code})"));
 
     public static string ToJson<T>(T value) => JsonSerializer.Serialize(value, Json);
 

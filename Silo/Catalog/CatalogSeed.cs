@@ -13,6 +13,7 @@ internal sealed partial class CatalogSeedLoader(CatalogSeed seed, IGrainFactory 
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        Gateway.Audit.AuditContext.Set("seed", $"catalog file {seed.Source}");
         var result = await grains.GetGrain<ICatalogGrain>(GrainKeys.Catalog).Import(seed.Document, CatalogImportMode.Merge);
         if (!result.Succeeded)
         {

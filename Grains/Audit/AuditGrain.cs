@@ -1,0 +1,56 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Audit;
+
+/// <summary>The persisted records of the audit log, oldest first.</summary>
+[GenerateSerializer, Alias("gw.audit.AuditState")]
+public sealed class AuditState
+{
+    [Id(0)] public List<AuditRecord> Records { get; set; } = [];
+}
+
+/// <summary>
+/// Keeps the admin changes of a deployment for the configured time, in the catalog's storage (Redis in
+/// cluster mode). Records expire when the log is written or read; no timer is needed.
+/// </summary>
+public sealed class AuditGrain(
+    [PersistentState("audit", StorageNames.Catalog)] IPersistentState<AuditState> state,
+    [FromKeyedServices(GatewayTime.Key)] TimeProvider time,
+    IOptions<AuditSettings> settings) : Grain, IAuditGrain
+{
+    private readonly AuditSettings _settings = settings.Value;
+
+    public async Task Record(AuditRecord record)
+    {
+        var records = state.State.Records;
+        records.Add(record);
+        Expire(records);
+        await state.WriteStateAsync();
+    }
+
+    public Task<AuditRecord[]> List(DateTimeOffset? from, DateTimeOffset? to, string? item)
+    {
+        var cutoff = time.GetUtcNow() - _settings.Retention;
+        return Task.FromResult(state.State.Records
+            .Where(r => r.At >= cutoff && (from is null || r.At >= from) && (to is null || r.At < to))
+            .Where(r => string.IsNullOrEmpty(item) || r.Items.Any(i => Touches(i, item)))
+            .ToArray());
+    }
+
+    /// <summary>'get-order' finds 'apis/get-order' and 'deployments/get-order'; 'apis/get-order' finds only the first.</summary>
+    private static bool Touches(string recorded, string item) =>
+        string.Equals(recorded, item, StringComparison.Ordinal)
+        || (recorded.IndexOf('/') is var slash and >= 0 && string.Equals(recorded[(slash + 1)..], item, StringComparison.Ordinal));
+
+    private void Expire(List<AuditRecord> records)
+    {
+        var cutoff = time.GetUtcNow() - _settings.Retention;
+        var expired = records.FindIndex(r => r.At >= cutoff);
+        records.RemoveRange(0, expired < 0 ? records.Count : expired);
+        if (records.Count > _settings.MaxRecords)
+        {
+            records.RemoveRange(0, records.Count - _settings.MaxRecords);
+        }
+    }
+}
