@@ -13,7 +13,7 @@ namespace Gateway.Silo.Catalog;
 /// </summary>
 public static class CatalogDocumentFormat
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    public static readonly JsonSerializerOptions Json = ReadOnly(new(JsonSerializerDefaults.Web)
     {
         // Field names exactly as documented, in JSON as in YAML ('basePath', never 'basepath').
         PropertyNameCaseInsensitive = false,
@@ -21,12 +21,20 @@ public static class CatalogDocumentFormat
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         WriteIndented = true,
         Converters = { new JsonStringEnumConverter(allowIntegerValues: false) },
-    };
+    });
 
     private static readonly ISerializer YamlWriter = new SerializerBuilder()
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
         .ConfigureDefaultValuesHandling(DefaultValuesHandling.OmitNull)
+        .DisableAliases()
         .Build();
+
+    /// <summary>Frozen with its reflection resolver, so that the strict reader can walk the types' contracts.</summary>
+    private static JsonSerializerOptions ReadOnly(JsonSerializerOptions options)
+    {
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
 
     /// <summary>True when the text looks like JSON rather than YAML.</summary>
     public static bool LooksLikeJson(string text) => text.AsSpan().TrimStart().StartsWith("{");
