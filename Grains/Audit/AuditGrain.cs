@@ -38,10 +38,15 @@ public sealed class AuditGrain(
             .ToArray());
     }
 
-    /// <summary>'get-order' finds 'apis/get-order' and 'deployments/get-order'; 'apis/get-order' finds only the first.</summary>
+    /// <summary>
+    /// 'get-order' finds 'apis/get-order' and 'deployments/get-order'; 'apis/get-order' finds only the first;
+    /// 'orders' also finds what belongs to it, such as 'backendSigningKeys/orders/k1'.
+    /// </summary>
     private static bool Touches(string recorded, string item) =>
-        string.Equals(recorded, item, StringComparison.Ordinal)
-        || (recorded.IndexOf('/') is var slash and >= 0 && string.Equals(recorded[(slash + 1)..], item, StringComparison.Ordinal));
+        Covers(recorded, item) || (recorded.IndexOf('/') is var slash and >= 0 && Covers(recorded[(slash + 1)..], item));
+
+    private static bool Covers(string recorded, string item) =>
+        recorded.StartsWith(item, StringComparison.Ordinal) && (recorded.Length == item.Length || recorded[item.Length] == '/');
 
     private void Expire(List<AuditRecord> records)
     {
