@@ -12,7 +12,7 @@ public sealed record AdminCaller(string Name, AdminRole Role);
 /// </summary>
 public sealed class AdminTokens
 {
-    /// <summary>Shorter tokens are guessable.</summary>
+    /// <summary>Shorter named tokens are guessable. (Admin:Token is taken as it is, so that existing deployments keep starting.)</summary>
     public const int MinLength = 16;
 
     /// <summary>The name <c>Admin:Token</c> is known by.</summary>
@@ -34,7 +34,7 @@ public sealed class AdminTokens
         var tokens = new List<(AdminCaller, byte[])>();
         if (!string.IsNullOrEmpty(settings.Token))
         {
-            Add(DefaultName, settings.Token, AdminRole.Admin, "Admin:Token");
+            Add(DefaultName, settings.Token, AdminRole.Admin, "Admin:Token", minLength: 1);
         }
 
         foreach (var (name, token) in settings.Tokens.OrderBy(t => t.Key, StringComparer.Ordinal))
@@ -72,7 +72,7 @@ public sealed class AdminTokens
                 continue;
             }
 
-            Add(name, text, role, where);
+            Add(name, text, role, where, MinLength);
         }
 
         if (problems.Count > 0)
@@ -82,11 +82,11 @@ public sealed class AdminTokens
 
         return new AdminTokens([.. tokens]);
 
-        void Add(string name, string text, AdminRole role, string where)
+        void Add(string name, string text, AdminRole role, string where, int minLength)
         {
-            if (text.Length < MinLength)
+            if (text.Length < minLength)
             {
-                problems.Add($"{where}: the token must be at least {MinLength} characters");
+                problems.Add($"{where}: the token must be at least {minLength} characters");
                 return;
             }
 
