@@ -122,10 +122,16 @@ public static class AdminApi
                 [new CatalogError("", "Empty", "the body is empty")], "BadDocument");
         }
 
-        var (document, parseError) = AdminBody.Parse<CatalogDocument>(text, http.Request.ContentType);
-        if (parseError is not null)
+        if (!CatalogDocumentFormat.TryRead<CatalogDocument>(text, AdminBody.IsYaml(http.Request.ContentType), out var document, out var fieldErrors))
         {
-            return parseError;
+            // Faulty fields and the validation problems of the rest, in one answer.
+            if (document is not null && (await Catalog(g).PreviewImport(document, importMode)) is { Succeeded: false } partial)
+            {
+                fieldErrors.AddRange(partial.Errors);
+            }
+
+            return AdminResults.Problem(StatusCodes.Status400BadRequest, "Bad request",
+                $"{fieldErrors.Count} problem(s) in the document; nothing was changed", fieldErrors, "BadDocument");
         }
 
         var preview = await Catalog(g).PreviewImport(document!, importMode);

@@ -39,7 +39,10 @@ public static class CatalogDocumentFormat
     /// <summary>True when the text looks like JSON rather than YAML.</summary>
     public static bool LooksLikeJson(string text) => text.AsSpan().TrimStart().StartsWith("{");
 
-    /// <summary>Parses JSON or YAML; on failure, lists every problem with its path.</summary>
+    /// <summary>
+    /// Parses JSON or YAML; on failure, lists every problem with its path, and <paramref name="value"/> holds
+    /// what could be read without the faulty fields (or null).
+    /// </summary>
     public static bool TryRead<T>(string text, bool yaml, out T? value, out List<CatalogError> errors)
         where T : class
     {

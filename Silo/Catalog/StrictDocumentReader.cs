@@ -26,6 +26,11 @@ internal static class StrictDocumentReader
     /// <summary>Reporting stops here: past this many problems the document is not worth reading further.</summary>
     private const int MaxErrors = 100;
 
+    /// <summary>
+    /// Reads the text as <typeparamref name="T"/>. False when there are problems; <paramref name="value"/> then
+    /// still holds what could be read without the faulty fields (null when the text is not readable at all), so
+    /// that a caller can add the validation problems of the rest to the same answer.
+    /// </summary>
     public static bool TryRead<T>(string text, bool yaml, JsonSerializerOptions options, out T? value, out List<CatalogError> errors)
         where T : class
     {
@@ -65,28 +70,28 @@ internal static class StrictDocumentReader
         }
 
         var json = new SchemaWalker(options, errors).Convert(root, typeof(T), "");
-        if (errors.Count > 0)
-        {
-            return false;
-        }
-
+        var faulty = errors.Count > 0;
         try
         {
             value = json.Deserialize<T>(options);
         }
         catch (JsonException e)
         {
-            errors.Add(new(DocumentPath(e.Path), "BadValue", "the value cannot be read"));
+            value = null;
+            if (!faulty)
+            {
+                errors.Add(new(DocumentPath(e.Path), "BadValue", "the value cannot be read"));
+            }
+
             return false;
         }
 
-        if (value is null)
+        if (value is null && !faulty)
         {
             errors.Add(new("", "Empty", "the body holds no document"));
-            return false;
         }
 
-        return true;
+        return !faulty && value is not null;
     }
 
     /// <summary>Turns System.Text.Json's '$.apis[3].path' into 'apis[3].path'.</summary>
@@ -358,7 +363,13 @@ internal static class StrictDocumentReader
                     continue;
                 }
 
-                result[key] = Convert(value, property.PropertyType, Join(path, key));
+                // A field whose own value is faulty is left out, so that the rest can still be read and validated.
+                var before = errors.Count;
+                var converted = Convert(value, property.PropertyType, Join(path, key));
+                if (!FaultyAt(before, Join(path, key)))
+                {
+                    result[key] = converted;
+                }
             }
 
             return result;
@@ -392,7 +403,12 @@ internal static class StrictDocumentReader
             var result = new JsonObject();
             foreach (var (key, value) in mapping.Entries)
             {
-                result[key] = Convert(value, element, Join(path, key));
+                var before = errors.Count;
+                var converted = Convert(value, element, Join(path, key));
+                if (!FaultyAt(before, Join(path, key)))
+                {
+                    result[key] = converted;
+                }
             }
 
             return result;
@@ -496,6 +512,9 @@ internal static class StrictDocumentReader
             : type == typeof(DateTimeOffset) || type == typeof(DateTime) ? "a date and time (ISO 8601, such as 2026-01-31T12:00:00Z)"
             : type.IsEnum ? $"one of {string.Join(", ", Enum.GetNames(type))}"
             : "a value of another kind";
+
+        /// <summary>Whether a problem was found since <paramref name="before"/> at <paramref name="path"/> itself, not deeper down.</summary>
+        private bool FaultyAt(int before, string path) => errors.Skip(before).Any(e => e.Path == path);
 
         private void Add(string path, string code, string message)
         {
