@@ -11,6 +11,9 @@ internal static class AdminResults
 {
     public const string ErrorCodeHeader = "X-Ca-Error-Code";
 
+    /// <summary>An answer lists at most this many problems (the detail gives the total): nobody reads more, and a huge list is a slow answer.</summary>
+    public const int MaxListedErrors = 1000;
+
     /// <param name="code">The X-Ca-Error-Code; none: one derived from the status.</param>
     /// <param name="accepted">With 415: the media types that are accepted.</param>
     public static IResult Problem(int status, string title, string detail, IEnumerable<CatalogError>? errors = null, string? code = null, string[]? accepted = null)
@@ -18,7 +21,12 @@ internal static class AdminResults
         var extensions = new Dictionary<string, object?>();
         if (errors is not null)
         {
-            extensions["errors"] = errors.ToArray();
+            var all = errors.ToArray();
+            extensions["errors"] = all.Length <= MaxListedErrors ? all : all[..MaxListedErrors];
+            if (all.Length > MaxListedErrors)
+            {
+                detail += $" (the first {MaxListedErrors} are listed)";
+            }
         }
 
         if (accepted is not null)
