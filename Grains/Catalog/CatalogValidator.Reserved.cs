@@ -9,6 +9,9 @@ public static partial class CatalogValidator
     /// <summary>The AWS metadata service over IPv6 (fd00:ec2::254), outside fe80::/10.</summary>
     private static readonly IPAddress AwsMetadataV6 = IPAddress.Parse("fd00:ec2::254");
 
+    /// <summary>Metadata services known by a host name (they resolve to 169.254.169.254 inside the cloud).</summary>
+    private static readonly HashSet<string> MetadataHosts = new(["metadata.google.internal"], StringComparer.OrdinalIgnoreCase);
+
     /// <summary>
     /// The path callers use (group base path + API path, '.' and '..' resolved as a client or proxy would) may
     /// not be, or lie under, one of <see cref="ReservedPaths"/>; a '{parameter}' segment matches any segment,
@@ -62,11 +65,24 @@ public static partial class CatalogValidator
 
     /// <summary>
     /// Link-local addresses (169.254.0.0/16, fe80::/10) hold the cloud's instance metadata service, which hands
-    /// out credentials; a backend there would publish them. Host names are checked when they are IP literals.
+    /// out credentials; a backend there would publish them. Host names are not resolved (DNS can change later):
+    /// IP literals are checked, and the metadata host names clouds document.
     /// </summary>
     private static void CheckBackendAddress(Uri uri, string address, string where, CatalogSettings settings, List<CatalogError> errors)
     {
-        if (settings.AllowLinkLocalBackends || !IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip))
+        if (settings.AllowLinkLocalBackends)
+        {
+            return;
+        }
+
+        if (MetadataHosts.Contains(uri.Host.TrimEnd('.')))
+        {
+            errors.Add(new(where, "LinkLocalAddress", $"'{address}' is a cloud-metadata address; set Catalog:AllowLinkLocalBackends to allow it"));
+            return;
+        }
+
+        // Uri has already turned numeric forms (http://2852039166/, http://0xa9.0xfe.0xa9.0xfe/) into dotted ones.
+        if (!IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip))
         {
             return;
         }
