@@ -39,6 +39,7 @@ public static class SiloApp
         builder.Services.AddSingleton(admin);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
+        builder.Services.AddDocumentation(builder.Configuration);
         builder.Services.AddServiceDefaults(builder.Configuration, "gateway-silo");
         builder.Services.AddHealthChecks().AddCheck<SiloReadyCheck>("silo", tags: [ServiceDefaults.ReadyTag]);
 
