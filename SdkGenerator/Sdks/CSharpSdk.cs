@@ -89,6 +89,7 @@ internal sealed class CSharpSdk : ISdkLanguage
                 text.Append($"    /// <param name=\"{argument.Name}\">{Xml(SdkMethods.Comment(argument.Description))}</param>\n");
             }
 
+            text.Append("    /// <param name=\"cancellationToken\">Cancels the call.</param>\n");
             var arguments = method.Arguments.Select(a => $"{TypeOf(a)} {a.Name}{(a.Required ? "" : " = null")}")
                 .Append("CancellationToken cancellationToken = default");
             text.Append($"    public Task<ApiResponse> {method.Name}({string.Join(", ", arguments)})\n    {{\n");

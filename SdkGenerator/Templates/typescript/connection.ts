@@ -126,7 +126,7 @@ export class GatewayConnection {
     const url = base + "/" + call.path.replace(/^\/+/, "") + (query.length > 0 ? "?" + encode(query) : "");
     const accept = "application/json";
     const headers: Record<string, string> = { Accept: accept };
-    let body: Uint8Array | undefined;
+    let body: BodyInit | undefined;
     let contentType: string | undefined;
     let md5: string | undefined;
     if (call.form !== undefined) {
@@ -134,8 +134,9 @@ export class GatewayConnection {
       body = new TextEncoder().encode(encode(call.form));
     } else if (call.jsonBody !== undefined) {
       contentType = "application/json; charset=utf-8";
-      body = new TextEncoder().encode(call.jsonBody);
-      md5 = contentMd5(body);
+      const bytes = new TextEncoder().encode(call.jsonBody);
+      md5 = contentMd5(bytes);
+      body = bytes;
       headers["Content-MD5"] = md5;
     }
     if (contentType !== undefined) {

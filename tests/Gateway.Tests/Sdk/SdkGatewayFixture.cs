@@ -121,6 +121,9 @@ public sealed class SdkGatewayFixture : IAsyncLifetime
         await Gateway.WaitForRevisionAsync(last);
     }
 
+    /// <summary>A fresh token of the identity provider the OpenID Connect API trusts, valid long enough for a compile and a run.</summary>
+    public string Token() => _tokens.Rs256(_tokens.Claims(DateTimeOffset.UtcNow, lifetime: TimeSpan.FromMinutes(30)));
+
     /// <summary>A download from the admin API that must succeed.</summary>
     public async Task<byte[]> GetBytesAsync(string path)
     {
