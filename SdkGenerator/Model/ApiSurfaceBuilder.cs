@@ -118,7 +118,8 @@ public static class ApiSurfaceBuilder
         }
 
         return group.Domains
-            .Order(StringComparer.Ordinal)
+            .OrderBy(d => d.StartsWith("*.", StringComparison.Ordinal))
+            .ThenBy(d => d, StringComparer.Ordinal)
             .Select(d => d.StartsWith("*.", StringComparison.Ordinal)
                 ? new ServerAddress($"{gatewayAddress.Scheme}://{{subdomain}}.{d[2..]}", $"Any host under {d[2..]}", "api")
                 : new ServerAddress($"{gatewayAddress.Scheme}://{d}", null, null))

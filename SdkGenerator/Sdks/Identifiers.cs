@@ -41,8 +41,9 @@ public static class Identifiers
                 continue;
             }
 
-            // 'getOrder' and 'HTTPServer' split where a lower-case letter meets an upper-case one.
-            if (char.IsAsciiLetterUpper(c) && current.Length > 0 && char.IsAsciiLetterLower(current[^1]))
+            // 'getOrder' splits where a lower-case letter meets an upper-case one, 'HTTPServer' before the last capital.
+            if (char.IsAsciiLetterUpper(c) && current.Length > 0
+                && (char.IsAsciiLetterLower(current[^1]) || (char.IsAsciiLetterUpper(current[^1]) && i + 1 < name.Length && char.IsAsciiLetterLower(name[i + 1]))))
             {
                 Flush();
             }

@@ -126,6 +126,16 @@ internal static class SdkMethods
         return builder.Append('"').ToString();
     }
 
+    /// <summary>The comment above a client class.</summary>
+    public static string About(ApiSurface surface) =>
+        $"The APIs of group '{Comment(surface.Group)}' in stage {surface.Stage}." +
+        (string.IsNullOrWhiteSpace(surface.Description) ? "" : " " + Comment(surface.Description));
+
+    /// <summary>"Name: METHOD path." and the description, for the comment above a method.</summary>
+    public static string Summary(ApiOperation operation) =>
+        $"{Comment(operation.Name)}: {operation.Method} {Comment(operation.Path)}." +
+        (string.IsNullOrWhiteSpace(operation.Description) ? "" : " " + Comment(operation.Description));
+
     /// <summary>A description on one line, safe inside any language's comment.</summary>
     public static string Comment(string? text) =>
         (text ?? "").ReplaceLineEndings(" ")

@@ -24,6 +24,7 @@ public sealed class SdkRunTests(SdkGatewayFixture fixture)
         await ToolRun.RunAsync("dotnet", ["build", "Runner.csproj", "-c", "Release", "-warnaserror", "-nologo", "-v", "q"], runner);
         var output = await ToolRun.RunAsync("dotnet", [Path.Combine(runner, "bin", "Release", "net10.0", "Runner.dll"), .. Arguments()], runner);
         CheckRun(output);
+        CheckRetry(output);
     }
 
     [Fact]
@@ -36,6 +37,7 @@ public sealed class SdkRunTests(SdkGatewayFixture fixture)
         Assert.True(File.Exists(Path.Combine(folder, "dist", "index.d.ts")));
         var output = await ToolRun.RunAsync("node", ["runner.mjs", .. Arguments()], folder);
         CheckRun(output);
+        CheckRetry(output);
     }
 
     [Fact]
@@ -157,6 +159,14 @@ public sealed class SdkRunTests(SdkGatewayFixture fixture)
         Assert.True(JsonDocument.Parse(Body(calls["status"])).RootElement.GetProperty("up").GetBoolean());
 
         Assert.Equal(["ERROR", "wrong-secret", "400", "A400IS"], calls["wrong-secret"]);
+    }
+
+    /// <summary>The runner's first attempt got a 503; the retry succeeded with a second, different nonce.</summary>
+    private static void CheckRetry(string output)
+    {
+        var lines = output.Split('\n', StringSplitOptions.TrimEntries);
+        Assert.Contains(lines, l => l.StartsWith("CALL retry 200 ", StringComparison.Ordinal));
+        Assert.Contains("RETRY 2 2", lines);
     }
 
     private static EchoResponse Echo(Dictionary<string, string[]> calls, string name)

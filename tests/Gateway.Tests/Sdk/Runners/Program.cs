@@ -33,6 +33,12 @@ await Call("whoami", () => client.WhoamiAsync(token));
 var wrong = new ShopClient(new GatewayConnection(baseUrl, appKey, "not-the-secret-of-this-app"));
 await Call("wrong-secret", () => wrong.GetItemAsync(42, "t-7"));
 
+// A 503 on the first attempt: the retry must be signed anew, with a nonce of its own.
+var flaky = new FirstAttemptBusy { InnerHandler = new HttpClientHandler() };
+var retrying = new ShopClient(new GatewayConnection(baseUrl, appKey, appSecret, http: new HttpClient(flaky)));
+await Call("retry", () => retrying.NoncePingAsync());
+Console.WriteLine($"RETRY {flaky.Nonces.Count} {flaky.Nonces.Distinct().Count()}");
+
 static async Task Call(string name, Func<Task<ApiResponse>> call)
 {
     try
@@ -43,5 +49,19 @@ static async Task Call(string name, Func<Task<ApiResponse>> call)
     catch (GatewayApiException e)
     {
         Console.WriteLine($"ERROR {name} {e.Status} {e.ErrorCode}");
+    }
+}
+
+/// <summary>Answers the first request with 503 itself, as a gateway whose nonce check is briefly unavailable would.</summary>
+internal sealed class FirstAttemptBusy : DelegatingHandler
+{
+    public List<string> Nonces { get; } = [];
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        Nonces.Add(request.Headers.GetValues("X-Ca-Nonce").Single());
+        return Nonces.Count == 1
+            ? Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.ServiceUnavailable) { RequestMessage = request })
+            : base.SendAsync(request, cancellationToken);
     }
 }

@@ -40,3 +40,14 @@ await call("status", () => client.status());
 await call("whoami", () => client.whoami(token));
 const wrong = new ShopClient(new GatewayConnection({ baseUrl, appKey, appSecret: "not-the-secret-of-this-app" }));
 await call("wrong-secret", () => wrong.getItem(42, "t-7"));
+
+// A 503 on the first attempt: the retry must be signed anew, with a nonce of its own.
+const realFetch = globalThis.fetch;
+const nonces = [];
+globalThis.fetch = async (url, init) => {
+  nonces.push(init.headers["X-Ca-Nonce"]);
+  return nonces.length === 1 ? new Response("busy", { status: 503 }) : realFetch(url, init);
+};
+await call("retry", () => client.noncePing());
+globalThis.fetch = realFetch;
+console.log(`RETRY ${nonces.length} ${new Set(nonces).size}`);
