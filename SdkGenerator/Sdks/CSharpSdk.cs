@@ -20,9 +20,9 @@ internal sealed class CSharpSdk : ISdkLanguage
             [$"{project}/GatewayConnection.cs"] = Templates.Read("csharp/GatewayConnection.cs", placeholders),
         };
         var clients = new List<(ApiSurface, string, List<SdkMethod>)>();
-        foreach (var surface in scope.Groups)
+        var names = SdkMethods.ClientNames(scope);
+        foreach (var (surface, client) in scope.Groups.Zip(names))
         {
-            var client = Identifiers.Pascal(surface.Group) + "Client";
             var methods = SdkMethods.For(surface, id => Identifiers.Pascal(id) + "Async");
             files[$"{project}/{client}.cs"] = Client(project, client, surface, methods);
             clients.Add((surface, client, methods));

@@ -22,9 +22,9 @@ internal sealed class JavaSdk : ISdkLanguage
         }
 
         var clients = new List<(ApiSurface, string, List<SdkMethod>)>();
-        foreach (var surface in scope.Groups)
+        var names = SdkMethods.ClientNames(scope);
+        foreach (var (surface, client) in scope.Groups.Zip(names))
         {
-            var client = Identifiers.Pascal(surface.Group) + "Client";
             var methods = SdkMethods.For(surface, Identifiers.Camel);
             files[$"{folder}/{client}.java"] = Client(package, client, surface, methods);
             clients.Add((surface, client, methods));

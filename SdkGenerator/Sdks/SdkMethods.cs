@@ -59,6 +59,16 @@ internal static class SdkMethods
         "call", "connection", "cancellationToken", "response", "path",
     ];
 
+    /// <summary>
+    /// One client class name per group, in the scope's order: two groups whose names differ only in punctuation or
+    /// letter case ('a-b', 'a.b') still get two classes, and two files on case-insensitive file systems.
+    /// </summary>
+    public static List<string> ClientNames(SdkScope scope)
+    {
+        var taken = new HashSet<string>(["CaSigner", "GatewayConnection", "ApiRequest", "ApiResponse", "GatewayApiException", "GatewayError"], StringComparer.OrdinalIgnoreCase);
+        return [.. scope.Groups.Select(g => Identifiers.Unique(Identifiers.Pascal(g.Group) + "Client", taken))];
+    }
+
     /// <param name="methodName">The language's method name from an operation id (camelCase, or PascalCase + Async).</param>
     public static List<SdkMethod> For(ApiSurface surface, Func<string, string> methodName)
     {

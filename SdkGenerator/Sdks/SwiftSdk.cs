@@ -20,9 +20,9 @@ internal sealed class SwiftSdk : ISdkLanguage
             [$"Sources/{module}/GatewayConnection.swift"] = Templates.Read("swift/GatewayConnection.swift", placeholders),
         };
         var clients = new List<(ApiSurface, string, List<SdkMethod>)>();
-        foreach (var surface in scope.Groups)
+        var names = SdkMethods.ClientNames(scope);
+        foreach (var (surface, client) in scope.Groups.Zip(names))
         {
-            var client = Identifiers.Pascal(surface.Group) + "Client";
             var methods = SdkMethods.For(surface, Identifiers.Camel);
             files[$"Sources/{module}/{client}.swift"] = Client(client, surface, methods);
             clients.Add((surface, client, methods));

@@ -133,12 +133,12 @@ public sealed class SdkGatewayFixture : IAsyncLifetime
         return bytes;
     }
 
-    /// <summary>Downloads an SDK and unzips it into a new folder.</summary>
-    public async Task<string> UnzipSdkAsync(string path)
+    /// <summary>Downloads an SDK and unzips it into a new folder, deleted when disposed.</summary>
+    public async Task<TempFolder> UnzipSdkAsync(string path)
     {
-        var folder = Path.Combine(Path.GetTempPath(), "gateway-sdk-" + Guid.NewGuid().ToString("N")[..8]);
+        var folder = new TempFolder();
         using var zip = new ZipArchive(new MemoryStream(await GetBytesAsync(path)));
-        zip.ExtractToDirectory(folder);
+        zip.ExtractToDirectory(folder.Path);
         return folder;
     }
 
@@ -147,6 +147,26 @@ public sealed class SdkGatewayFixture : IAsyncLifetime
         await Gateway.DisposeAsync();
         await Backend.DisposeAsync();
         _tokens.Dispose();
+    }
+}
+
+/// <summary>A new folder under the temporary directory, deleted with everything in it when disposed.</summary>
+public sealed class TempFolder : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("gateway-sdk-").FullName;
+
+    public static implicit operator string(TempFolder folder) => folder.Path;
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A compiler server may still hold a file for a moment; the folder is in the temporary directory anyway.
+        }
     }
 }
 

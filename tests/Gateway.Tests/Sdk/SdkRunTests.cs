@@ -17,12 +17,12 @@ public sealed class SdkRunTests(SdkGatewayFixture fixture)
     [Fact]
     public async Task The_csharp_sdk_compiles_with_dotnet_and_calls_every_api()
     {
-        var folder = await fixture.UnzipSdkAsync("/v1/groups/shop/stages/RELEASE/sdks/csharp");
+        using var folder = await fixture.UnzipSdkAsync("/v1/groups/shop/stages/RELEASE/sdks/csharp");
         var runner = Directory.CreateDirectory(Path.Combine(folder, "Runner")).FullName;
         File.Copy(Path.Combine(RunnersFolder, "Program.cs"), Path.Combine(runner, "Program.cs"));
         File.Copy(Path.Combine(RunnersFolder, "Runner.csproj"), Path.Combine(runner, "Runner.csproj"));
-        await ToolRun.RunAsync("dotnet", ["build", "Runner.csproj", "-c", "Release", "-warnaserror", "-nologo", "-v", "q"], runner);
-        var output = await ToolRun.RunAsync("dotnet", [Path.Combine(runner, "bin", "Release", "net10.0", "Runner.dll"), .. Arguments()], runner);
+        await ToolRun.RunAsync("dotnet", ["build", "Runner.csproj", "-c", "Release", "-warnaserror", "-nologo", "-v", "q", "-nodeReuse:false", "-p:UseSharedCompilation=false"], runner);
+        var output = await ToolRun.RunAsync("dotnet", [Path.Combine(runner, "bin", "Release", "net10.0", "Runner.dll"), .. Arguments(folder)], runner);
         CheckRun(output);
         CheckRetry(output);
     }
@@ -30,12 +30,12 @@ public sealed class SdkRunTests(SdkGatewayFixture fixture)
     [Fact]
     public async Task The_typescript_sdk_compiles_with_tsc_and_calls_every_api_from_node()
     {
-        var folder = await fixture.UnzipSdkAsync("/v1/groups/shop/stages/RELEASE/sdks/typescript");
+        using var folder = await fixture.UnzipSdkAsync("/v1/groups/shop/stages/RELEASE/sdks/typescript");
         File.Copy(Path.Combine(RunnersFolder, "runner.mjs"), Path.Combine(folder, "runner.mjs"));
         var tsc = Path.Combine(ToolRun.ToolsFolder, "node_modules", "typescript", "bin", "tsc");
         await ToolRun.RunAsync("node", [tsc, "-p", "."], folder);
         Assert.True(File.Exists(Path.Combine(folder, "dist", "index.d.ts")));
-        var output = await ToolRun.RunAsync("node", ["runner.mjs", .. Arguments()], folder);
+        var output = await ToolRun.RunAsync("node", ["runner.mjs", .. Arguments(folder)], folder);
         CheckRun(output);
         CheckRetry(output);
     }
@@ -43,14 +43,14 @@ public sealed class SdkRunTests(SdkGatewayFixture fixture)
     [Fact]
     public async Task The_java_sdk_compiles_with_javac_and_calls_every_api()
     {
-        var folder = await fixture.UnzipSdkAsync("/v1/groups/shop/stages/RELEASE/sdks/java");
+        using var folder = await fixture.UnzipSdkAsync("/v1/groups/shop/stages/RELEASE/sdks/java");
         File.Copy(Path.Combine(RunnersFolder, "Runner.java"), Path.Combine(folder, "Runner.java"));
         var sources = Directory.GetFiles(Path.Combine(folder, "src"), "*.java", SearchOption.AllDirectories);
         Assert.DoesNotContain(sources, s => File.ReadAllText(s).Contains("import java.net.http", StringComparison.Ordinal));
 
         // --release 11: the SDK promises Java 11 (and Android, which lacks java.net.http).
         await ToolRun.RunAsync("javac", ["--release", "11", "-Xlint:all", "-Werror", "-d", "classes", .. sources, "Runner.java"], folder);
-        var output = await ToolRun.RunAsync("java", ["-cp", "classes", "Runner", .. Arguments()], folder);
+        var output = await ToolRun.RunAsync("java", ["-cp", "classes", "Runner", .. Arguments(folder)], folder);
         CheckRun(output);
     }
 
@@ -112,8 +112,13 @@ public sealed class SdkRunTests(SdkGatewayFixture fixture)
         Assert.Contains(archive.Entries, e => e.FullName == "NoGrantAppSdk/CaSigner.cs");
     }
 
-    private IEnumerable<string> Arguments() =>
-        [fixture.Gateway.GatewayAddress.ToString(), fixture.Key.AppKey, fixture.Key.AppSecret, VectorsFile.Value, fixture.Token()];
+    /// <summary>What every runner is called with: gateway, key, secret, the vectors (written into the SDK's folder), a token.</summary>
+    private IEnumerable<string> Arguments(string folder)
+    {
+        var vectors = Path.Combine(folder, "vectors.tsv");
+        File.WriteAllText(vectors, VectorLines.Value);
+        return [fixture.Gateway.GatewayAddress.ToString(), fixture.Key.AppKey, fixture.Key.AppSecret, vectors, fixture.Token()];
+    }
 
     /// <summary>What every runner must print: each vector passed, each call answered, and the backend got the call as made.</summary>
     private static void CheckRun(string output)
@@ -190,7 +195,7 @@ public sealed class SdkRunTests(SdkGatewayFixture fixture)
     /// The client vectors as the runners read them (no language needs a JSON parser): one line per vector, tab-separated
     /// Base64 fields, each signed header as 'Name:Value' with the name as X-Ca-Signature-Headers lists it.
     /// </summary>
-    private static readonly Lazy<string> VectorsFile = new(() =>
+    private static readonly Lazy<string> VectorLines = new(() =>
     {
         var lines = new StringBuilder();
         foreach (var v in SignatureVectors.Client)
@@ -209,8 +214,6 @@ public sealed class SdkRunTests(SdkGatewayFixture fixture)
             lines.AppendJoin('\t', fields.Select(f => Convert.ToBase64String(Encoding.UTF8.GetBytes(f)))).Append('\n');
         }
 
-        var file = Path.Combine(Path.GetTempPath(), $"gateway-vectors-{Guid.NewGuid():N}.tsv");
-        File.WriteAllText(file, lines.ToString());
-        return file;
+        return lines.ToString();
     });
 }
