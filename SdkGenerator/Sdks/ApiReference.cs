@@ -8,6 +8,9 @@ namespace Gateway.SdkGenerator.Sdks;
 /// <summary>API.md: every API of the SDK with its method in the language, parameters and rules.</summary>
 internal static class ApiReference
 {
+    /// <summary>Rules read as written ('+' not '\u002B'); the text goes into Markdown, never into HTML or script.</summary>
+    private static readonly System.Text.Json.JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <param name="clients">Each group's surface, client class name and methods.</param>
     /// <param name="signature">How a method is called in the language, such as 'client.GetOrderAsync(id)'.</param>
     public static string Write(SdkScope scope, IEnumerable<(ApiSurface Surface, string Client, List<SdkMethod> Methods)> clients, Func<string, SdkMethod, string> signature)
@@ -105,7 +108,7 @@ internal static class ApiReference
 
         var rules = schema
             .Where(p => p.Key is not "type" and not "format")
-            .Select(p => $"{p.Key}: {p.Value?.ToJsonString()}")
+            .Select(p => $"{p.Key}: {p.Value?.ToJsonString(Readable)}")
             .ToList();
         return Cell(string.Join(", ", rules));
     }

@@ -16,8 +16,4 @@ public static class SdkBuilder
 
         return SdkArchive.Create(files);
     }
-
-    /// <summary>The zip's single top folder, so that unzipping never spills files: such as 'shop-release-csharp-sdk'.</summary>
-    public static string FolderName(SdkScope scope, ISdkLanguage language) =>
-        $"{Identifiers.Flat(scope.Name)}-{scope.Stage.ToLowerInvariant()}-{language.Name}-sdk";
 }

@@ -79,6 +79,26 @@ public sealed class SdkGeneratorTests
     }
 
     [Fact]
+    public void An_app_sdk_leaves_out_expired_grants_and_other_stages()
+    {
+        var now = new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+        var snapshot = SdkSamples.Snapshot() with
+        {
+            Apps = [new App { Id = "app", Name = "App", Owner = "ann" }],
+            Grants =
+            [
+                new AppGrant { App = "app", Api = "get-item", Stage = StageName.Release },
+                new AppGrant { App = "app", Api = "login", Stage = StageName.Release, ExpiresAt = now.AddSeconds(-1) },
+                new AppGrant { App = "app", Api = "put-item", Stage = StageName.Test },
+            ],
+        };
+        var groups = ApiSurfaceBuilder.BuildForApp(snapshot, "app", StageName.Release, Gateway, now);
+        Assert.Equal(["get-item"], groups.Single().Operations.Select(o => o.ApiId));
+        Assert.Empty(ApiSurfaceBuilder.BuildForApp(snapshot, "app", StageName.Pre, Gateway, now));
+        Assert.Equal(DocumentOutcome.UnknownApp, new CatalogDocuments(Gateway).AppSdk(snapshot, "other", StageName.Release, SdkLanguages.Find("java")!, now).Outcome);
+    }
+
+    [Fact]
     public void The_java_source_never_carries_a_unicode_escape_from_a_description()
     {
         using var archive = new ZipArchive(new MemoryStream(Build(SdkSamples.Snapshot(), "java")));
