@@ -189,7 +189,7 @@ public sealed class SdkRunTests(SdkGatewayFixture fixture)
         return reader.ReadToEnd();
     }
 
-    private static string RunnersFolder => Path.Combine(Path.GetDirectoryName(ToolRun.ToolsFolder)!, "Runners");
+    private static string RunnersFolder => Path.Combine(ToolRun.SdkTestsFolder, "Runners");
 
     /// <summary>
     /// The client vectors as the runners read them (no language needs a JSON parser): one line per vector, tab-separated

@@ -13,7 +13,7 @@ namespace Gateway.Tests.Sdk;
 /// </summary>
 public sealed class SwiftSdkTests
 {
-    private static string GoldenFolder => Path.Combine(Path.GetDirectoryName(ToolRun.ToolsFolder)!, "Golden", "swift");
+    private static string GoldenFolder => Path.Combine(ToolRun.SdkTestsFolder, "Golden", "swift");
 
     [Fact]
     public void The_generated_swift_package_matches_its_golden_files()

@@ -6,26 +6,33 @@ namespace Gateway.Tests.Sdk;
 /// <summary>Runs a compiler or a generated program to its end and returns what it printed.</summary>
 public static class ToolRun
 {
-    /// <summary>The npm tools of the SDK tests (validator, TypeScript compiler), installed by .ci/install-deps.d/sdk.sh.</summary>
-    public static string ToolsFolder
+    /// <summary>tests/Gateway.Tests/Sdk in the source tree: the runners, the golden files and the npm tools.</summary>
+    public static string SdkTestsFolder
     {
         get
         {
             for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             {
-                var candidate = Path.Combine(dir.FullName, "tests", "Gateway.Tests", "Sdk", "tools");
-                if (File.Exists(Path.Combine(candidate, "package.json")))
+                var candidate = Path.Combine(dir.FullName, "tests", "Gateway.Tests", "Sdk");
+                if (File.Exists(Path.Combine(candidate, "tools", "package.json")))
                 {
-                    if (!Directory.Exists(Path.Combine(candidate, "node_modules", "typescript")))
-                    {
-                        throw new InvalidOperationException($"the SDK test tools are not installed in {candidate}: run .ci/install-deps.d/sdk.sh (npm ci there)");
-                    }
-
                     return candidate;
                 }
             }
 
-            throw new InvalidOperationException("tests/Gateway.Tests/Sdk/tools not found above " + AppContext.BaseDirectory);
+            throw new InvalidOperationException("tests/Gateway.Tests/Sdk/tools/package.json not found above " + AppContext.BaseDirectory);
+        }
+    }
+
+    /// <summary>The npm tools of the SDK tests (validator, TypeScript compiler), installed by .ci/install-deps.d/sdk.sh.</summary>
+    public static string ToolsFolder
+    {
+        get
+        {
+            var tools = Path.Combine(SdkTestsFolder, "tools");
+            return Directory.Exists(Path.Combine(tools, "node_modules", "typescript")) && Directory.Exists(Path.Combine(tools, "node_modules", "@apidevtools", "swagger-parser"))
+                ? tools
+                : throw new InvalidOperationException($"the SDK test tools are not installed in {tools}: run .ci/install-deps.d/sdk.sh (npm ci there)");
         }
     }
 
