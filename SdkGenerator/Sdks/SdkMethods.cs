@@ -69,6 +69,9 @@ internal static class SdkMethods
         return [.. scope.Groups.Select(g => Identifiers.Unique(Identifiers.Pascal(g.Group) + "Client", taken))];
     }
 
+    /// <summary>Members every client already has (Java's Object, JavaScript's class), which a method must not redeclare.</summary>
+    private static readonly HashSet<string> ObjectMembers = ["constructor", "toString", "hashCode", "equals", "getClass", "wait", "notify", "notifyAll", "clone", "finalize", "valueOf"];
+
     /// <param name="methodName">The language's method name from an operation id (camelCase, or PascalCase + Async).</param>
     public static List<SdkMethod> For(ApiSurface surface, Func<string, string> methodName)
     {
@@ -76,7 +79,8 @@ internal static class SdkMethods
         var taken = new HashSet<string>(StringComparer.Ordinal);
         foreach (var operation in surface.Operations)
         {
-            var name = Identifiers.Unique(methodName(operation.OperationId), taken);
+            var candidate = methodName(operation.OperationId);
+            var name = Identifiers.Unique(Reserved.Contains(candidate) || ObjectMembers.Contains(candidate) ? candidate + "Call" : candidate, taken);
             methods.Add(new SdkMethod(operation, name, Arguments(operation)));
         }
 

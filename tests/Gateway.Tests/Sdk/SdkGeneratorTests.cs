@@ -52,6 +52,20 @@ public sealed class SdkGeneratorTests
     }
 
     [Fact]
+    public void Api_ids_that_are_keywords_or_object_members_get_a_method_name_of_their_own()
+    {
+        var snapshot = SdkSamples.Snapshot();
+        var apis = new[] { "class", "wait", "constructor", "class-call" }.Select((id, i) => new PublishedApi
+        {
+            Stage = StageName.Release,
+            Version = 1,
+            Definition = new ApiDefinition { Id = id, Group = "shop", Name = id, Methods = ["GET"], Path = $"/k{i}" },
+        });
+        var surface = ApiSurfaceBuilder.Build(snapshot with { Apis = [.. apis] }, "shop", StageName.Release, Gateway)!;
+        Assert.Equal(["classCall", "waitCall", "constructorCall", "classCall2"], SdkMethods.For(surface, Identifiers.Camel).Select(m => m.Name));
+    }
+
+    [Fact]
     public void Only_the_stage_asked_for_is_described_and_wildcard_domains_become_a_server_variable()
     {
         var surface = ApiSurfaceBuilder.Build(SdkSamples.Snapshot(), "shop", StageName.Release, Gateway)!;
