@@ -52,6 +52,7 @@ public sealed class SdkRunTests(SdkGatewayFixture fixture)
         await ToolRun.RunAsync("javac", ["--release", "11", "-Xlint:all", "-Werror", "-d", "classes", .. sources, "Runner.java"], folder);
         var output = await ToolRun.RunAsync("java", ["-cp", "classes", "Runner", .. Arguments(folder)], folder);
         CheckRun(output);
+        CheckRetry(output);
     }
 
     [Fact]

@@ -46,6 +46,28 @@ public class Runner {
         call("whoami", () -> client.whoami(token));
         ShopClient wrong = new ShopClient(new GatewayConnection(baseUrl, appKey, "not-the-secret-of-this-app"));
         call("wrong-secret", () -> wrong.getItem(42L, "t-7", null, null, null));
+
+        // A server on loopback that answers the first attempt with 503 and the second with 200: the retry must be
+        // signed anew, with a nonce of its own.
+        List<String> nonces = new ArrayList<>();
+        com.sun.net.httpserver.HttpServer busy = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        busy.createContext("/", exchange -> {
+            synchronized (nonces) {
+                nonces.add(exchange.getRequestHeaders().getFirst("X-Ca-Nonce"));
+            }
+            byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(nonces.size() == 1 ? 503 : 200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        busy.start();
+        try {
+            ShopClient retrying = new ShopClient(new GatewayConnection("http://127.0.0.1:" + busy.getAddress().getPort(), appKey, appSecret));
+            System.out.println("CALL retry " + retrying.noncePing().getStatus() + " e30=");
+        } finally {
+            busy.stop(0);
+        }
+        System.out.println("RETRY " + nonces.size() + " " + new java.util.HashSet<>(nonces).size());
     }
 
     private static void call(String name, Callable<ApiResponse> run) throws Exception {
