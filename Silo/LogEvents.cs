@@ -8,4 +8,5 @@ internal static class LogEvents
     public const int AdminRefused = 1102;
     public const int ShutdownDraining = 1401;
     public const int KubernetesHosting = 1402;
+    public const int DocumentationRendererMissing = 1601;
 }

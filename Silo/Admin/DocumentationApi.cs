@@ -11,7 +11,7 @@ namespace Gateway.Silo.Admin;
 /// Read-only admin routes for the callers' side of the published catalog: OpenAPI documents, SDK zips and a
 /// documentation page per group and stage. Only what is published is shown, never a draft, and never a secret.
 /// </summary>
-public static class DocumentationApi
+public static partial class DocumentationApi
 {
     /// <summary>Where the build puts Redoc's standalone bundle (see Silo.csproj), beside the assemblies.</summary>
     private const string RendererFile = "docs-renderer/redoc.standalone.js";
@@ -82,6 +82,11 @@ public static class DocumentationApi
     /// </summary>
     public static IEndpointRouteBuilder MapDocumentationPages(this IEndpointRouteBuilder endpoints)
     {
+        if (!File.Exists(RendererPath))
+        {
+            LogRendererMissing(endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DocumentationApi)), RendererFile);
+        }
+
         endpoints.MapGroup("/docs").AddEndpointFilter<AdminAuthentication>().WithTags("documentation")
             .MapGet("/{group}/{stage}", async (string group, string stage, IGrainFactory g, CatalogDocuments documents) =>
             {
@@ -106,6 +111,10 @@ public static class DocumentationApi
             : AdminResults.NotFound(RendererFile)).WithTags("documentation");
         return endpoints;
     }
+
+    [LoggerMessage(EventId = LogEvents.DocumentationRendererMissing, Level = LogLevel.Warning,
+        Message = "Documentation pages will answer 503: {File} is not beside the Silo's assemblies (run .ci/install-deps.d/sdk.sh, then build again)")]
+    private static partial void LogRendererMissing(ILogger logger, string file);
 
     private static string RendererPath => Path.Combine(AppContext.BaseDirectory, RendererFile);
 
