@@ -11,4 +11,5 @@ internal static class LogEvents
     public const int AdminAudited = 1105;
     public const int ShutdownDraining = 1401;
     public const int KubernetesHosting = 1402;
+    public const int DocumentationRendererMissing = 1601;
 }

@@ -82,6 +82,8 @@ public static class AdminApi
         endpoints.MapCertificatesApi();
         endpoints.MapThrottlingApi();
         api.MapAlertsApi();
+        api.MapDocumentationApi();
+        endpoints.MapDocumentationPages();
         return endpoints;
     }
 
