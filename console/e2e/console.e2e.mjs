@@ -115,6 +115,15 @@ async function workflow() {
   step("published to TEST with a remark");
   await shot("api-detail");
 
+  const definition = page.locator('textarea[name="definition"]');
+  const yaml = await definition.inputValue();
+  expect(yaml.includes("path: /orders/{id}"), `the draft is shown as YAML: ${yaml}`);
+  await definition.fill(yaml.replace("path: /orders/{id}", "path: orders-without-slash"));
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await page.getByTestId("problem").filter({ hasText: "path" }).waitFor();
+  step("a bad YAML definition is refused with its problems shown in place");
+  await shot("api-yaml-error");
+
   await go("#/apps");
   await page.getByLabel("App id").fill("shopper");
   await page.getByLabel("Owner").fill("ann");

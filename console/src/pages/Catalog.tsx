@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { stringify } from "yaml";
 import { call, download, exists, get } from "../api";
 import { Field, Problem, Select, stages, useAction, useLoad } from "../common";
 import { can, diffFields, emptyWizard, pathParameters, stepProblems, toDefinition, wizardSteps, type WizardState } from "../logic";
@@ -184,13 +185,13 @@ export function ApiDetail({ id, role }: { id: string; role: string }) {
   const live = view.data.stages.find((s) => s.stage === stage);
   const liveDefinition = versions.data?.find((v) => v.version === live?.version)?.definition;
   const changes = diffFields(liveDefinition, draft);
-  const text = raw ?? JSON.stringify(draft, null, 2);
+  const text = raw ?? stringify(draft);
   return (
     <section>
       <h2>API {draft.name} <small>({draft.id})</small></h2>
       <div className="card">
-        <h3>Definition (draft)</h3>
-        <p className="hint">Edit as JSON or YAML; the admin API checks it and every problem is listed below.</p>
+        <h3>Definition (draft, YAML)</h3>
+        <p className="hint">Edit the YAML (or paste JSON); the admin API checks it and lists every problem, with its path, below.</p>
         <textarea name="definition" className="raw" rows={14} value={text} readOnly={!can(role, "edit")} onChange={(e) => setRaw(e.target.value)} />
         {can(role, "edit") && <button disabled={save.busy} onClick={() => save.run(() => call("PUT", `/v1/apis/${encodeURIComponent(id)}`, text,
           text.trimStart().startsWith("{") ? "application/json" : "application/yaml"), () => { setRaw(undefined); reload(); })}>Save draft</button>}

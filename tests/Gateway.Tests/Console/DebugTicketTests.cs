@@ -1,0 +1,46 @@
+using Gateway.Debugging;
+
+namespace Gateway.Tests.Console;
+
+/// <summary>The debug ticket is good only with its key, for its method and path, until it expires.</summary>
+public sealed class DebugTicketTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+    private static readonly string Key = DebugTicket.NewKey();
+
+    [Fact]
+    public void A_ticket_verifies_with_its_key_method_and_path_within_its_lifetime()
+    {
+        var ticket = DebugTicket.Create(Key, "GET", "/shop/orders/42", Now);
+        Assert.True(DebugTicket.Verify(Key, ticket, "GET", "/shop/orders/42", Now));
+        Assert.True(DebugTicket.Verify(Key, ticket, "get", "/shop/orders/42", Now + DebugTicket.Lifetime - TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
+    public void A_ticket_is_refused_with_another_key_method_path_or_after_it_expires()
+    {
+        var ticket = DebugTicket.Create(Key, "GET", "/shop/orders/42", Now);
+        Assert.False(DebugTicket.Verify(DebugTicket.NewKey(), ticket, "GET", "/shop/orders/42", Now));
+        Assert.False(DebugTicket.Verify(Key, ticket, "POST", "/shop/orders/42", Now));
+        Assert.False(DebugTicket.Verify(Key, ticket, "GET", "/shop/orders/43", Now));
+        Assert.False(DebugTicket.Verify(Key, ticket, "GET", "/shop/orders/42", Now + DebugTicket.Lifetime + TimeSpan.FromSeconds(2)));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("garbage")]
+    [InlineData("1.2")]
+    [InlineData("-5.abc.def")]
+    [InlineData("99999999999999999999.abc.def")]
+    public void Malformed_tickets_are_refused_without_an_exception(string? ticket) =>
+        Assert.False(DebugTicket.Verify(Key, ticket, "GET", "/x", Now));
+
+    [Fact]
+    public void A_ticket_whose_expiry_is_pushed_into_the_future_no_longer_verifies()
+    {
+        var parts = DebugTicket.Create(Key, "GET", "/x", Now).Split('.');
+        var later = (long.Parse(parts[0]) + 30).ToString();
+        Assert.False(DebugTicket.Verify(Key, $"{later}.{parts[1]}.{parts[2]}", "GET", "/x", Now));
+    }
+}
