@@ -16,8 +16,17 @@ public sealed record DebugSettings
     /// </summary>
     public string? Key { get; init; }
 
-    public static DebugSettings From(IConfiguration configuration) =>
-        configuration.GetSection(Section).Get<DebugSettings>() ?? new();
+    /// <summary>Reads the settings; a key too short to be safe stops the start rather than switching debugging off unseen.</summary>
+    public static DebugSettings From(IConfiguration configuration)
+    {
+        var settings = configuration.GetSection(Section).Get<DebugSettings>() ?? new();
+        if (!string.IsNullOrEmpty(settings.Key) && settings.Key.Length < DebugTicket.MinKeyLength)
+        {
+            throw new InvalidOperationException($"Debug:Key must be at least {DebugTicket.MinKeyLength} characters");
+        }
+
+        return settings;
+    }
 }
 
 /// <summary>
@@ -36,7 +45,7 @@ internal sealed class DebugCallsMiddleware(RequestDelegate next, DebugSettings s
         }
 
         headers.Remove(DebugTicket.Header);
-        if (settings.Key is not { Length: >= DebugTicket.MinKeyLength } key
+        if (settings.Key is not { Length: > 0 } key
             || ticket.Count != 1
             || !DebugTicket.Verify(key, ticket[0], context.Request.Method, context.Request.Path.Value ?? "", time.GetUtcNow()))
         {

@@ -20,11 +20,24 @@ public sealed class DebugTarget
     /// <summary>The key debug tickets are made with (<c>Debug:Key</c>), the same on every frontend.</summary>
     public string? Key { get; init; }
 
-    public static DebugTarget From(IConfiguration configuration) => new()
+    /// <summary>Reads the settings; a key that is too short or an address that is not absolute HTTP stops the start.</summary>
+    public static DebugTarget From(IConfiguration configuration)
     {
-        Address = configuration["Debug:FrontendAddress"] is { Length: > 0 } address && Uri.TryCreate(address, UriKind.Absolute, out var uri) ? uri : null,
-        Key = configuration["Debug:Key"],
-    };
+        var key = configuration["Debug:Key"];
+        if (!string.IsNullOrEmpty(key) && key.Length < DebugTicket.MinKeyLength)
+        {
+            throw new InvalidOperationException($"Debug:Key must be at least {DebugTicket.MinKeyLength} characters");
+        }
+
+        Uri? address = null;
+        if (configuration["Debug:FrontendAddress"] is { Length: > 0 } text
+            && (!Uri.TryCreate(text, UriKind.Absolute, out address) || address.Scheme is not ("http" or "https")))
+        {
+            throw new InvalidOperationException($"Debug:FrontendAddress '{text}' is not an absolute http:// or https:// address");
+        }
+
+        return new() { Address = address, Key = key };
+    }
 }
 
 /// <summary>Body of a debug call: which API to call in which stage, as which app, with which parameters.</summary>
@@ -63,7 +76,7 @@ public sealed record DebugRequest
 /// chosen app's key, and answers with what came back and the timeline of the pipeline's steps. Its calls carry a
 /// debug ticket (<see cref="DebugTicket"/>) so that the frontend charges no quota and counts nothing for billing.
 /// </summary>
-public static class DebugApi
+public static partial class DebugApi
 {
     /// <summary>Bodies of the answer are cut here: the console shows them, it does not download them.</summary>
     public const int MaxBodyChars = 64 * 1024;
@@ -109,8 +122,15 @@ public static class DebugApi
                 status == 404 ? "NotFound" : "BadDebugCall");
         }
 
-        return AdminResults.Json(await SendAsync(call, target.Address, target.Key, http.RequestServices.GetRequiredKeyedService<TimeProvider>(GatewayTime.Key), http.RequestAborted));
+        var answer = await SendAsync(call, target.Address, target.Key, http.RequestServices.GetRequiredKeyedService<TimeProvider>(GatewayTime.Key), http.RequestAborted);
+        LogDebugCall(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DebugApi).FullName!),
+            http.Features.Get<AdminCaller>()?.Name ?? "?", call.Api, call.Stage, request!.App ?? "anonymous", answer.Status, answer.RequestId ?? "");
+        return AdminResults.Json(answer);
     }
+
+    [LoggerMessage(EventId = LogEvents.DebugCall, Level = LogLevel.Information,
+        Message = "Debug call by '{Caller}' to {Api} in {Stage} as {App}: {Status} (request {RequestId})")]
+    private static partial void LogDebugCall(ILogger logger, string caller, string api, string stage, string app, int status, string requestId);
 
     /// <summary>The call to make, or every problem with the request at once.</summary>
     internal static (DebugCallPlan? Call, List<CatalogError> Problems) Prepare(DebugRequest request, CatalogSnapshot snapshot)

@@ -1,4 +1,7 @@
 using Gateway.Debugging;
+using Gateway.Frontend.Debugging;
+using Gateway.Silo.Admin;
+using Microsoft.Extensions.Configuration;
 
 namespace Gateway.Tests.Console;
 
@@ -42,5 +45,21 @@ public sealed class DebugTicketTests
         var parts = DebugTicket.Create(Key, "GET", "/x", Now).Split('.');
         var later = (long.Parse(parts[0]) + 30).ToString();
         Assert.False(DebugTicket.Verify(Key, $"{later}.{parts[1]}.{parts[2]}", "GET", "/x", Now));
+    }
+
+    [Theory]
+    [InlineData("Debug:Key", "too-short")]
+    [InlineData("Debug:FrontendAddress", "not an address")]
+    [InlineData("Debug:FrontendAddress", "ftp://frontend:21")]
+    public void Misconfigured_debug_settings_stop_the_start_with_the_setting_named(string name, string value)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new(name, value)]).Build();
+        var silo = Assert.Throws<InvalidOperationException>(() => DebugTarget.From(configuration));
+        Assert.Contains(name, silo.Message);
+        if (name == "Debug:Key")
+        {
+            Assert.Contains(name, Assert.Throws<InvalidOperationException>(() => DebugSettings.From(configuration)).Message);
+            Assert.DoesNotContain(value, silo.Message);
+        }
     }
 }
