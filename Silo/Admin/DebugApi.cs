@@ -1,75 +1,10 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Gateway.BackendSignature;
 using Gateway.Catalog;
 using Gateway.Debugging;
 
 namespace Gateway.Silo.Admin;
-
-/// <summary>
-/// Where the Debug API sends its calls: a real frontend, so that a debug call passes the real pipeline. The
-/// embedded default points it at its own frontend; a cluster configures <c>Debug:FrontendAddress</c>.
-/// </summary>
-public sealed class DebugTarget
-{
-    /// <summary>The frontend's plain HTTP address; null until known.</summary>
-    public Uri? Address { get; set; }
-
-    /// <summary>The key debug tickets are made with (<c>Debug:Key</c>), the same on every frontend.</summary>
-    public string? Key { get; init; }
-
-    /// <summary>Reads the settings; a key that is too short or an address that is not absolute HTTP stops the start.</summary>
-    public static DebugTarget From(IConfiguration configuration)
-    {
-        var key = configuration["Debug:Key"];
-        if (!string.IsNullOrEmpty(key) && key.Length < DebugTicket.MinKeyLength)
-        {
-            throw new InvalidOperationException($"Debug:Key must be at least {DebugTicket.MinKeyLength} characters");
-        }
-
-        Uri? address = null;
-        if (configuration["Debug:FrontendAddress"] is { Length: > 0 } text
-            && (!Uri.TryCreate(text, UriKind.Absolute, out address) || address.Scheme is not ("http" or "https")))
-        {
-            throw new InvalidOperationException($"Debug:FrontendAddress '{text}' is not an absolute http:// or https:// address");
-        }
-
-        return new() { Address = address, Key = key };
-    }
-}
-
-/// <summary>Body of a debug call: which API to call in which stage, as which app, with which parameters.</summary>
-public sealed record DebugRequest
-{
-    /// <summary>Required. The API's id.</summary>
-    public string Api { get; init; } = "";
-
-    /// <summary>Optional. RELEASE, PRE or TEST (default TEST).</summary>
-    public string? Stage { get; init; }
-
-    /// <summary>Optional. The app to sign as, with its newest key (the secret never leaves the server); none: anonymous.</summary>
-    public string? App { get; init; }
-
-    /// <summary>Optional. The HTTP method; default the API's first.</summary>
-    public string? Method { get; init; }
-
-    /// <summary>Optional. Values of the path template's parameters.</summary>
-    public Dictionary<string, string> Path { get; init; } = [];
-
-    /// <summary>Optional. Query parameters.</summary>
-    public Dictionary<string, string> Query { get; init; } = [];
-
-    /// <summary>Optional. Request headers (X-Ca-* headers are the server's to set).</summary>
-    public Dictionary<string, string> Headers { get; init; } = [];
-
-    /// <summary>Optional. The request body (text).</summary>
-    public string? Body { get; init; }
-
-    /// <summary>Optional. The body's content type (default application/json when there is a body).</summary>
-    public string? ContentType { get; init; }
-}
 
 /// <summary>
 /// The Debug API: <c>POST /v1/debug</c> calls a published API through a real frontend, signed server-side with the
@@ -245,7 +180,7 @@ public static partial class DebugApi
         headers.AddRange(call.Headers);
         if (call.Signer is { } signer)
         {
-            headers.AddRange(Sign(call, signer, time.GetUtcNow()));
+            headers.AddRange(DebugCallSigner.Sign(call, signer, time.GetUtcNow()));
         }
 
         foreach (var (name, value) in headers)
@@ -269,7 +204,7 @@ public static partial class DebugApi
 
         // The ticket is added last and kept out of "copy as curl": a copied command is an ordinary call.
         message.Headers.TryAddWithoutValidation(DebugTicket.Header, DebugTicket.Create(key, call.Method, call.Path, time.GetUtcNow()));
-        var curl = Curl(call, new Uri(frontend, pathAndQuery), headers);
+        var curl = DebugCallSigner.Curl(call, new Uri(frontend, pathAndQuery), headers);
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -311,50 +246,6 @@ public static partial class DebugApi
         }
     }
 
-    /// <summary>The X-Ca headers of SIGNATURE.md section 1 for this call, signed with the app's secret.</summary>
-    internal static List<KeyValuePair<string, string>> Sign(DebugCallPlan call, AppKey key, DateTimeOffset now)
-    {
-        var signed = new SortedDictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["X-Ca-Key"] = key.Key,
-            ["X-Ca-Nonce"] = Guid.NewGuid().ToString(),
-            ["X-Ca-Signature-Method"] = "HmacSHA256",
-            ["X-Ca-Stage"] = call.Stage,
-            ["X-Ca-Timestamp"] = now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
-        };
-        var form = CaSignatureText.IsForm(call.ContentType) ? CaSignatureText.ParseParameters(call.Body) : null;
-        var text = new StringBuilder()
-            .Append(call.Method).Append('\n').Append("*/*").Append('\n').Append('\n').Append(call.ContentType).Append('\n').Append('\n');
-        foreach (var (name, value) in signed)
-        {
-            text.Append(name).Append(':').Append(value).Append('\n');
-        }
-
-        text.Append(CaSignatureText.PathAndParameters(call.Path, CaSignatureText.ParseParameters(call.Query), form));
-        var headers = signed.Where(h => h.Key != "X-Ca-Stage").ToList();
-        headers.Add(new("X-Ca-Signature-Headers", string.Join(',', signed.Keys)));
-        headers.Add(new("X-Ca-Signature", CaSignatureText.Sign("HmacSHA256", key.Secret, text.ToString())));
-        return headers;
-    }
-
-    private static string Curl(DebugCallPlan call, Uri url, List<KeyValuePair<string, string>> headers)
-    {
-        var text = new StringBuilder("curl -i -X ").Append(call.Method).Append(' ').Append(Quote(url.ToString()));
-        foreach (var (name, value) in headers)
-        {
-            text.Append(" -H ").Append(Quote($"{name}: {value}"));
-        }
-
-        if (call.Body is not null)
-        {
-            text.Append(" -H ").Append(Quote($"Content-Type: {call.ContentType}")).Append(" --data-raw ").Append(Quote(call.Body));
-        }
-
-        return text.ToString();
-    }
-
-    private static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
-
     private static async Task<(string Text, bool Truncated)> ReadCappedAsync(HttpResponseMessage response, CancellationToken cancel)
     {
         await using var stream = await response.Content.ReadAsStreamAsync(cancel);
@@ -388,47 +279,4 @@ public static partial class DebugApi
     }
 
     private sealed record TimelineHeader(DebugStepAnswer[] Steps, double GatewayMs, double? BackendMs);
-}
-
-/// <summary>A debug call ready to send.</summary>
-internal sealed record DebugCallPlan(
-    string Api, string Stage, string Method, string? Host, string Path, string Query,
-    Dictionary<string, string> Headers, string? Body, string? ContentType, AppKey? Signer);
-
-/// <summary>One pipeline step of a debug call, as the frontend reported it.</summary>
-public sealed record DebugStepAnswer(string Step, string Outcome, string? Detail);
-
-/// <summary>What <c>POST /v1/debug</c> answers.</summary>
-public sealed record DebugAnswer
-{
-    /// <summary>The frontend's status; 0 when it could not be reached.</summary>
-    public int Status { get; init; }
-
-    public Dictionary<string, string> Headers { get; init; } = [];
-
-    /// <summary>The body as text, cut at <see cref="DebugApi.MaxBodyChars"/> characters.</summary>
-    public string Body { get; init; } = "";
-
-    public bool BodyTruncated { get; init; }
-
-    public string? ErrorCode { get; init; }
-
-    public string? RequestId { get; init; }
-
-    /// <summary>From sending the call to the end of the answer, as the admin host measured it.</summary>
-    public double TotalMs { get; init; }
-
-    /// <summary>From the frontend accepting the call to its answer's start.</summary>
-    public double? GatewayMs { get; init; }
-
-    /// <summary>From the proxy step to the backend's answer's start; null when no backend was called.</summary>
-    public double? BackendMs { get; init; }
-
-    public DebugStepAnswer[] Steps { get; init; } = [];
-
-    /// <summary>A command that repeats the call, signature included (valid for the 15 minutes the timestamp is).</summary>
-    public string Curl { get; init; } = "";
-
-    /// <summary>How the call was kept out of quotas and billing.</summary>
-    public string Note { get; init; } = "";
 }
