@@ -210,6 +210,15 @@ async function quota() {
   await page.waitForFunction((b) => Number(document.querySelector('[data-testid="quota-used"]')?.textContent) >= b + 3, before);
   step(`the quota's used count moved from ${before} to ${await used.textContent()}`);
   await shot("quota");
+
+  await go("#/monitoring");
+  await page.locator('select[name="Which"]').selectOption("list");
+  await page.locator('select[name="Minutes"]').selectOption("5");
+  await page.getByTestId("charts").waitFor();
+  await page.waitForFunction(() => /Totals: ([3-9]|\d\d+) calls/.test(document.querySelector('[data-testid="charts"]')?.textContent ?? ""));
+  expect(await page.locator('[data-testid="charts"] polyline').count() === 3, "three charts");
+  step("the monitoring charts show the API's calls");
+  await shot("monitoring-charts");
 }
 
 try {

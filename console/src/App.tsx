@@ -69,7 +69,7 @@ export function App() {
     switch (page) {
       case "groups": return <Groups role={me.role} />;
       case "backends": return <Backends role={me.role} />;
-      case "apis": return rest[0] ? <ApiDetail id={decodeURIComponent(rest[0])} role={me.role} /> : <Apis role={me.role} open={() => undefined} />;
+      case "apis": return rest[0] ? <ApiDetail id={decodeURIComponent(rest[0])} role={me.role} /> : <Apis role={me.role} />;
       case "apps": return <Apps role={me.role} />;
       case "throttling": return <Throttling role={me.role} />;
       case "monitoring": return <Monitoring />;

@@ -70,7 +70,7 @@ export function Backends({ role }: { role: string }) {
   );
 }
 
-export function Apis({ role, open }: { role: string; open: (id: string) => void }) {
+export function Apis({ role }: { role: string }) {
   const { data, error, reload } = useLoad(() => get<ApiView[]>("/v1/apis"));
   const [wizard, setWizard] = useState(false);
   return (
@@ -79,7 +79,7 @@ export function Apis({ role, open }: { role: string; open: (id: string) => void 
       <Problem error={error} />
       <table data-testid="apis"><thead><tr><th>Id</th><th>Name</th><th>Group</th><th>Request</th><th>Live</th></tr></thead>
         <tbody>{data?.map((a) => (
-          <tr key={a.draft.id}><td><a href={`#/apis/${encodeURIComponent(a.draft.id)}`} onClick={() => open(a.draft.id)}>{a.draft.id}</a></td>
+          <tr key={a.draft.id}><td><a href={`#/apis/${encodeURIComponent(a.draft.id)}`}>{a.draft.id}</a></td>
             <td>{a.draft.name}</td><td>{a.draft.group}</td><td>{a.draft.methods?.join(",")} {a.draft.path}</td>
             <td>{a.stages.map((s) => `${s.stage} v${s.version}`).join(", ") || "not published"}</td></tr>
         ))}</tbody></table>
@@ -201,8 +201,8 @@ export function ApiDetail({ id, role }: { id: string; role: string }) {
         <h3>Publish</h3>
         <Select label="Stage" value={stage} onChange={setStage} options={stages} />
         <p>Live in {stage}: {live ? `version ${live.version}` : "nothing"}.</p>
-        <table className="diff"><thead><tr><th>Field</th><th>Live</th><th>Draft</th></tr></thead>
-          <tbody>{changes.map((c) => <tr key={c.field}><td>{c.field}</td><td>{c.live}</td><td>{c.draft}</td></tr>)}</tbody></table>
+        {changes.length > 0 && <table className="diff"><thead><tr><th>Field</th><th>Live</th><th>Draft</th></tr></thead>
+          <tbody>{changes.map((c) => <tr key={c.field}><td>{c.field}</td><td>{c.live}</td><td>{c.draft}</td></tr>)}</tbody></table>}
         {changes.length === 0 && <p>The draft is what is live.</p>}
         {can(role, "publish") ? (<>
           <Field label="Remark" value={remark} onChange={setRemark} placeholder="why this version goes live (required)" />

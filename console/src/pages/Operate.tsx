@@ -75,7 +75,7 @@ export function Monitoring() {
 
 interface Policy { name: string; unit: string; apiLimit?: number; userLimit?: number; appLimit?: number; ipLimit?: number }
 interface Binding { api: string; stage: string; policy: string }
-interface Quota { limit: number; used: number; granted: number; remaining: number; windowStart: string; windowEnd: string; unit: string; mode: string; leases: { frontend?: string; granted?: number }[] }
+interface Quota { limit: number; used: number; granted: number; remaining: number; windowStart: string; windowEnd: string; unit: string; mode: string; leases: { frontend: string; granted: number; used: number; outstanding: number }[] }
 interface Consumers { consumers: { level: string; subject: string; used: number }[] }
 
 export function Throttling({ role }: { role: string }) {
@@ -149,9 +149,11 @@ function QuotaState({ binding, role }: { binding: Binding; role: string }) {
         <p>Limit <span data-testid="quota-limit">{q.limit}</span> · used <span data-testid="quota-used">{q.used}</span> · remaining <span data-testid="quota-remaining">{q.remaining}</span>
           {" "}· leased to frontends {q.granted} · window {new Date(q.windowStart).toLocaleTimeString()}–{new Date(q.windowEnd).toLocaleTimeString()} ({q.unit}, {q.mode})</p>
         <h4>Leases per frontend</h4>
-        <pre className="raw">{JSON.stringify(q.leases, null, 1)}</pre>
+        <table data-testid="leases"><thead><tr><th>Frontend</th><th>Granted</th><th>Used</th><th>Outstanding</th></tr></thead>
+          <tbody>{q.leases.map((l) => <tr key={l.frontend}><td>{l.frontend}</td><td>{l.granted}</td><td>{l.used}</td><td>{l.outstanding}</td></tr>)}</tbody></table>
       </>)}
       <h4>Top consumers</h4>
+      {top.data?.consumers.length === 0 && <p className="hint">No consumers reported in this window yet.</p>}
       <table><tbody>{top.data?.consumers.map((c) => <tr key={`${c.level}/${c.subject}`}><td>{c.level}</td><td>{c.subject}</td><td>{c.used}</td></tr>)}</tbody></table>
       {can(role, "resetQuota") && <button onClick={() => reset.run(() => call("POST", `${base}/api/reset`), quota.reload)}>Reset the API-level window</button>}
       <Problem error={reset.error} />

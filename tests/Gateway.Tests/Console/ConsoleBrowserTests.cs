@@ -70,7 +70,7 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_live_quota_of_a_throttled_api_moves_as_calls_come_in()
+    public async Task The_live_quota_and_the_charts_of_a_throttled_api_move_as_calls_come_in()
     {
         await _gateway.ImportAsync($$"""
             groups: [{ name: lists }]
@@ -82,6 +82,7 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
             """);
         var output = await RunScenario("quota");
         Assert.Contains("step: the quota's used count moved", output);
+        Assert.Contains("step: the monitoring charts show the API's calls", output);
     }
 
     private async Task<string> RunScenario(string scenario)
