@@ -72,6 +72,13 @@ public static class DebugTimelines
     {
         var now = time.GetTimestamp();
         var failedAt = errorCode.Length > 0 ? StepOf(errorCode) : null;
+
+        // An app's own IP list is checked right after authentication (the app is known by then): a refusal
+        // with an authenticated app comes from that check, not from the API's list before it.
+        if (errorCode == "A403IP" && request?.AppId is not null)
+        {
+            failedAt = "authentication";
+        }
         var answeredBy = failedAt ?? (call.ProxyStarted is not null ? "backend" : null);
         var steps = new List<DebugStep>(Steps.Length);
         var reached = true;

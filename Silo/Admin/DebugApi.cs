@@ -230,7 +230,7 @@ public static partial class DebugApi
                 Curl = curl,
                 Note = timeline is null
                     ? "The frontend did not accept the debug ticket (is Debug:Key the same there?): this call was an ordinary one, charged and counted."
-                    : "Debug call: it carried a ticket only the admin host can make (HMAC-SHA256 under Debug:Key over method, path and expiry), so the frontend took nothing from any quota and counted nothing for billing or monitoring. The curl command below carries no ticket: running it is an ordinary call.",
+                    : "Debug call: it carried a ticket only the admin host can make (HMAC-SHA256 under Debug:Key over method, path and expiry), so the frontend took nothing from any quota and counted nothing for billing, monitoring windows or alerts. The curl command below carries no ticket: running it is an ordinary call.",
             };
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancel.IsCancellationRequested)

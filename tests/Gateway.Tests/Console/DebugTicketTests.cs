@@ -63,3 +63,29 @@ public sealed class DebugTicketTests
         }
     }
 }
+
+/// <summary>The debug timeline names the step that answered from the gateway error code.</summary>
+public sealed class DebugTimelineTests
+{
+    [Fact]
+    public void Every_error_the_pipeline_writes_belongs_to_one_step()
+    {
+        var unmapped = Gateway.Frontend.Errors.GatewayError.All
+            .Where(e => e.Code != Gateway.Frontend.Errors.GatewayError.Internal.Code && Gateway.Frontend.Debugging.DebugTimelines.StepOf(e.Code) is null)
+            .Select(e => e.Code)
+            .ToList();
+        Assert.Empty(unmapped);
+    }
+
+    [Theory]
+    [InlineData("A404NF", "route")]
+    [InlineData("A403IP", "ip access")]
+    [InlineData("A400IS", "authentication")]
+    [InlineData("A401TX", "authentication")]
+    [InlineData("A403NG", "grant")]
+    [InlineData("A400IP", "parameters")]
+    [InlineData("A429TA", "throttling")]
+    [InlineData("D504TO", "backend")]
+    public void Codes_map_to_their_steps(string code, string step) =>
+        Assert.Equal(step, Gateway.Frontend.Debugging.DebugTimelines.StepOf(code));
+}
