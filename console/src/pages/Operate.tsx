@@ -214,7 +214,8 @@ function AppCard({ view, role, reload }: { view: AppView; role: string; reload: 
 
 export function Alerts() {
   const rules = useLoad(() => get<{ id: string; name?: string; scope: string; target?: string; stage: string; metric: string; comparison: string; threshold: number; windowMinutes: number }[]>("/v1/alert-rules"));
-  const history = useLoad(() => get<Record<string, unknown>[]>("/v1/alerts"));
+  const history = useLoad(() => get<{ alertId: string; ruleName: string; apiId: string; stage: string; metric: string; threshold: number; value: number;
+    firedAt: string; resolvedAt?: string; deliveries: unknown[] }[]>("/v1/alerts"));
   return (
     <section>
       <h2>Alerts</h2>
@@ -223,7 +224,10 @@ export function Alerts() {
       <table><thead><tr><th>Id</th><th>Scope</th><th>Stage</th><th>Condition</th></tr></thead>
         <tbody>{rules.data?.map((r) => <tr key={r.id}><td>{r.name ?? r.id}</td><td>{r.scope} {r.target}</td><td>{r.stage}</td><td>{r.metric} {r.comparison} {r.threshold} over {r.windowMinutes} min</td></tr>)}</tbody></table>
       <h3>History</h3>
-      <pre className="raw">{JSON.stringify(history.data ?? [], null, 1)}</pre>
+      <table data-testid="alert-history"><thead><tr><th>Fired</th><th>Rule</th><th>API</th><th>Value</th><th>Resolved</th><th>Deliveries</th></tr></thead>
+        <tbody>{history.data?.map((a) => <tr key={a.alertId}><td>{new Date(a.firedAt).toLocaleString()}</td><td>{a.ruleName}</td><td>{a.apiId} {a.stage}</td>
+          <td>{a.metric} {a.value} (threshold {a.threshold})</td><td>{a.resolvedAt ? new Date(a.resolvedAt).toLocaleString() : "open"}</td><td>{a.deliveries.length}</td></tr>)}</tbody></table>
+      {history.data?.length === 0 && <p className="hint">No alert has fired.</p>}
     </section>
   );
 }
