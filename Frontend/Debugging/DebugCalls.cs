@@ -34,7 +34,8 @@ public sealed record DebugSettings
 /// of the steps they passed. The ticket header is removed from every request, valid or not, so that no backend
 /// ever sees one.
 /// </summary>
-internal sealed class DebugCallsMiddleware(RequestDelegate next, DebugSettings settings, [FromKeyedServices(GatewayTime.Key)] TimeProvider time)
+internal sealed partial class DebugCallsMiddleware(
+    RequestDelegate next, DebugSettings settings, [FromKeyedServices(GatewayTime.Key)] TimeProvider time, ILogger<DebugCallsMiddleware> logger)
 {
     public Task Invoke(HttpContext context)
     {
@@ -55,6 +56,9 @@ internal sealed class DebugCallsMiddleware(RequestDelegate next, DebugSettings s
 
         var call = new DebugCall(time.GetTimestamp());
         context.Features.Set(call);
+
+        // The access log has the call like any other; this line, with the same request id, says it was a debug call.
+        LogAccepted(RequestIds.Get(context), context.Request.Method, context.Request.Path.Value ?? "");
         context.Response.OnStarting(() =>
         {
             var response = context.Response;
@@ -67,6 +71,10 @@ internal sealed class DebugCallsMiddleware(RequestDelegate next, DebugSettings s
         });
         return next(context);
     }
+
+    [LoggerMessage(EventId = LogEvents.DebugCallAccepted, Level = LogLevel.Information,
+        Message = "{RequestId} {Method} {Path} is a debug call of the admin host: no quota is taken and it is not counted")]
+    private partial void LogAccepted(string requestId, string method, string path);
 }
 
 public static class AppBuilderDebugExtensions

@@ -6,6 +6,7 @@ using Gateway.Debugging;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Security;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Console;
 
@@ -19,6 +20,7 @@ public sealed class DebugApiTests : IAsyncLifetime
     private const string AdminToken = "debug-admin-token-0123456789";
     private const string ViewerToken = "debug-viewer-token-0123456789";
 
+    private readonly LogCapture _logs = new();
     private EchoBackend _backend = null!;
     private EmbeddedGateway _gateway = null!;
 
@@ -31,7 +33,10 @@ public sealed class DebugApiTests : IAsyncLifetime
             ["Admin:Tokens:ops:Role"] = "admin",
             ["Admin:Tokens:watcher:Token"] = ViewerToken,
             ["Admin:Tokens:watcher:Role"] = "viewer",
-        });
+            ["Logging:LogLevel:Default"] = "Information",
+            ["Logging:LogLevel:Orleans"] = "Warning",
+            ["Logging:LogLevel:Microsoft"] = "Warning",
+        }, configure: b => b.Logging.AddProvider(_logs));
         _gateway.Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
         await _gateway.ImportAsync($$"""
             groups: [{ name: shop, basePath: /shop }]
@@ -77,6 +82,12 @@ public sealed class DebugApiTests : IAsyncLifetime
         Assert.DoesNotContain(secret, text);
         Assert.DoesNotContain(DebugTicket.Header, text);
         Assert.Contains("X-Ca-Signature:", answer.GetProperty("curl").GetString());
+
+        // Both hosts log the call under the same request id, and no log line holds the secret.
+        var requestId = answer.GetProperty("requestId").GetString()!;
+        Assert.Contains(_logs.Records, r => r.EventId == 2801 && r.Message.Contains(requestId));
+        Assert.Contains(_logs.Records, r => r.EventId == 1106 && r.Message.Contains(requestId) && r.Message.Contains("'ops'"));
+        Assert.Empty(_logs.LinesContaining(secret));
     }
 
     [Fact]
