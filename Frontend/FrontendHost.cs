@@ -1,4 +1,5 @@
 using Gateway.Frontend.Catalog;
+using Gateway.Frontend.Debugging;
 using Gateway.Frontend.Embedded;
 using Gateway.Frontend.Forwarding;
 using Gateway.Frontend.Hosting;
@@ -80,7 +81,7 @@ public sealed class FrontendHost : IAsyncDisposable
                 seed = new CatalogSeed(SampleCatalog.Load(sample.Address), "built-in sample");
             }
 
-            silo = SiloApp.Build(args, seed, configure);
+            silo = SiloApp.Build(args, seed, EmbeddedDebugging.ShareKey(builder, configure));
             var grains = silo.Services.GetRequiredService<IGrainFactory>();
             builder.Services.AddSingleton(grains);
         }
@@ -106,12 +107,14 @@ public sealed class FrontendHost : IAsyncDisposable
         builder.Services.AddHostedService<CatalogSync>();
         builder.Services.AddAppSignature();
         builder.Services.AddUsageCounting();
+        builder.Services.AddDebugCalls(builder.Configuration);
         builder.Services.AddServiceDefaults(builder.Configuration, "gateway-frontend");
         builder.Services.AddHealthChecks().AddCheck<CatalogReadyCheck>("catalog", tags: [ServiceDefaults.ReadyTag]);
         builder.AddEdgeSecurity();
 
         var app = builder.Build();
         app.UseRequestIds();
+        app.UseDebugCalls();
         app.UseUsageCounting();
         app.UseClientIp();
         app.UseStageSelection();
@@ -128,6 +131,7 @@ public sealed class FrontendHost : IAsyncDisposable
         app.MapServiceDefaults();
         app.MapReverseProxy(proxy =>
         {
+            proxy.UseDebugTiming();
             proxy.UseForwardingErrors();
             proxy.UseMockResponses();
             proxy.UseSessionAffinity();
@@ -146,6 +150,7 @@ public sealed class FrontendHost : IAsyncDisposable
         }
 
         await App.StartAsync(cancellationToken);
+        EmbeddedDebugging.PointAdminAtFrontend(Silo, App);
     }
 
     public async Task RunAsync()

@@ -39,4 +39,6 @@ internal static class LogEvents
     public const int AccessLog = 2701;
     public const int UsageReportFailed = 2710;
     public const int UsageDropped = 2711;
+    // Debug calls of the admin host's Debug API: 2800-2899.
+    public const int DebugCallAccepted = 2801;
 }

@@ -39,6 +39,7 @@ public static class SiloApp
         builder.AddGracefulShutdown();
         builder.Services.AddSingleton(admin);
         builder.Services.AddSingleton(tokens);
+        builder.Services.AddSingleton(DebugTarget.From(builder.Configuration));
         builder.Services.Configure<CatalogSettings>(builder.Configuration.GetSection(CatalogSettings.Section));
         builder.Services.Configure<Gateway.Audit.AuditSettings>(builder.Configuration.GetSection(Gateway.Audit.AuditSettings.Section));
         builder.Services.AddProblemDetails();
@@ -62,6 +63,7 @@ public static class SiloApp
         app.MapServiceDefaults();
         app.MapOpenApi("/openapi/v1.json");
         app.MapAdminApi();
+        app.UseConsole();
 
         if (tokens.IsEmpty)
         {

@@ -73,11 +73,14 @@ internal sealed class UsageCountingMiddleware(RequestDelegate next, UsageCounter
             elapsed.TotalMilliseconds);
 
         // Requests that matched no API have no window to go to; they still count in metrics and the access log.
-        if (api is not null)
+        // Debug calls are not the app's traffic: not billed, not in the API's windows, alerts or traffic bytes
+        // (the request metrics and the access log below still see them: they are load on this frontend).
+        var debug = context.Features.Get<Debugging.DebugCall>() is not null;
+        if (api is not null && !debug)
         {
             counter.Record(sample);
         }
-        else
+        else if (!debug)
         {
             metrics.AddTraffic(sample);
         }

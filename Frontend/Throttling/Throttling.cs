@@ -117,6 +117,13 @@ internal sealed partial class ThrottlingMiddleware(
             return next(context);
         }
 
+        if (Debugging.DebugCall.Of(context) is { } debug)
+        {
+            // The Debug API's calls take nothing from any quota (and are not refused by one).
+            debug.NotCharged(policy.Name);
+            return next(context);
+        }
+
         // Decided at once from local leases, the call goes on without an async state machine of its own.
         var check = throttler.CheckAsync(request, policy);
         return check.IsCompletedSuccessfully ? Apply(context, check.Result) : ApplyWhenDecided(context, check);

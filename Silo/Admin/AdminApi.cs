@@ -78,6 +78,8 @@ public static class AdminApi
 
         api.MapGet("/catalog/revision", async (IGrainFactory g) => AdminResults.Json(new { revision = await Catalog(g).GetRevision() }));
         api.MapAuditApi();
+        api.MapWhoAmI();
+        api.MapDebugApi();
         endpoints.MapAppsApi();
         endpoints.MapCertificatesApi();
         endpoints.MapThrottlingApi();
