@@ -8,4 +8,6 @@ internal static class LogEvents
     public const int AdminRefused = 1102;
     public const int ShutdownDraining = 1401;
     public const int KubernetesHosting = 1402;
+    public const int SecretKeyGenerated = 1501;
+    public const int SecretKeyCheckFailed = 1502;
 }

@@ -96,6 +96,7 @@ public static class AdminApi
         api.MapGet("/catalog/revision", async (IGrainFactory g) => AdminResults.Json(new { revision = await Catalog(g).GetRevision() }));
         endpoints.MapAppsApi();
         endpoints.MapCertificatesApi();
+        endpoints.MapSecretsApi();
         endpoints.MapThrottlingApi();
         api.MapAlertsApi();
         return endpoints;

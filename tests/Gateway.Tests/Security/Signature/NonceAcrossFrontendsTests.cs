@@ -35,6 +35,7 @@ public sealed class NonceAcrossFrontendsTests : IAsyncLifetime
             ["Cluster:Redis"] = _redis.ConnectionString,
             ["Cluster:ClusterId"] = _clusterId,
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Secrets:Keys:" + TestSecretKeys.Id] = TestSecretKeys.Key,
         };
 
         _silo = SiloApp.Build([], null, b =>
