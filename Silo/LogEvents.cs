@@ -10,4 +10,5 @@ internal static class LogEvents
     public const int KubernetesHosting = 1402;
     public const int SecretKeyGenerated = 1501;
     public const int SecretKeyCheckFailed = 1502;
+    public const int AdminClusterUnavailable = 1601;
 }

@@ -40,6 +40,7 @@ public static class SiloApp
         builder.AddGatewaySilo(cluster);
         builder.AddGracefulShutdown();
         builder.Services.AddSingleton(admin);
+        builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.AddServiceDefaults(builder.Configuration, "gateway-silo");

@@ -312,7 +312,10 @@ public sealed partial class QuotaClient
         }
     }
 
-    private Task<QuotaGrant> Acquire(LocalCounter local, bool prefetch)
+    /// <summary>How many abandoned requests a counter remembers to tell its grain; older ones only cost under-admission.</summary>
+    private const int AbandonedKept = 16;
+
+    private async Task<QuotaGrant> Acquire(LocalCounter local, bool prefetch)
     {
         QuotaRequest request;
         lock (local.Gate)
@@ -324,11 +327,36 @@ public sealed partial class QuotaClient
                 Epoch = local.Epoch,
                 Consumed = local.Consumed,
                 Prefetch = prefetch,
+                Sequence = ++local.Sequence,
+                Abandoned = [.. local.Abandoned],
             };
             local.Reported = Math.Max(local.Reported, local.Consumed);
         }
 
-        return _grains.GetGrain<IQuotaGrain>(local.Counter.Key).Acquire(request).WaitAsync(_settings.CallTimeout);
+        try
+        {
+            var grant = await _grains.GetGrain<IQuotaGrain>(local.Counter.Key).Acquire(request).WaitAsync(_settings.CallTimeout);
+            lock (local.Gate)
+            {
+                local.Abandoned.RemoveAll(request.Abandoned.Contains);
+            }
+
+            return grant;
+        }
+        catch (Exception)
+        {
+            // Whatever the grain may still grant this request is never spent here: it is told so next time.
+            lock (local.Gate)
+            {
+                local.Abandoned.Add(request.Sequence);
+                if (local.Abandoned.Count > AbandonedKept)
+                {
+                    local.Abandoned.RemoveAt(0);
+                }
+            }
+
+            throw;
+        }
     }
 
     /// <summary>

@@ -63,6 +63,44 @@ public sealed class ThrottlingClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_five_second_redis_stall_mid_window_admits_at_most_the_limit_and_loses_less_than_two_percent_of_it()
+    {
+        await using var cluster = await ThrottledCluster.StartAsync("- { name: kl, unit: Minute, apiLimit: 1000 }", ["kl"]);
+        await WaitForRoomInMinute(TimeSpan.FromSeconds(45), forceNext: false);
+        var minuteEnd = MinuteEnd(DateTimeOffset.UtcNow);
+        var before = await cluster.DriveAsync("/kl", until: minuteEnd, stopOn429: false, maxCalls: 300);
+        Assert.Equal(300, before.Admitted);
+
+        // Traffic goes on through a 5 s SIGSTOP of Redis: grain writes hang, the frontends' quota calls (3 s
+        // timeout) give up on grants that are stored once Redis is back. Those must not stay counted.
+        var admittedBefore = cluster.TotalAdmitted;
+        var during = cluster.DriveAsync("/kl", until: minuteEnd, stopOn429: true);
+        while (cluster.TotalAdmitted < admittedBefore + 100 && !during.IsCompleted)
+        {
+            await Task.Delay(20);
+        }
+
+        cluster.Redis.Pause();
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5));
+        }
+        finally
+        {
+            cluster.Redis.Resume();
+        }
+
+        var after = await during;
+        var total = before.Admitted + after.Admitted;
+        var state = await cluster.StateAsync("/v1/quotas/kl/RELEASE/api");
+        output.WriteLine($"admitted {total} of 1000 in the minute ({after}); quota state: {state}");
+        Assert.True(after.LastDone < minuteEnd, $"the drive ran out of its minute: {after}");
+        Assert.InRange(total, 980, 1000);
+        Assert.Equal(total, cluster.Backend.Requests - cluster.Probes);
+        Assert.All(state.GetProperty("leases").EnumerateArray(), l => Assert.InRange(l.GetProperty("outstanding").GetInt64(), 0, 10));
+    }
+
+    [Fact]
     public async Task Killing_a_silo_mid_window_resets_no_counter_and_admits_nothing_beyond_the_limit()
     {
         // Several counters, so that some are all but certain to live on the silo that dies (placement is random).
@@ -220,9 +258,10 @@ internal sealed class ThrottledCluster : IAsyncDisposable
     private readonly HttpClient[] _clients;
     private long _admitted;
 
-    private ThrottledCluster(EchoBackend backend, GatewayProcess siloA, GatewayProcess siloB, int adminA, int adminB, int[] frontendPorts, GatewayProcess[] frontends)
+    private ThrottledCluster(EchoBackend backend, RedisServer redis, GatewayProcess siloA, GatewayProcess siloB, int adminA, int adminB, int[] frontendPorts, GatewayProcess[] frontends)
     {
         Backend = backend;
+        Redis = redis;
         SiloA = siloA;
         SiloB = siloB;
         Frontends = frontends;
@@ -236,6 +275,9 @@ internal sealed class ThrottledCluster : IAsyncDisposable
     }
 
     public EchoBackend Backend { get; }
+
+    /// <summary>The cluster's Redis (membership and grain state); a test may pause it.</summary>
+    public RedisServer Redis { get; }
 
     public GatewayProcess SiloA { get; }
 
@@ -323,7 +365,7 @@ internal sealed class ThrottledCluster : IAsyncDisposable
             parts.InsertRange(0, frontends.Where(f => f != first));
             await Task.WhenAll(frontends.Select((f, i) => f.WaitUntilReadyAsync($"http://127.0.0.1:{ports[i]}/health/ready", TimeSpan.FromSeconds(90))));
             parts.Clear();
-            var cluster = new ThrottledCluster(backend, siloA, siloB, adminA, adminB, ports, frontends);
+            var cluster = new ThrottledCluster(backend, redis, siloA, siloB, adminA, adminB, ports, frontends);
             cluster._parts.AddRange([.. frontends, siloA, siloB, redis, backend]);
             return await cluster.PrepareAsync(policies, apis);
         }
