@@ -11,4 +11,5 @@ internal static class LogEvents
     public const int SecretKeyGenerated = 1501;
     public const int SecretKeyCheckFailed = 1502;
     public const int AdminClusterUnavailable = 1601;
+    public const int IdleMemoryTrimmed = 1701;
 }

@@ -20,6 +20,7 @@ public static class ServiceDefaults
     public static IServiceCollection AddServiceDefaults(this IServiceCollection services, IConfiguration configuration, string serviceName)
     {
         services.AddHealthChecks().AddCheck("process", () => HealthCheckResult.Healthy(), [LiveTag]);
+        services.AddIdleMemoryTrim(configuration);
 
         var otlp = ExportsTraces(configuration);
         var frameworkMetrics = configuration.GetValue("Telemetry:FrameworkMetrics", false);
