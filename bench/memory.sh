@@ -4,6 +4,7 @@
 # ("tuned") and without them ("default"). The figure that matters: RSS a minute after the burst against the baseline.
 #   bench/memory.sh                 both settings, one after the other
 #   MEMORY_BODIES=40 MEMORY_BODY_MB=50 MEMORY_IMPORTS=10 MEMORY_WAIT=60   burst size and the wait (these are the defaults)
+#   MEMORY_ONLY=tuned               one setting only
 # Prints one line per setting and writes bench/results/memory-latest.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,6 +64,7 @@ measure() {
   echo
   echo "| GC settings | at rest | right after the burst | ${wait_s} s later | later / at rest |"
   echo "| --- | --- | --- | --- | --- |"
-  measure tuned DOTNET_GCHeapHardLimitPercent=4b DOTNET_GCConserveMemory=5
-  measure default Memory__IdleTrimSeconds=0
+  [[ "${MEMORY_ONLY:-tuned}" == tuned || -z "${MEMORY_ONLY:-}" ]] && measure tuned DOTNET_GCHeapHardLimitPercent=4b DOTNET_GCConserveMemory=5
+  [[ "${MEMORY_ONLY:-default}" == default || -z "${MEMORY_ONLY:-}" ]] && measure default Memory__IdleTrimSeconds=0
+  true
 } | tee bench/results/memory-latest.md

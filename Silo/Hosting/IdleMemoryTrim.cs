@@ -50,6 +50,7 @@ internal sealed partial class IdleMemoryTrim(MemorySettings settings, TimeProvid
                 }
 
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                NativeHeap.Trim();
                 trimmedTo = GC.GetGCMemoryInfo().TotalCommittedBytes;
                 allocated = GC.GetTotalAllocatedBytes();
                 LogTrimmed(committed >> 20, trimmedTo >> 20);
@@ -63,6 +64,35 @@ internal sealed partial class IdleMemoryTrim(MemorySettings settings, TimeProvid
 
     [LoggerMessage(EventId = LogEvents.IdleMemoryTrimmed, Level = LogLevel.Information, Message = "Idle: gave memory back, managed heap committed {BeforeMiB} MiB -> {AfterMiB} MiB")]
     private partial void LogTrimmed(long beforeMiB, long afterMiB);
+}
+
+/// <summary>
+/// glibc keeps memory freed by native code (sockets, TLS, compression) in its arenas; <c>malloc_trim</c> returns it
+/// to the system. Elsewhere (musl, Windows, macOS) there is nothing to call, and nothing is done.
+/// </summary>
+internal static class NativeHeap
+{
+    private static bool s_unavailable = !OperatingSystem.IsLinux();
+
+    public static void Trim()
+    {
+        if (s_unavailable)
+        {
+            return;
+        }
+
+        try
+        {
+            _ = MallocTrim(0);
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        {
+            s_unavailable = true;
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "malloc_trim")]
+    private static extern int MallocTrim(nuint pad);
 }
 
 /// <summary>Registers <see cref="IdleMemoryTrim"/>.</summary>

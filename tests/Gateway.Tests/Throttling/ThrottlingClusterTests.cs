@@ -122,12 +122,22 @@ public sealed class ThrottlingClusterTests(ITestOutputHelper output)
         var windowBefore = (await cluster.StateAsync("/v1/quotas/kl/RELEASE/api")).GetProperty("windowStart").GetDateTimeOffset();
 
         cluster.SiloA.Kill();
+        var killed = DateTimeOffset.UtcNow;
+
+        // The surviving silo's admin API answers throughout: the state, or 503 with the reason while a counter it
+        // asks for is still placed on the dead silo. Never a 500.
+        var survivor = cluster.AdminApiProbe(cluster.AdminB, "/v1/quotas/kl/RELEASE/api", until: killed.AddSeconds(10));
 
         // Calls whose counter was on the dead silo are refused with 503 until it is reactivated from Redis on
         // the other silo; then the window continues where it was.
         foreach (var api in small.Append("kl"))
         {
             var after = await cluster.DriveAsync("/" + api, until: minuteEnd, stopOn429: true);
+            if (after.LastUnavailable > DateTimeOffset.MinValue)
+            {
+                output.WriteLine($"{api}: 503 until {(after.LastUnavailable - killed).TotalSeconds:0.0} s after the kill; {after}");
+            }
+
             Assert.True(after.LastDone < minuteEnd, $"{api} ran out of its minute: {after}");
             var limit = api == "kl" ? 1000 : 30;
 
@@ -138,6 +148,10 @@ public sealed class ThrottlingClusterTests(ITestOutputHelper output)
             // while its answer was lost with the silo could cost at most one lease (10).
             Assert.InRange(before[api] + after.Admitted, api == "kl" ? limit - 10 : limit, limit);
         }
+
+        var answers = await survivor;
+        output.WriteLine($"surviving silo's admin API after the kill: {string.Join(", ", answers.GroupBy(a => a).Select(g => $"{g.Count()} x {g.Key}"))}");
+        Assert.All(answers, a => Assert.True(a is "200" or "503 S503CU", a));
 
         var state = await cluster.StateAsync("/v1/quotas/kl/RELEASE/api", adminOf: cluster.AdminB);
         Assert.Equal(windowBefore, state.GetProperty("windowStart").GetDateTimeOffset());
@@ -446,6 +460,7 @@ internal sealed class ThrottledCluster : IAsyncDisposable
         var admittedBy = new int[_clients.Length];
         var first = DateTimeOffset.MaxValue;
         var last = DateTimeOffset.MinValue;
+        var lastUnavailable = DateTimeOffset.MinValue;
         var gate = new object();
         var errors = new ConcurrentQueue<string>();
         var quota = maxCalls;
@@ -488,6 +503,11 @@ internal sealed class ThrottledCluster : IAsyncDisposable
                     case HttpStatusCode.ServiceUnavailable:
                         Interlocked.Increment(ref quota);
                         Interlocked.Increment(ref unavailable);
+                        lock (gate)
+                        {
+                            lastUnavailable = done > lastUnavailable ? done : lastUnavailable;
+                        }
+
                         if (!retryUnavailable)
                         {
                             Assert.Equal("S503TU", response.Headers.GetValues("X-Ca-Error-Code").Single());
@@ -504,7 +524,28 @@ internal sealed class ThrottledCluster : IAsyncDisposable
         }));
 
         Assert.True(errors.IsEmpty, string.Join('\n', errors));
-        return new DriveResult(admitted, refused, unavailable, admittedBy, first, last);
+        return new DriveResult(admitted, refused, unavailable, admittedBy, first, last) { LastUnavailable = lastUnavailable };
+    }
+
+    /// <summary>Asks an admin API every 100 ms until <paramref name="until"/>; each answer as "200", or "503 CODE" / "500 CODE".</summary>
+    public async Task<List<string>> AdminApiProbe(int adminPort, string path, DateTimeOffset until)
+    {
+        using var admin = ClusterModeTests.AdminClient(adminPort);
+        var answers = new List<string>();
+        while (DateTimeOffset.UtcNow < until)
+        {
+            using var response = await admin.GetAsync(path);
+            var code = response.Headers.TryGetValues("X-Ca-Error-Code", out var codes) ? codes.Single() : "";
+            answers.Add(response.StatusCode == HttpStatusCode.OK ? "200" : $"{(int)response.StatusCode} {code}".Trim());
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                Assert.Contains("Retry", await response.Content.ReadAsStringAsync());
+            }
+
+            await Task.Delay(100);
+        }
+
+        return answers;
     }
 
     public async Task<JsonElement> StateAsync(string path, int? adminOf = null)
@@ -545,6 +586,10 @@ internal sealed class ThrottledCluster : IAsyncDisposable
 
 internal sealed record DriveResult(int Admitted, int Refused, int Unavailable, int[] AdmittedBy, DateTimeOffset FirstSent, DateTimeOffset LastDone)
 {
+    /// <summary>When the last 503 was answered (MinValue: none): how long callers saw the counter unavailable.</summary>
+    public DateTimeOffset LastUnavailable { get; init; } = DateTimeOffset.MinValue;
+
     public override string ToString() =>
-        $"admitted {Admitted} ({string.Join('+', AdmittedBy)}), refused {Refused}, unavailable {Unavailable}, from {FirstSent:HH:mm:ss.fff} to {LastDone:HH:mm:ss.fff}";
+        $"admitted {Admitted} ({string.Join('+', AdmittedBy)}), refused {Refused}, unavailable {Unavailable}, from {FirstSent:HH:mm:ss.fff} to {LastDone:HH:mm:ss.fff}"
+        + (LastUnavailable > DateTimeOffset.MinValue ? $", last 503 at {LastUnavailable:HH:mm:ss.fff}" : "");
 }
