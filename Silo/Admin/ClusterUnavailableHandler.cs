@@ -40,7 +40,8 @@ internal sealed partial class ClusterUnavailableHandler(IProblemDetailsService p
         SiloUnavailableException or OrleansMessageRejectionException =>
             "the silo holding this state is not reachable; it moves to another silo once the cluster has declared it dead. Retry in a few seconds.",
         TimeoutException => "the cluster did not answer in time (a silo or the storage may be failing). Retry in a few seconds.",
-        RedisException => "the cluster's storage (Redis) is not answering. Retry once it is back.",
+        RedisException or Orleans.Persistence.Redis.RedisStorageException =>
+            "the cluster's storage (Redis) is not answering; nothing was changed. Retry once it is back.",
         AggregateException { InnerExceptions: [var inner] } => ReasonFor(inner),
         _ when exception.InnerException is { } inner && exception is not ArgumentException => ReasonFor(inner),
         _ => null,
