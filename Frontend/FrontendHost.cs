@@ -13,11 +13,14 @@ using Gateway.Frontend.Security.Grants;
 using Gateway.Frontend.Security.Signature;
 using Gateway.Frontend.Security.IpAccess;
 using Gateway.Frontend.Security.OpenIdConnect;
+using Gateway.Frontend.Security.Secrets;
 using Gateway.Frontend.Security.Tls;
 using Gateway.Frontend.Throttling;
 using Gateway.Silo;
 using Gateway.Silo.Catalog;
 using Gateway.Silo.Hosting;
+using Gateway.Silo.Secrets;
+using Gateway.Secrets;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
@@ -66,6 +69,7 @@ public sealed class FrontendHost : IAsyncDisposable
         if (cluster.IsClustered)
         {
             builder.AddGatewayClusterClient(cluster);
+            builder.Services.AddSingleton(SecretKeyRingSetup.Load(builder.Configuration, clustered: true, out _));
         }
         else
         {
@@ -84,6 +88,8 @@ public sealed class FrontendHost : IAsyncDisposable
             silo = SiloApp.Build(args, seed, EmbeddedDebugging.ShareKey(builder, configure));
             var grains = silo.Services.GetRequiredService<IGrainFactory>();
             builder.Services.AddSingleton(grains);
+            // One process, one key ring: the silo's (generated at start unless configured).
+            builder.Services.AddSingleton(silo.Services.GetRequiredService<SecretKeyRing>());
         }
 
         builder.WebHost.ConfigureKestrel(k =>
@@ -103,6 +109,7 @@ public sealed class FrontendHost : IAsyncDisposable
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         builder.Services.AddRequestParameters(builder.Configuration);
         builder.Services.AddSingleton<CatalogSnapshotStore>();
+        builder.Services.AddSingleton<SnapshotSecrets>();
         builder.Services.AddThrottling(builder.Configuration);
         builder.Services.AddHostedService<CatalogSync>();
         builder.Services.AddAppSignature();

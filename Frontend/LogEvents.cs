@@ -6,6 +6,7 @@ internal static class LogEvents
     public const int CatalogApplied = 2001;
     public const int CatalogSyncFailed = 2002;
     public const int CatalogSubscribeFailed = 2003;
+    public const int CatalogSecretsUnreadable = 2004;
     public const int Listening = 2101;
 
     // Caller authentication (issue 3, part A)

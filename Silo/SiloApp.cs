@@ -3,6 +3,7 @@ using Gateway.Catalog;
 using Gateway.Silo.Admin;
 using Gateway.Silo.Catalog;
 using Gateway.Silo.Hosting;
+using Gateway.Silo.Secrets;
 
 namespace Gateway.Silo;
 
@@ -35,6 +36,8 @@ public static class SiloApp
         // Without a token only this machine may reach the admin API.
         builder.WebHost.ConfigureKestrel(k => k.Listen(!tokens.IsEmpty ? IPAddress.Any : IPAddress.Loopback, admin.Port));
 
+        var secrets = SecretKeyRingSetup.Load(builder.Configuration, cluster.IsClustered, out var generatedKey);
+        builder.Services.AddSingleton(secrets);
         builder.AddGatewaySilo(cluster);
         builder.AddGracefulShutdown();
         builder.Services.AddSingleton(admin);
@@ -42,6 +45,7 @@ public static class SiloApp
         builder.Services.AddSingleton(DebugTarget.From(builder.Configuration));
         builder.Services.Configure<CatalogSettings>(builder.Configuration.GetSection(CatalogSettings.Section));
         builder.Services.Configure<Gateway.Audit.AuditSettings>(builder.Configuration.GetSection(Gateway.Audit.AuditSettings.Section));
+        builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.AddDocumentation(builder.Configuration);
@@ -51,6 +55,7 @@ public static class SiloApp
         var seed = builder.Configuration["Catalog:File"] is { Length: > 0 } file
             ? new CatalogSeed(CatalogDocumentFormat.Parse(File.ReadAllText(file), file), file)
             : defaultSeed;
+        builder.Services.AddHostedService<SecretKeyCheck>();
         if (seed is not null)
         {
             builder.Services.AddSingleton(seed);
@@ -70,11 +75,17 @@ public static class SiloApp
             app.Logger.LogWarning(LogEvents.AdminOpenOnLoopback,
                 "No admin token is set (Admin:Token): the admin API on port {Port} listens on loopback only and asks for no token", admin.Port);
         }
-
         else
         {
             app.Logger.LogInformation(LogEvents.AdminTokens, "Admin tokens: {Tokens}",
                 string.Join(", ", tokens.Callers.Select(c => $"{c.Name} ({c.Role.Name()})")));
+        }
+
+        if (generatedKey)
+        {
+            app.Logger.LogWarning(LogEvents.SecretKeyGenerated,
+                "No secret key is configured (Secrets:Keys, Secrets:KeyDirectory): generated key {KeyId} for this process; secrets are encrypted with it and cannot be read by another process",
+                secrets.ActiveKeyId);
         }
 
         if (SiloSetup.UsesKubernetesHosting(cluster, builder.Configuration))

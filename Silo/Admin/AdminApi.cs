@@ -82,6 +82,7 @@ public static class AdminApi
         api.MapDebugApi();
         endpoints.MapAppsApi();
         endpoints.MapCertificatesApi();
+        endpoints.MapSecretsApi();
         endpoints.MapThrottlingApi();
         api.MapAlertsApi();
         api.MapDocumentationApi();

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Gateway.Catalog;
 using Gateway.Debugging;
+using Gateway.Secrets;
 
 namespace Gateway.Silo.Admin;
 
@@ -55,6 +56,13 @@ public static partial class DebugApi
             var status = problems.Any(p => p.Code == "NotFound") ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest;
             return AdminResults.Problem(status, status == 404 ? "Not found" : "Bad request", $"{problems.Count} problem(s) in the debug call", problems,
                 status == 404 ? "NotFound" : "BadDebugCall");
+        }
+
+        if (call.Signer is { } sealedKey)
+        {
+            // The snapshot carries AppSecrets sealed (see Secrets at rest): open only the one this call signs with.
+            var ring = http.RequestServices.GetRequiredService<SecretKeyRing>();
+            call = call with { Signer = sealedKey with { Secret = ring.Open(sealedKey.Secret, SecretPurposes.AppSecret(sealedKey.Key)) } };
         }
 
         var answer = await SendAsync(call, target.Address, target.Key, http.RequestServices.GetRequiredKeyedService<TimeProvider>(GatewayTime.Key), http.RequestAborted);

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using OpenTelemetry.Logs;
@@ -19,8 +20,9 @@ public static class ServiceDefaults
     public static IServiceCollection AddServiceDefaults(this IServiceCollection services, IConfiguration configuration, string serviceName)
     {
         services.AddHealthChecks().AddCheck("process", () => HealthCheckResult.Healthy(), [LiveTag]);
+        services.AddIdleMemoryTrim(configuration);
 
-        var otlp = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var otlp = ExportsTraces(configuration);
         var frameworkMetrics = configuration.GetValue("Telemetry:FrameworkMetrics", false);
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName))
@@ -54,6 +56,17 @@ public static class ServiceDefaults
                 }
             });
 
+        // A provider listens to meters by name, so it would also see every other host's instruments in the same
+        // process (the embedded frontend and silo, or the many hosts of a test run): their counts would add to this
+        // host's series and use up its limit of metric streams. Instruments of meters made by another host's meter
+        // factory are dropped; process-wide ones (runtime, DNS) stay.
+        services.ConfigureOpenTelemetryMeterProvider((provider, metrics) =>
+        {
+            var own = provider.GetRequiredService<IMeterFactory>();
+            metrics.AddView(instrument =>
+                instrument.Meter.Scope is IMeterFactory factory && factory != own ? MetricStreamConfiguration.Drop : null);
+        });
+
         // Spans are recorded only to be exported. Without an exporter no tracer listens, and the frontend also
         // keeps ASP.NET Core from starting a request activity (FrontendHost): the gateway then takes no part in
         // the trace, and a caller's traceparent reaches the backend as the caller sent it.
@@ -84,6 +97,10 @@ public static class ServiceDefaults
 
         return services;
     }
+
+    /// <summary>Whether this host records and exports traces: only when an OTLP endpoint is set.</summary>
+    public static bool ExportsTraces(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
 
     /// <summary>
     /// <c>Telemetry:TraceSampleRatio</c> (default 1) of new traces are recorded; a caller's sampled flag is always

@@ -48,7 +48,7 @@ static async Task<int> Echo(int port)
     return 0;
 }
 
-// SIGNATURE.md section 1: method, Accept, Content-MD5, Content-Type, Date, the signed headers, then the path with
+// docs/SIGNATURE.md section 1: method, Accept, Content-MD5, Content-Type, Date, the signed headers, then the path with
 // every query parameter sorted by name. The timestamp is now: a signature is good for 15 minutes.
 static int Sign(string appKey, string secret, string method, string pathAndQuery)
 {

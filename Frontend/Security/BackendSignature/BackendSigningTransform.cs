@@ -9,7 +9,7 @@ using Yarp.ReverseProxy.Transforms.Builder;
 namespace Gateway.Frontend.Security.BackendSignature;
 
 /// <summary>
-/// Signs each request forwarded to a backend that has a signing key (SIGNATURE.md section 2), over the request
+/// Signs each request forwarded to a backend that has a signing key (docs/SIGNATURE.md section 2), over the request
 /// as it leaves: after the path transform, with the backend's own path base, so that every mapped parameter is
 /// covered. Added to every route; the key is looked up per request, so that a key change needs no route change.
 /// </summary>

@@ -11,7 +11,7 @@ namespace Gateway.Frontend.Security.Signature;
 
 /// <summary>
 /// Authenticates calls to APIs with <see cref="ApiAuthType.AppSignature"/> by their X-Ca signature
-/// (SIGNATURE.md section 1) and records the app on the <see cref="GatewayRequest"/>. Checks run cheapest first:
+/// (docs/SIGNATURE.md section 1) and records the app on the <see cref="GatewayRequest"/>. Checks run cheapest first:
 /// header shape, method, timestamp, Base64, the AppKey in the local snapshot, the body (only when Content-MD5 or
 /// a form needs it), the HMAC, and last the one remote call: the cluster-wide nonce check.
 /// </summary>
