@@ -1,5 +1,6 @@
 using Gateway.Frontend.Catalog;
 using Gateway.Frontend.Embedded;
+using Gateway.Frontend.Errors;
 using Gateway.Frontend.Forwarding;
 using Gateway.Frontend.Hosting;
 using Gateway.Frontend.Mock;
@@ -113,6 +114,7 @@ public sealed class FrontendHost : IAsyncDisposable
         var app = builder.Build();
         app.UseRequestIds();
         app.UseUsageCounting();
+        app.UseUnhandledErrors();
         app.UseClientIp();
         app.UseStageSelection();
         app.UseRouting();

@@ -204,16 +204,29 @@ internal sealed partial class ParameterValidation(
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
+            // A repeated key would let the schema check one value while the backend reads the other.
+            document = JsonDocument.Parse(body, BodyJsonOptions);
         }
         catch (JsonException e)
         {
             violations.Add(new(parameter.Name, location, "json", $"is not JSON: {e.Message}", null));
             return;
         }
+        catch (InvalidOperationException)
+        {
+            // The duplicate check reads the names, and so meets a name that is not text first.
+            violations.Add(new(parameter.Name, location, "json", $"is not JSON: {BadTextMessage}", null));
+            return;
+        }
 
         using (document)
         {
+            if (BadText(document.RootElement) is { } bad)
+            {
+                violations.Add(new(parameter.Name, location, "json", $"is not JSON: {bad}", null));
+                return;
+            }
+
             var results = plan.BodySchema!.Evaluate(document.RootElement, SchemaOptions);
             if (results.IsValid)
             {
@@ -239,6 +252,54 @@ internal sealed partial class ParameterValidation(
             {
                 violations.Add(new(parameter.Name, location, "schema", "does not satisfy the API's JSON Schema", null));
             }
+        }
+    }
+
+    private const string BadTextMessage = "a name or string is not valid UTF-8 or holds a lone surrogate";
+
+    private static readonly JsonDocumentOptions BodyJsonOptions = new() { MaxDepth = 64, AllowDuplicateProperties = false };
+
+    /// <summary>
+    /// The parser checks structure, not text: a string with bytes that are not UTF-8, or an escaped lone surrogate
+    /// (<c>"\ud800"</c>), only fails when its value is read, which the schema would do half-way through. Every name
+    /// and string is read here first, so that such a body is refused as not JSON.
+    /// </summary>
+    private static string? BadText(JsonElement element)
+    {
+        try
+        {
+            return Walk(element);
+        }
+        catch (InvalidOperationException)
+        {
+            return BadTextMessage;
+        }
+
+        static string? Walk(JsonElement element)
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.String:
+                    _ = element.GetString();
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        Walk(item);
+                    }
+
+                    break;
+                case JsonValueKind.Object:
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        _ = property.Name;
+                        Walk(property.Value);
+                    }
+
+                    break;
+            }
+
+            return null;
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Gateway.Catalog;
+using Gateway.Frontend.Errors;
 using Gateway.Throttling;
 
 namespace Gateway.Frontend.Pipeline;
@@ -44,6 +45,18 @@ public sealed class GatewayRequest
 
     /// <summary>The user the caller acts for: the app's owner, or the subject of an OpenID Connect token.</summary>
     public string? UserId { get; set; }
+
+    /// <summary>The error the gateway answered with (set by <see cref="GatewayErrorWriter"/>), or null when it forwarded the call.</summary>
+    public GatewayError? Error { get; set; }
+
+    /// <summary>
+    /// Set when reading the caller's body failed on the caller's side (it hung up or cut the body short): whatever
+    /// a later step makes of the broken stream, the failure is the caller's, not the backend's or the gateway's.
+    /// </summary>
+    public bool CallerLeft { get; set; }
+
+    /// <summary>The caller went away: its connection closed, or its body broke off.</summary>
+    public bool CallerGone(HttpContext context) => CallerLeft || context.RequestAborted.IsCancellationRequested;
 }
 
 public static class GatewayRequestExtensions
