@@ -1,18 +1,11 @@
 using Gateway.Frontend.Catalog;
 using Gateway.Frontend.Embedded;
-using Gateway.Frontend.Errors;
 using Gateway.Frontend.Forwarding;
 using Gateway.Frontend.Hosting;
-using Gateway.Frontend.Mock;
 using Gateway.Frontend.Parameters;
 using Gateway.Frontend.Monitoring;
 using Gateway.Frontend.Pipeline;
-using Gateway.Frontend.Routing;
 using Gateway.Frontend.Security;
-using Gateway.Frontend.Security.Grants;
-using Gateway.Frontend.Security.Signature;
-using Gateway.Frontend.Security.IpAccess;
-using Gateway.Frontend.Security.OpenIdConnect;
 using Gateway.Frontend.Security.Tls;
 using Gateway.Frontend.Throttling;
 using Gateway.Silo;
@@ -102,6 +95,7 @@ public sealed class FrontendHost : IAsyncDisposable
         builder.Services.AddSingleton<IForwarderHttpClientFactory, BackendHttpClientFactory>();
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         builder.Services.AddRequestParameters(builder.Configuration);
+        builder.Services.AddBackendRequestTransforms();
         builder.Services.AddSingleton<CatalogSnapshotStore>();
         builder.Services.AddThrottling(builder.Configuration);
         builder.Services.AddHostedService<CatalogSync>();
@@ -112,30 +106,7 @@ public sealed class FrontendHost : IAsyncDisposable
         builder.AddEdgeSecurity();
 
         var app = builder.Build();
-        app.UseRequestIds();
-        app.UseUsageCounting();
-        app.UseUnhandledErrors();
-        app.UseClientIp();
-        app.UseStageSelection();
-        app.UseRouting();
-        app.UseUnmatchedRequests();
-        app.UseHttpsOnly();
-        app.UseIpAccessControl();
-        app.UseAppSignature();
-        app.UseOpenIdConnect();
-        app.UseIpAccessForApps();
-        app.UseGrantAuthorization();
-        app.UseParameterValidation();
-        app.UseThrottling();
-        app.MapServiceDefaults();
-        app.MapReverseProxy(proxy =>
-        {
-            proxy.UseForwardingErrors();
-            proxy.UseMockResponses();
-            proxy.UseSessionAffinity();
-            proxy.UseLoadBalancing();
-            proxy.UsePassiveHealthChecks();
-        });
+        app.UseGatewayPipeline();
 
         return new FrontendHost(app, silo, sample);
     }

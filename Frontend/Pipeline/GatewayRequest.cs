@@ -46,6 +46,12 @@ public sealed class GatewayRequest
     /// <summary>The user the caller acts for: the app's owner, or the subject of an OpenID Connect token.</summary>
     public string? UserId { get; set; }
 
+    /// <summary>The caller's body once a step has read it (<see cref="RequestBody.ReadAsync"/>); null until then.</summary>
+    public RequestBody? Body { get; set; }
+
+    /// <summary>The body MAPPING mode sends instead of the caller's (empty when it sends none); null otherwise.</summary>
+    public byte[]? BackendBody { get; set; }
+
     /// <summary>The error the gateway answered with (set by <see cref="GatewayErrorWriter"/>), or null when it forwarded the call.</summary>
     public GatewayError? Error { get; set; }
 
