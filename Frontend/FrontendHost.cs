@@ -8,9 +8,7 @@ using Gateway.Frontend.Pipeline;
 using Gateway.Frontend.Security;
 using Gateway.Frontend.Security.Tls;
 using Gateway.Frontend.Throttling;
-using Gateway.Silo;
-using Gateway.Silo.Catalog;
-using Gateway.Silo.Hosting;
+using Gateway.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
@@ -62,21 +60,7 @@ public sealed class FrontendHost : IAsyncDisposable
         }
         else
         {
-            // Embedded: one process, nothing else to install. The sample catalog is served unless a catalog
-            // file is given or the sample is switched off (Embedded:Sample=false).
-            var useSample = string.IsNullOrEmpty(builder.Configuration["Catalog:File"])
-                && !args.Contains("--catalog")
-                && builder.Configuration.GetValue("Embedded:Sample", true);
-            CatalogSeed? seed = null;
-            if (useSample)
-            {
-                sample = await SampleBackend.StartAsync(builder.Configuration.GetValue("Embedded:SampleBackendPort", 8089));
-                seed = new CatalogSeed(SampleCatalog.Load(sample.Address), "built-in sample");
-            }
-
-            silo = SiloApp.Build(args, seed, configure);
-            var grains = silo.Services.GetRequiredService<IGrainFactory>();
-            builder.Services.AddSingleton(grains);
+            (silo, sample) = await EmbeddedSilo.AddAsync(builder, args, configure);
         }
 
         builder.WebHost.ConfigureKestrel(k =>

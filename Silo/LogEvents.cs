@@ -6,6 +6,5 @@ internal static class LogEvents
     public const int CatalogSeeded = 1001;
     public const int AdminOpenOnLoopback = 1101;
     public const int AdminRefused = 1102;
-    public const int ShutdownDraining = 1401;
     public const int KubernetesHosting = 1402;
 }

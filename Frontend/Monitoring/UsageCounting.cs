@@ -1,5 +1,5 @@
 using Gateway.Frontend.Pipeline;
-using Gateway.Silo.Hosting;
+using Gateway.Hosting;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
 

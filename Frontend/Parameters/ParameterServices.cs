@@ -2,11 +2,10 @@ namespace Gateway.Frontend.Parameters;
 
 public static class ParameterServices
 {
-    /// <summary>Registers parameter plans and validation settings.</summary>
+    /// <summary>Registers the validation settings (plans are compiled with the catalog).</summary>
     public static IServiceCollection AddRequestParameters(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(ParameterSettings.From(configuration));
-        services.AddSingleton<ParameterPlans>();
         return services;
     }
 }

@@ -16,7 +16,7 @@ namespace Gateway.Frontend.Parameters;
 /// <see cref="ParameterValues"/> for the forwarding transform.
 /// </summary>
 internal sealed partial class ParameterValidation(
-    RequestDelegate next, ParameterPlans plans, ParameterSettings settings, TimeProvider time, ILogger<ParameterValidation> logger)
+    RequestDelegate next, ParameterSettings settings, TimeProvider time, ILogger<ParameterValidation> logger)
 {
     private static readonly EvaluationOptions SchemaOptions = new() { OutputFormat = OutputFormat.List };
 
@@ -24,14 +24,8 @@ internal sealed partial class ParameterValidation(
 
     public Task Invoke(HttpContext context)
     {
-        var api = context.Features.Get<GatewayRequest>()?.Api;
-        if (api is null)
-        {
-            return next(context);
-        }
-
-        var plan = plans.Get(api);
-        if (plan.IsTrivial)
+        var plan = context.GetGatewayRequest().Route?.Parameters;
+        if (plan is null || plan.IsTrivial)
         {
             return next(context);
         }
@@ -287,7 +281,7 @@ internal sealed partial class ParameterValidation(
         }
 
         var mediaType = MediaTypeHeaderValue.TryParse(contentType, out var parsed) ? parsed.MediaType.Value ?? "" : "";
-        if (allowed.Length > 0 && !allowed.Any(range => CatalogValidator.MediaMatches(range, mediaType)))
+        if (allowed.Length > 0 && !allowed.Any(range => MediaRanges.Matches(range, mediaType)))
         {
             why = $"got '{contentType}', accepted: {string.Join(", ", allowed)}";
             return false;

@@ -11,7 +11,7 @@ using Gateway.Frontend.Security.OpenIdConnect;
 using Gateway.Frontend.Security.Signature;
 using Gateway.Frontend.Security.Tls;
 using Gateway.Frontend.Throttling;
-using Gateway.Silo.Hosting;
+using Gateway.Hosting;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 

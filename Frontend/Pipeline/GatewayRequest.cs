@@ -1,5 +1,6 @@
 using System.Net;
 using Gateway.Catalog;
+using Gateway.Frontend.Catalog;
 using Gateway.Frontend.Errors;
 using Gateway.Throttling;
 
@@ -17,11 +18,26 @@ public sealed class GatewayRequest
     /// <summary>The id answered in X-Ca-Request-Id.</summary>
     public required string RequestId { get; init; }
 
-    /// <summary>The matched API version (set right after routing), or null when nothing matched.</summary>
+    /// <summary>The compiled catalog this request is decided by, pinned at routing: every step reads this one.</summary>
+    public CompiledCatalog? Catalog { get; private set; }
+
+    /// <summary>The matched API compiled with <see cref="Catalog"/> (set right after routing), or null when nothing matched.</summary>
+    public CompiledApi? Route { get; private set; }
+
+    /// <summary>The matched API version, or null when nothing matched.</summary>
     public PublishedApi? Api { get; set; }
 
     /// <summary>The matched API's group.</summary>
     public ApiGroup? Group { get; set; }
+
+    /// <summary>Pins the catalog and the API that routing matched.</summary>
+    public void Pin(CompiledCatalog catalog, CompiledApi route)
+    {
+        Catalog = catalog;
+        Route = route;
+        Api = route.Api;
+        Group = route.Group;
+    }
 
     /// <summary>The caller's address: the connection's peer, or taken from X-Forwarded-For behind a trusted proxy.</summary>
     public IPAddress? ClientIp

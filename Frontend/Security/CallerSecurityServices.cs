@@ -9,7 +9,6 @@ public static class CallerSecurityServices
     {
         // The gateway's clock (timestamps, grant expiry); a test may register its own first.
         services.TryAddKeyedSingleton(GatewayTime.Key, TimeProvider.System);
-        services.AddSingleton<CallerDirectoryCache>();
         return services;
     }
 }

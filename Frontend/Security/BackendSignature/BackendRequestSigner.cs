@@ -14,7 +14,6 @@ namespace Gateway.Frontend.Security.BackendSignature;
 /// request, so that a key change needs no route change.
 /// </summary>
 internal sealed partial class BackendRequestSigner(
-    CallerDirectoryCache directory,
     ParameterSettings parameters,
     ILogger<BackendRequestSigner> logger)
 {
@@ -33,10 +32,12 @@ internal sealed partial class BackendRequestSigner(
         }
 
         var gateway = context.HttpContext.GetGatewayRequest();
-        if (gateway.Api is not { } api || !directory.Current.TryFindBackendKey(api.Definition.Backend, out var key))
+        if (gateway.Route is not { SigningKey: { } key } route)
         {
             return ValueTask.CompletedTask;
         }
+
+        var api = route.Api;
 
         var request = context.HttpContext.Request;
         var isForm = CaSignatureText.IsForm(request.ContentType);

@@ -18,7 +18,6 @@ namespace Gateway.Frontend.Security.Signature;
 /// </summary>
 internal sealed partial class AppSignatureMiddleware(
     RequestDelegate next,
-    CallerDirectoryCache directory,
     ParameterSettings parameters,
     IGrainFactory grains,
     [FromKeyedServices(GatewayTime.Key)] TimeProvider time,
@@ -111,7 +110,7 @@ internal sealed partial class AppSignatureMiddleware(
         }
 
         // 5. The AppKey, from the local snapshot.
-        if (!directory.Current.TryFindKey(appKey!, out var credential))
+        if (!request.Catalog!.Callers.TryFindKey(appKey!, out var credential))
         {
             await Refuse(context, api, appKey, GatewayError.AppKeyUnknown, null);
             return;
