@@ -48,5 +48,8 @@ public sealed record AppCredential(App App, string AppKey, byte[] Secret)
 /// <summary>The signing key a backend's requests are signed with.</summary>
 public sealed record BackendCredential(string Name, string Secret)
 {
+    /// <summary>The secret's bytes, ready for HMAC: made once per catalog, not on every signed call.</summary>
+    public byte[] Key { get; } = Encoding.UTF8.GetBytes(Secret);
+
     public override string ToString() => $"BackendCredential {{ Name = {Name} }}";
 }

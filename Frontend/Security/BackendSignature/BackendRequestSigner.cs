@@ -98,7 +98,9 @@ internal sealed partial class BackendRequestSigner(
             signed,
             CaSignatureText.PathAndParameters(path, CaSignatureText.ParseParameters(context.Query.QueryString.Value), form));
 
-        RequestTransform.AddHeader(context, BackendSigner.SignatureHeader, BackendSigner.Sign(key.Secret, stringToSign));
+        Span<byte> mac = stackalloc byte[32];
+        CaSignatureText.Sign(BackendSigner.Algorithm, key.Key, stringToSign, mac);
+        RequestTransform.AddHeader(context, BackendSigner.SignatureHeader, Convert.ToBase64String(mac));
         RequestTransform.AddHeader(context, BackendSigner.SignedHeadersHeader, SignedNames(signed));
         RequestTransform.AddHeader(context, BackendSigner.KeyNameHeader, key.Name);
         LogSigned(backend, key.Name);
