@@ -1,6 +1,5 @@
 using Gateway.Frontend.Parameters;
 using Gateway.Frontend.Pipeline;
-using Microsoft.Net.Http.Headers;
 
 namespace Gateway.Frontend.Mock;
 

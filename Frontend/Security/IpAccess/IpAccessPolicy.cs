@@ -1,5 +1,4 @@
 using System.Net;
-using Gateway.Catalog;
 using Gateway.Security;
 
 namespace Gateway.Frontend.Security.IpAccess;

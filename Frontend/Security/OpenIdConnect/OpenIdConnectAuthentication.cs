@@ -1,5 +1,4 @@
 using Gateway.Catalog;
-using Gateway.Frontend.Catalog;
 using Gateway.Frontend.Errors;
 using Gateway.Frontend.Pipeline;
 using Gateway.Security;
