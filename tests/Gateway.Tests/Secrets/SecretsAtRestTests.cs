@@ -158,7 +158,7 @@ public sealed class SecretsAtRestTests : IAsyncLifetime
     [Fact]
     public void A_key_ring_that_is_not_usable_is_refused_with_every_problem_and_no_key_in_the_message()
     {
-        var e = Assert.Throws<Gateway.Secrets.SecretKeyException>(() => Gateway.Silo.Secrets.SecretKeyRingSetup.Load(
+        var e = Assert.Throws<Gateway.Secrets.SecretKeyException>(() => Gateway.Hosting.SecretKeyRingSetup.Load(
             new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Secrets:Keys:short"] = Convert.ToBase64String(new byte[16]),
@@ -172,17 +172,17 @@ public sealed class SecretsAtRestTests : IAsyncLifetime
         Assert.Contains("not-base64", e.Message);
         Assert.DoesNotContain(_key1, e.Message);
 
-        var none = Assert.Throws<Gateway.Secrets.SecretKeyException>(() => Gateway.Silo.Secrets.SecretKeyRingSetup.Load(
+        var none = Assert.Throws<Gateway.Secrets.SecretKeyException>(() => Gateway.Hosting.SecretKeyRingSetup.Load(
             new ConfigurationBuilder().Build(), clustered: true, out _));
         Assert.Contains("Cluster mode needs a secret key ring", none.Message);
 
-        var noActive = Assert.Throws<Gateway.Secrets.SecretKeyException>(() => Gateway.Silo.Secrets.SecretKeyRingSetup.Load(
+        var noActive = Assert.Throws<Gateway.Secrets.SecretKeyException>(() => Gateway.Hosting.SecretKeyRingSetup.Load(
             new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Secrets:Keys:a"] = _key1, ["Secrets:Keys:b"] = _key2 }).Build(),
             clustered: true,
             out _));
         Assert.Contains("Secrets:ActiveKey", noActive.Message);
 
-        var embedded = Gateway.Silo.Secrets.SecretKeyRingSetup.Load(new ConfigurationBuilder().Build(), clustered: false, out var generated);
+        var embedded = Gateway.Hosting.SecretKeyRingSetup.Load(new ConfigurationBuilder().Build(), clustered: false, out var generated);
         Assert.True(generated);
         Assert.StartsWith("embedded-", embedded.ActiveKeyId);
     }

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Gateway.Secrets;
 
-namespace Gateway.Silo.Secrets;
+namespace Gateway.Hosting;
 
 /// <summary>
 /// Where the key ring comes from, the same for silos and frontends: <c>Secrets:Keys:{id}</c> (Base64 of 32 random

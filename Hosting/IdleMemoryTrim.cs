@@ -1,4 +1,4 @@
-namespace Gateway.Silo.Hosting;
+namespace Gateway.Hosting;
 
 /// <summary>Optional. <c>Memory:IdleTrimSeconds</c>: how often an idle process is checked for memory to give back (default 30; 0 turns it off).</summary>
 public sealed record MemorySettings
