@@ -7,6 +7,8 @@ internal static class LogEvents
     public const int CatalogSyncFailed = 2002;
     public const int CatalogSubscribeFailed = 2003;
     public const int Listening = 2101;
+    public const int UnhandledError = 2102;
+    public const int CallerGone = 2103;
 
     // Caller authentication (issue 3, part A)
     public const int SignatureRefused = 2201;

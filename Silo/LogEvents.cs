@@ -9,6 +9,5 @@ internal static class LogEvents
     public const int AdminForbidden = 1103;
     public const int AdminTokens = 1104;
     public const int AdminAudited = 1105;
-    public const int ShutdownDraining = 1401;
     public const int KubernetesHosting = 1402;
 }

@@ -1,3 +1,4 @@
+using Gateway.Hosting;
 using System.Net;
 using Gateway.Catalog;
 using Gateway.Silo.Admin;

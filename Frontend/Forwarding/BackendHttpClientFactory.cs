@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Gateway.Frontend.Routing;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -6,13 +7,16 @@ namespace Gateway.Frontend.Forwarding;
 
 /// <summary>
 /// YARP's client factory, plus the backend's connect timeout: a dead address should fail over in the
-/// backend's connect timeout, not in the much longer request timeout.
+/// backend's connect timeout, not in the much longer request timeout. Header values go out in UTF-8, the encoding
+/// Kestrel decoded them from, so that a caller's non-ASCII header reaches the backend as sent; HttpClient would
+/// otherwise refuse the whole call, and the caller would see a backend failure (502) that is none.
 /// </summary>
 internal sealed class BackendHttpClientFactory(ILogger<ForwarderHttpClientFactory> logger) : ForwarderHttpClientFactory(logger)
 {
     protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
     {
         base.ConfigureHandler(context, handler);
+        handler.RequestHeaderEncodingSelector = static (_, _) => Encoding.UTF8;
         if (context.NewMetadata?.TryGetValue(ProxyConfigBuilder.ConnectTimeoutKey, out var value) == true
             && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
         {

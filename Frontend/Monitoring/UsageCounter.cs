@@ -8,6 +8,8 @@ namespace Gateway.Frontend.Monitoring;
 /// </summary>
 public sealed class UsageCounter
 {
+    private static readonly string ClientAbortedCode = Errors.GatewayError.ClientAborted.Code;
+
     private readonly Lock _lock = new();
     private Dictionary<Key, Accumulator> _current = [];
 
@@ -23,7 +25,10 @@ public sealed class UsageCounter
             }
 
             a.Requests++;
-            switch (sample.Status)
+
+            // A caller that went away is counted by its error code alone: in no status class, so that error-count,
+            // error-rate and 5xx alert rules do not fire because clients hang up.
+            switch (sample.ErrorCode == ClientAbortedCode ? 0 : sample.Status)
             {
                 case >= 200 and < 300: a.Status2xx++; break;
                 case >= 400 and < 500: a.Status4xx++; break;

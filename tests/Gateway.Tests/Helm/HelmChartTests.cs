@@ -1,3 +1,4 @@
+using Gateway.Hosting;
 using Gateway.Frontend;
 using Gateway.Silo.Admin;
 using Gateway.Silo.Hosting;

@@ -1,3 +1,4 @@
+using Gateway.Hosting;
 using Gateway.Silo;
 using Gateway.Silo.Hosting;
 using Microsoft.AspNetCore.Builder;

@@ -5,7 +5,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace Gateway.Silo.Hosting;
+namespace Gateway.Hosting;
 
 /// <summary>
 /// What every host (silo and frontend) has: health endpoints, OpenTelemetry metrics and traces, and a

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Gateway.Silo.Hosting;
+namespace Gateway.Hosting;
 
 /// <summary>
 /// Graceful stop for every host: the host's shutdown timeout comes from <see cref="ShutdownSettings"/>, readiness

@@ -1,4 +1,4 @@
-namespace Gateway.Silo.Hosting;
+namespace Gateway.Hosting;
 
 /// <summary>
 /// How a host (silo or frontend) stops. Bound from the <c>Shutdown</c> configuration section (environment:

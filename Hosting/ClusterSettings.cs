@@ -1,4 +1,4 @@
-namespace Gateway.Silo.Hosting;
+namespace Gateway.Hosting;
 
 /// <summary>
 /// How the silos find each other and where state lives. Bound from the <c>Cluster</c> configuration section
