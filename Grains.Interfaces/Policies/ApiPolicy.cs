@@ -56,7 +56,8 @@ public sealed record ApiPolicyBinding
     [Id(3)] public string Stage { get; init; } = "";
 
     /// <summary>One binding per target, stage and policy; ':' never appears in a name, so the two targets never collide.</summary>
-    public string Key => KeyOf(Api, Group, Stage, Policy);
+    /// <remarks>A method, not a property, so that documents never carry it as a field.</remarks>
+    public string GetKey() => KeyOf(Api, Group, Stage, Policy);
 
     public static string KeyOf(string? api, string? group, string stage, string policy) =>
         api is not null ? $"api:{api}/{stage}/{policy}" : $"group:{group}/{stage}/{policy}";

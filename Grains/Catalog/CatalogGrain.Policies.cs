@@ -21,7 +21,7 @@ public sealed partial class CatalogGrain
             return NotFound("apiPolicies", name);
         }
 
-        var users = state.PolicyBindings.Values.Where(b => b.Policy == name).Select(b => b.Key).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var users = state.PolicyBindings.Values.Where(b => b.Policy == name).Select(b => b.GetKey()).OrderBy(k => k, StringComparer.Ordinal).ToList();
         if (users.Count > 0)
         {
             return Invalid($"apiPolicies[{name}]", "PolicyInUse", $"the policy is still bound: {string.Join(", ", users)}");
@@ -53,12 +53,12 @@ public sealed partial class CatalogGrain
             foreach (var key in state.PolicyBindings.Values
                          .Where(b => b.Api == binding.Api && b.Group == binding.Group && b.Stage == binding.Stage
                                      && state.ApiPolicies.TryGetValue(b.Policy, out var bound) && bound.Kind == policy.Kind)
-                         .Select(b => b.Key).ToList())
+                         .Select(b => b.GetKey()).ToList())
             {
                 state.PolicyBindings.Remove(key);
             }
 
-            state.PolicyBindings[binding.Key] = binding;
+            state.PolicyBindings[binding.GetKey()] = binding;
             return null;
         });
     }
@@ -73,12 +73,12 @@ public sealed partial class CatalogGrain
                 return refusal;
             }
 
-            return state.PolicyBindings.Remove(binding.Key) ? null : NotFound("policyBindings", binding.Key);
+            return state.PolicyBindings.Remove(binding.GetKey()) ? null : NotFound("policyBindings", binding.GetKey());
         });
     }
 
     public Task<ApiPolicyBinding[]> GetPolicyBindings() =>
-        Task.FromResult(State.PolicyBindings.Values.OrderBy(b => b.Key, StringComparer.Ordinal).ToArray());
+        Task.FromResult(State.PolicyBindings.Values.OrderBy(b => b.GetKey(), StringComparer.Ordinal).ToArray());
 
     private static CatalogResult? FindTarget(CatalogState state, ApiPolicyBinding binding)
     {
@@ -98,7 +98,7 @@ public sealed partial class CatalogGrain
     /// <summary>A deleted API or group takes its bindings with it.</summary>
     private static void RemovePolicyBindings(CatalogState state, Func<ApiPolicyBinding, bool> of)
     {
-        foreach (var key in state.PolicyBindings.Values.Where(of).Select(b => b.Key).ToList())
+        foreach (var key in state.PolicyBindings.Values.Where(of).Select(b => b.GetKey()).ToList())
         {
             state.PolicyBindings.Remove(key);
         }

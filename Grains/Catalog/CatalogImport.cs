@@ -22,7 +22,7 @@ public static class CatalogImport
         CheckUnique(document.ThrottleBindings.Select(b => b.Key), "throttleBindings", errors);
         CheckUnique(document.AlertRules.Select(r => r.Id), "alertRules", errors);
         CheckUnique(document.ApiPolicies.Select(p => p.Name), "apiPolicies", errors);
-        CheckUnique(document.PolicyBindings.Select(b => b.Key), "policyBindings", errors);
+        CheckUnique(document.PolicyBindings.Select(b => b.GetKey()), "policyBindings", errors);
 
         if (mode == CatalogImportMode.Replace)
         {
@@ -41,7 +41,7 @@ public static class CatalogImport
             RemoveMissing(state.ThrottleBindings, document.ThrottleBindings.Select(b => b.Key));
             RemoveMissing(state.AlertRules, document.AlertRules.Select(r => r.Id));
             RemoveMissing(state.ApiPolicies, document.ApiPolicies.Select(p => p.Name));
-            RemoveMissing(state.PolicyBindings, document.PolicyBindings.Select(b => b.Key));
+            RemoveMissing(state.PolicyBindings, document.PolicyBindings.Select(b => b.GetKey()));
 
             // Replace means: live exactly where the document says.
             var wanted = document.Deployments
@@ -108,7 +108,7 @@ public static class CatalogImport
 
         foreach (var binding in document.PolicyBindings)
         {
-            state.PolicyBindings[binding.Key] = binding;
+            state.PolicyBindings[binding.GetKey()] = binding;
         }
 
         foreach (var rule in document.AlertRules)
@@ -168,7 +168,7 @@ public static class CatalogImport
         ThrottlePolicies = [.. state.ThrottlePolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
         ThrottleBindings = [.. state.ThrottleBindings.Values.OrderBy(b => b.Key, StringComparer.Ordinal)],
         ApiPolicies = [.. state.ApiPolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
-        PolicyBindings = [.. state.PolicyBindings.Values.OrderBy(b => b.Key, StringComparer.Ordinal)],
+        PolicyBindings = [.. state.PolicyBindings.Values.OrderBy(b => b.GetKey(), StringComparer.Ordinal)],
         Deployments =
         [
             .. from deployment in state.Deployments.OrderBy(d => d.Key, StringComparer.Ordinal)

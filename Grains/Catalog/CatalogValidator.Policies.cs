@@ -12,9 +12,9 @@ public static partial class CatalogValidator
         }
 
         var kinds = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var binding in state.PolicyBindings.Values.OrderBy(b => b.Key, StringComparer.Ordinal))
+        foreach (var binding in state.PolicyBindings.Values.OrderBy(b => b.GetKey(), StringComparer.Ordinal))
         {
-            var where = $"policyBindings[{binding.Key}]";
+            var where = $"policyBindings[{binding.GetKey()}]";
             if ((binding.Api is null) == (binding.Group is null))
             {
                 errors.Add(new(where, "OneTarget", "a binding names either an api or a group, not both and not neither"));
