@@ -4,6 +4,7 @@ using Gateway.Frontend.Mock;
 using Gateway.Frontend.Monitoring;
 using Gateway.Frontend.Parameters;
 using Gateway.Frontend.Policies.Cors;
+using Gateway.Frontend.Policies.ErrorMapping;
 using Gateway.Frontend.Policies.Headers;
 using Gateway.Frontend.Routing;
 using Gateway.Frontend.Security.BackendSignature;
@@ -125,6 +126,9 @@ internal sealed class BackendRequestTransforms(BackendRequestSigner signer) : IT
 
         context.AddRequestTransform(TransformAsync);
         context.AddResponseTransform(ServerBanners.RemoveFromBackendAnswer);
+
+        // A backend that always answers 200 has its JSON code turned into the status the caller gets.
+        context.AddResponseTransform(ErrorCodeMapper.ApplyAsync);
     }
 
     private ValueTask TransformAsync(RequestTransformContext context)

@@ -1,14 +1,15 @@
 using Gateway.Catalog;
 using Gateway.Frontend.Policies.Cors;
+using Gateway.Frontend.Policies.ErrorMapping;
 using Gateway.Frontend.Policies.Headers;
 using Gateway.Policies;
 
 namespace Gateway.Frontend.Policies;
 
 /// <summary>The policies in force for one API in one stage, compiled with its catalog; a kind not bound is null.</summary>
-public sealed record ApiPolicies(CorsRules? Cors, HeaderRewriter? Headers)
+public sealed record ApiPolicies(CorsRules? Cors, HeaderRewriter? Headers, ErrorCodeMapper? ErrorMapping)
 {
-    public static readonly ApiPolicies None = new(null, null);
+    public static readonly ApiPolicies None = new(null, null, null);
 
     /// <summary>
     /// Finds, for every API and stage of the snapshot, the policy of each kind: the API's own binding, else its
@@ -56,7 +57,8 @@ public sealed record ApiPolicies(CorsRules? Cors, HeaderRewriter? Headers)
         {
             var cors = Compile(Find(api, ApiPolicyKind.Cors), p => CorsRules.Compile(p.Cors!));
             var headers = Compile(Find(api, ApiPolicyKind.HeaderRewrite), p => HeaderRewriter.Compile(p.Headers!));
-            return cors is null && headers is null ? None : new ApiPolicies(cors, headers);
+            var errors = Compile(Find(api, ApiPolicyKind.ErrorMapping), p => ErrorCodeMapper.Compile(p.ErrorMapping!));
+            return cors is null && headers is null && errors is null ? None : new ApiPolicies(cors, headers, errors);
         };
     }
 }

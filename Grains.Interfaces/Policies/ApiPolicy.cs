@@ -1,4 +1,5 @@
 using Gateway.Policies.Cors;
+using Gateway.Policies.ErrorMapping;
 using Gateway.Policies.Headers;
 
 namespace Gateway.Policies;
@@ -11,6 +12,9 @@ public enum ApiPolicyKind
 
     /// <summary>Request and response headers added, set or removed.</summary>
     HeaderRewrite = 1,
+
+    /// <summary>A field of a backend's JSON answer mapped to an HTTP status and message, for backends that always answer 200.</summary>
+    ErrorMapping = 2,
 }
 
 /// <summary>
@@ -31,6 +35,9 @@ public sealed record ApiPolicy
 
     /// <summary>Required for the HeaderRewrite kind, absent otherwise.</summary>
     [Id(3)] public HeaderRewriteSettings? Headers { get; init; }
+
+    /// <summary>Required for the ErrorMapping kind, absent otherwise.</summary>
+    [Id(4)] public ErrorMappingSettings? ErrorMapping { get; init; }
 
     /// <summary>Optional. Free text for operators.</summary>
     [Id(9)] public string? Description { get; init; }
@@ -71,6 +78,7 @@ public static class ApiPolicyNormalizer
         Name = (policy.Name ?? "").Trim(),
         Cors = policy.Cors is null ? null : CorsSettings.Normalize(policy.Cors),
         Headers = policy.Headers is null ? null : HeaderRewriteSettings.Normalize(policy.Headers),
+        ErrorMapping = policy.ErrorMapping is null ? null : ErrorMappingSettings.Normalize(policy.ErrorMapping),
     };
 
     public static ApiPolicyBinding Normalize(ApiPolicyBinding binding) => binding with

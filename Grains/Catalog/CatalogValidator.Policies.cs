@@ -55,6 +55,7 @@ public static partial class CatalogValidator
         // Exactly the kind's own settings: settings of another kind would be silently ignored, which hides a mistake.
         CheckSettings(policy.Kind == ApiPolicyKind.Cors, policy.Cors, "cors", policy.Kind, where, errors)?.Validate(where + ".cors", errors);
         CheckSettings(policy.Kind == ApiPolicyKind.HeaderRewrite, policy.Headers, "headers", policy.Kind, where, errors)?.Validate(where + ".headers", errors);
+        CheckSettings(policy.Kind == ApiPolicyKind.ErrorMapping, policy.ErrorMapping, "errorMapping", policy.Kind, where, errors)?.Validate(where + ".errorMapping", errors);
     }
 
     private static T? CheckSettings<T>(bool wanted, T? settings, string field, ApiPolicyKind kind, string where, List<CatalogError> errors)

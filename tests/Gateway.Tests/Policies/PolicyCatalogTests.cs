@@ -103,6 +103,39 @@ public sealed class PolicyCatalogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_bad_error_mapping_is_refused_with_every_problem_listed()
+    {
+        using var refused = await _gateway.Admin.PutAsync("/v1/api-policies/codes", Json("""
+            {
+              "kind": "ErrorMapping",
+              "errorMapping": {
+                "field": "error..code",
+                "rules": [
+                  { "code": "E1", "status": 200 },
+                  { "code": "E1", "status": 404 },
+                  { "code": "", "status": 503, "message": "tab\tis fine but not\u0007this" }
+                ],
+                "maxBodyBytes": 0
+              }
+            }
+            """));
+        var body = await refused.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        foreach (var expected in new[]
+                 {
+                     "errorMapping.field", "errorMapping.rules[0].status", "errorMapping.rules[1].code", "Duplicate",
+                     "errorMapping.rules[2].code", "errorMapping.rules[2].message", "errorMapping.maxBodyBytes",
+                 })
+        {
+            Assert.Contains(expected, body);
+        }
+
+        using var noRules = await _gateway.Admin.PutAsync("/v1/api-policies/codes", Json("""{ "kind": "ErrorMapping", "errorMapping": { "field": "code", "rules": [] } }"""));
+        Assert.Contains("errorMapping.rules", await noRules.Content.ReadAsStringAsync());
+        Assert.DoesNotContain("\"codes\"", await _gateway.Admin.GetStringAsync("/v1/api-policies"));
+    }
+
+    [Fact]
     public async Task Bindings_name_existing_targets_and_a_bound_policy_cannot_be_deleted()
     {
         using (var unknownApi = await _gateway.Admin.PutAsync("/v1/apis/nope/stages/RELEASE/policies/web", null))
