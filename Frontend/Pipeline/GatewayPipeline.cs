@@ -134,9 +134,13 @@ internal sealed class BackendRequestTransforms(BackendRequestSigner signer) : IT
     private ValueTask TransformAsync(RequestTransformContext context)
     {
         ParameterForwarding.Apply(context);
+        var policies = context.HttpContext.GetGatewayRequest().Route?.Policies;
+
+        // A routing rule may send the call to another backend (with that backend's host header) instead of the API's.
+        policies?.Routing?.Apply(context);
 
         // After the mapping, which may set the same headers, and before the signature, which must cover the rewrites.
-        context.HttpContext.GetGatewayRequest().Route?.Policies.Headers?.Apply(context);
+        policies?.Headers?.Apply(context);
         return signer.SignAsync(context);
     }
 }

@@ -2,14 +2,15 @@ using Gateway.Catalog;
 using Gateway.Frontend.Policies.Cors;
 using Gateway.Frontend.Policies.ErrorMapping;
 using Gateway.Frontend.Policies.Headers;
+using Gateway.Frontend.Policies.Routing;
 using Gateway.Policies;
 
 namespace Gateway.Frontend.Policies;
 
 /// <summary>The policies in force for one API in one stage, compiled with its catalog; a kind not bound is null.</summary>
-public sealed record ApiPolicies(CorsRules? Cors, HeaderRewriter? Headers, ErrorCodeMapper? ErrorMapping)
+public sealed record ApiPolicies(CorsRules? Cors, HeaderRewriter? Headers, ErrorCodeMapper? ErrorMapping, BackendRouter? Routing)
 {
-    public static readonly ApiPolicies None = new(null, null, null);
+    public static readonly ApiPolicies None = new(null, null, null, null);
 
     /// <summary>
     /// Finds, for every API and stage of the snapshot, the policy of each kind: the API's own binding, else its
@@ -23,6 +24,7 @@ public sealed record ApiPolicies(CorsRules? Cors, HeaderRewriter? Headers, Error
         }
 
         var policies = snapshot.ApiPolicies.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        var backends = snapshot.Backends.ToDictionary(b => b.Name, StringComparer.Ordinal);
         var compiled = new Dictionary<string, object>(StringComparer.Ordinal);
         var bound = new Dictionary<(string Target, string Stage, ApiPolicyKind Kind), ApiPolicy>();
         foreach (var binding in snapshot.PolicyBindings)
@@ -58,7 +60,8 @@ public sealed record ApiPolicies(CorsRules? Cors, HeaderRewriter? Headers, Error
             var cors = Compile(Find(api, ApiPolicyKind.Cors), p => CorsRules.Compile(p.Cors!));
             var headers = Compile(Find(api, ApiPolicyKind.HeaderRewrite), p => HeaderRewriter.Compile(p.Headers!));
             var errors = Compile(Find(api, ApiPolicyKind.ErrorMapping), p => ErrorCodeMapper.Compile(p.ErrorMapping!));
-            return cors is null && headers is null && errors is null ? None : new ApiPolicies(cors, headers, errors);
+            var routing = Compile(Find(api, ApiPolicyKind.Routing), p => BackendRouter.Compile(p.Routing!, backends));
+            return cors is null && headers is null && errors is null && routing is null ? None : new ApiPolicies(cors, headers, errors, routing);
         };
     }
 }

@@ -1,6 +1,7 @@
 using Gateway.Policies.Cors;
 using Gateway.Policies.ErrorMapping;
 using Gateway.Policies.Headers;
+using Gateway.Policies.Routing;
 
 namespace Gateway.Policies;
 
@@ -15,6 +16,9 @@ public enum ApiPolicyKind
 
     /// <summary>A field of a backend's JSON answer mapped to an HTTP status and message, for backends that always answer 200.</summary>
     ErrorMapping = 2,
+
+    /// <summary>Routing by parameter (canary): conditions or a weighted split choosing another backend for the call.</summary>
+    Routing = 3,
 }
 
 /// <summary>
@@ -38,6 +42,9 @@ public sealed record ApiPolicy
 
     /// <summary>Required for the ErrorMapping kind, absent otherwise.</summary>
     [Id(4)] public ErrorMappingSettings? ErrorMapping { get; init; }
+
+    /// <summary>Required for the Routing kind, absent otherwise.</summary>
+    [Id(5)] public RoutingSettings? Routing { get; init; }
 
     /// <summary>Optional. Free text for operators.</summary>
     [Id(9)] public string? Description { get; init; }
@@ -79,6 +86,7 @@ public static class ApiPolicyNormalizer
         Cors = policy.Cors is null ? null : CorsSettings.Normalize(policy.Cors),
         Headers = policy.Headers is null ? null : HeaderRewriteSettings.Normalize(policy.Headers),
         ErrorMapping = policy.ErrorMapping is null ? null : ErrorMappingSettings.Normalize(policy.ErrorMapping),
+        Routing = policy.Routing is null ? null : RoutingSettings.Normalize(policy.Routing),
     };
 
     public static ApiPolicyBinding Normalize(ApiPolicyBinding binding) => binding with

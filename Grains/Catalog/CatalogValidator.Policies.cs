@@ -8,7 +8,7 @@ public static partial class CatalogValidator
     {
         foreach (var policy in state.ApiPolicies.Values)
         {
-            ValidateApiPolicy(policy, errors);
+            ValidateApiPolicy(policy, errors, state.Backends.Keys);
         }
 
         var kinds = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -46,7 +46,8 @@ public static partial class CatalogValidator
     }
 
     /// <summary>Checks one policy on its own: every problem, in one list.</summary>
-    public static void ValidateApiPolicy(ApiPolicy policy, List<CatalogError> errors)
+    /// <param name="backends">The catalog's backends, which routing rules must name.</param>
+    public static void ValidateApiPolicy(ApiPolicy policy, List<CatalogError> errors, IReadOnlyCollection<string> backends)
     {
         var where = $"apiPolicies[{policy.Name}]";
         CheckName(policy.Name, where + ".name", errors);
@@ -56,6 +57,7 @@ public static partial class CatalogValidator
         CheckSettings(policy.Kind == ApiPolicyKind.Cors, policy.Cors, "cors", policy.Kind, where, errors)?.Validate(where + ".cors", errors);
         CheckSettings(policy.Kind == ApiPolicyKind.HeaderRewrite, policy.Headers, "headers", policy.Kind, where, errors)?.Validate(where + ".headers", errors);
         CheckSettings(policy.Kind == ApiPolicyKind.ErrorMapping, policy.ErrorMapping, "errorMapping", policy.Kind, where, errors)?.Validate(where + ".errorMapping", errors);
+        CheckSettings(policy.Kind == ApiPolicyKind.Routing, policy.Routing, "routing", policy.Kind, where, errors)?.Validate(where + ".routing", backends, errors);
     }
 
     private static T? CheckSettings<T>(bool wanted, T? settings, string field, ApiPolicyKind kind, string where, List<CatalogError> errors)
