@@ -35,6 +35,9 @@ public sealed record CatalogDocument
     /// <summary>Throttle policies, and which API uses which policy in which stage.</summary>
     [Id(40)] public Throttling.ThrottlePolicy[] ThrottlePolicies { get; init; } = [];
     [Id(41)] public Throttling.ThrottleBinding[] ThrottleBindings { get; init; } = [];
+    /// <summary>Per-API policies (CORS, header rewrites), and where each is in force.</summary>
+    [Id(60)] public Policies.ApiPolicy[] ApiPolicies { get; init; } = [];
+    [Id(61)] public Policies.ApiPolicyBinding[] PolicyBindings { get; init; } = [];
     /// <summary>Alert rules (issue 6).</summary>
     [Id(50)] public AlertRule[] AlertRules { get; init; } = [];
 }

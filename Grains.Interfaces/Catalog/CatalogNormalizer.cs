@@ -113,5 +113,7 @@ public static class CatalogNormalizer
         ThrottlePolicies = [.. (document.ThrottlePolicies ?? []).Where(p => p is not null).Select(Throttling.ThrottleNormalizer.Normalize)],
         ThrottleBindings = [.. (document.ThrottleBindings ?? []).Where(b => b is not null).Select(Throttling.ThrottleNormalizer.Normalize)],
         AlertRules = [.. (document.AlertRules ?? []).Where(r => r is not null)],
+        ApiPolicies = [.. (document.ApiPolicies ?? []).Where(p => p is not null).Select(Policies.ApiPolicyNormalizer.Normalize)],
+        PolicyBindings = [.. (document.PolicyBindings ?? []).Where(b => b is not null).Select(Policies.ApiPolicyNormalizer.Normalize)],
     };
 }

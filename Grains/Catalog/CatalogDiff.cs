@@ -31,6 +31,8 @@ public static class CatalogDiff
         Compare("throttlePolicies", before.ThrottlePolicies, after.ThrottlePolicies, changes);
         Compare("throttleBindings", before.ThrottleBindings, after.ThrottleBindings, changes);
         Compare("alertRules", before.AlertRules, after.AlertRules, changes);
+        Compare("apiPolicies", before.ApiPolicies, after.ApiPolicies, changes);
+        Compare("policyBindings", before.PolicyBindings, after.PolicyBindings, changes);
         CompareDeployments(before, after, changes);
         return [.. changes];
     }

@@ -21,6 +21,8 @@ public static class CatalogImport
         CheckUnique(document.ThrottlePolicies.Select(p => p.Name), "throttlePolicies", errors);
         CheckUnique(document.ThrottleBindings.Select(b => b.Key), "throttleBindings", errors);
         CheckUnique(document.AlertRules.Select(r => r.Id), "alertRules", errors);
+        CheckUnique(document.ApiPolicies.Select(p => p.Name), "apiPolicies", errors);
+        CheckUnique(document.PolicyBindings.Select(b => b.GetKey()), "policyBindings", errors);
 
         if (mode == CatalogImportMode.Replace)
         {
@@ -38,6 +40,8 @@ public static class CatalogImport
             RemoveMissing(state.ThrottlePolicies, document.ThrottlePolicies.Select(p => p.Name));
             RemoveMissing(state.ThrottleBindings, document.ThrottleBindings.Select(b => b.Key));
             RemoveMissing(state.AlertRules, document.AlertRules.Select(r => r.Id));
+            RemoveMissing(state.ApiPolicies, document.ApiPolicies.Select(p => p.Name));
+            RemoveMissing(state.PolicyBindings, document.PolicyBindings.Select(b => b.GetKey()));
 
             // Replace means: live exactly where the document says.
             var wanted = document.Deployments
@@ -97,6 +101,16 @@ public static class CatalogImport
             state.ThrottleBindings[binding.Key] = binding;
         }
 
+        foreach (var policy in document.ApiPolicies)
+        {
+            state.ApiPolicies[policy.Name] = policy;
+        }
+
+        foreach (var binding in document.PolicyBindings)
+        {
+            state.PolicyBindings[binding.GetKey()] = binding;
+        }
+
         foreach (var rule in document.AlertRules)
         {
             state.AlertRules[rule.Id] = Gateway.Monitoring.AlertRuleValidator.Normalize(rule);
@@ -153,6 +167,8 @@ public static class CatalogImport
         IdentityProviders = [.. state.IdentityProviders.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
         ThrottlePolicies = [.. state.ThrottlePolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
         ThrottleBindings = [.. state.ThrottleBindings.Values.OrderBy(b => b.Key, StringComparer.Ordinal)],
+        ApiPolicies = [.. state.ApiPolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
+        PolicyBindings = [.. state.PolicyBindings.Values.OrderBy(b => b.GetKey(), StringComparer.Ordinal)],
         Deployments =
         [
             .. from deployment in state.Deployments.OrderBy(d => d.Key, StringComparer.Ordinal)

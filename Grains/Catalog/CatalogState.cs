@@ -42,6 +42,11 @@ public sealed class CatalogState
 
     /// <summary>Policy bindings by <see cref="Throttling.ThrottleBinding.Key"/> (API/stage).</summary>
     [Id(41)] public Dictionary<string, Throttling.ThrottleBinding> ThrottleBindings { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Per-API policies (CORS, header rewrites) by name.</summary>
+    [Id(60)] public Dictionary<string, Policies.ApiPolicy> ApiPolicies { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Their bindings to APIs and groups per stage, by <see cref="Policies.ApiPolicyBinding.Key"/>.</summary>
+    [Id(61)] public Dictionary<string, Policies.ApiPolicyBinding> PolicyBindings { get; set; } = new(StringComparer.Ordinal);
     /// <summary>Alert rules by id (issue 6).</summary>
     [Id(50)] public Dictionary<string, AlertRule> AlertRules { get; set; } = new(StringComparer.Ordinal);
 
@@ -66,6 +71,8 @@ public sealed class CatalogState
         ThrottlePolicies = new(ThrottlePolicies, StringComparer.Ordinal),
         ThrottleBindings = new(ThrottleBindings, StringComparer.Ordinal),
         AlertRules = new(AlertRules, StringComparer.Ordinal),
+        ApiPolicies = new(ApiPolicies, StringComparer.Ordinal),
+        PolicyBindings = new(PolicyBindings, StringComparer.Ordinal),
     };
 
     public ApiVersion? FindVersion(string apiId, int version) =>
@@ -92,6 +99,8 @@ public sealed class CatalogState
         Certificates = [.. Certificates.Values.OrderBy(c => c.Domain, StringComparer.Ordinal)],
         ThrottlePolicies = [.. ThrottlePolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
         ThrottleBindings = [.. ThrottleBindings.Values.OrderBy(b => b.Key, StringComparer.Ordinal)],
+        ApiPolicies = [.. ApiPolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
+        PolicyBindings = [.. PolicyBindings.Values.OrderBy(b => b.GetKey(), StringComparer.Ordinal)],
     };
 
     private static string KeyOf(BackendSigningKey key) => BackendSigningKey.KeyOf(key.Backend, key.Name);

@@ -84,6 +84,7 @@ public static class AdminApi
         endpoints.MapCertificatesApi();
         endpoints.MapSecretsApi();
         endpoints.MapThrottlingApi();
+        endpoints.MapPoliciesApi();
         api.MapAlertsApi();
         api.MapDocumentationApi();
         endpoints.MapDocumentationPages();
