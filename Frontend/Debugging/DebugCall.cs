@@ -57,6 +57,8 @@ public static class DebugTimelines
     public static string? StepOf(string code) => code switch
     {
         "A404NF" or "A400ST" or "S503CL" => "route",
+        // A refused CORS preflight is answered right after its route is matched, before any check.
+        "A403CO" or "A403CM" => "route",
         "A403IP" or "A400XF" or "A403HS" => "ip access",
         "A403AD" or "A403NG" or "A403GX" => "grant",
         "A400IP" or "A400PT" or "A413BL" or "A415CT" => "parameters",

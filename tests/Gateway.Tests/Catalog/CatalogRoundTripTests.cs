@@ -77,6 +77,30 @@ public sealed class CatalogRoundTripTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("json")]
+    [InlineData("yaml")]
+    public async Task Throttle_and_api_policy_bindings_survive_the_round_trip(string format)
+    {
+        await _source.ImportAsync("""
+            throttlePolicies:
+              - { name: orders-standard, unit: Minute, apiLimit: 600, appLimit: 60 }
+            throttleBindings:
+              - { api: get-order, stage: RELEASE, policy: orders-standard }
+            apiPolicies:
+              - { name: web-app, kind: Cors, cors: { allowedOrigins: ["https://app.example.com"] } }
+            policyBindings:
+              - { policy: web-app, api: get-order, stage: RELEASE }
+            """);
+        var exported = await _source.Admin.GetStringAsync("/v1/catalog/export?format=" + format);
+
+        await using var target = await EmbeddedGateway.StartAsync();
+        var content = new StringContent(exported, Encoding.UTF8, format == "json" ? "application/json" : "application/yaml");
+        var imported = await target.Admin.PostAsync("/v1/catalog/import?mode=replace", content);
+        Assert.True(imported.IsSuccessStatusCode, await imported.Content.ReadAsStringAsync());
+        Assert.Equal(exported, await target.Admin.GetStringAsync("/v1/catalog/export?format=" + format));
+    }
+
+    [Theory]
     [InlineData("application/json", "")]
     [InlineData("application/yaml", "?format=yaml")]
     public async Task Importing_an_unchanged_export_changes_nothing(string contentType, string format)
