@@ -37,6 +37,13 @@ public sealed record CatalogDocument
     [Id(41)] public Throttling.ThrottleBinding[] ThrottleBindings { get; init; } = [];
     /// <summary>Alert rules (issue 6).</summary>
     [Id(50)] public AlertRule[] AlertRules { get; init; } = [];
+
+    /// <summary>Metering: which calls are billable, price plans, prepaid packages, subscriptions and package grants (the ledger is history and is not part of documents).</summary>
+    [Id(60)] public Metering.Meter[] Meters { get; init; } = [];
+    [Id(61)] public Metering.PricePlan[] PricePlans { get; init; } = [];
+    [Id(62)] public Metering.CallPackage[] Packages { get; init; } = [];
+    [Id(63)] public Metering.Subscription[] Subscriptions { get; init; } = [];
+    [Id(64)] public Metering.PackageGrant[] PackageGrants { get; init; } = [];
 }
 
 /// <summary>One API to have online in one stage.</summary>

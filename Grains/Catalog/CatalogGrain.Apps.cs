@@ -23,6 +23,11 @@ public sealed partial class CatalogGrain
             return NotFound("apps", id);
         }
 
+        if (BillingOf(state, id) is { } billed)
+        {
+            return billed;
+        }
+
         CatalogImport.RemoveWhere(state.AppKeys, k => k.App == id);
         CatalogImport.RemoveWhere(state.Grants, g => g.App == id);
         return null;

@@ -45,6 +45,16 @@ public sealed class CatalogState
     /// <summary>Alert rules by id (issue 6).</summary>
     [Id(50)] public Dictionary<string, AlertRule> AlertRules { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Meters, price plans and packages by name; subscriptions by app id; package grants by id.</summary>
+    [Id(60)] public Dictionary<string, Metering.Meter> Meters { get; set; } = new(StringComparer.Ordinal);
+    [Id(61)] public Dictionary<string, Metering.PricePlan> PricePlans { get; set; } = new(StringComparer.Ordinal);
+    [Id(62)] public Dictionary<string, Metering.CallPackage> Packages { get; set; } = new(StringComparer.Ordinal);
+    [Id(63)] public Dictionary<string, Metering.Subscription> Subscriptions { get; set; } = new(StringComparer.Ordinal);
+    [Id(64)] public Dictionary<string, Metering.PackageGrant> PackageGrants { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The append-only package ledger, oldest first; kept with the grants so that both change in one write.</summary>
+    [Id(65)] public List<Metering.LedgerEntry> Ledger { get; set; } = [];
+
     /// <summary>
     /// A copy that a change can edit freely: a refused change is thrown away and leaves this state untouched.
     /// The records themselves are immutable, so only the containers are copied.
@@ -66,6 +76,12 @@ public sealed class CatalogState
         ThrottlePolicies = new(ThrottlePolicies, StringComparer.Ordinal),
         ThrottleBindings = new(ThrottleBindings, StringComparer.Ordinal),
         AlertRules = new(AlertRules, StringComparer.Ordinal),
+        Meters = new(Meters, StringComparer.Ordinal),
+        PricePlans = new(PricePlans, StringComparer.Ordinal),
+        Packages = new(Packages, StringComparer.Ordinal),
+        Subscriptions = new(Subscriptions, StringComparer.Ordinal),
+        PackageGrants = new(PackageGrants, StringComparer.Ordinal),
+        Ledger = [.. Ledger],
     };
 
     public ApiVersion? FindVersion(string apiId, int version) =>

@@ -81,6 +81,7 @@ public static class AdminApi
         endpoints.MapAppsApi();
         endpoints.MapCertificatesApi();
         endpoints.MapThrottlingApi();
+        endpoints.MapMeteringApi();
         api.MapAlertsApi();
         return endpoints;
     }
