@@ -16,13 +16,20 @@ public sealed partial class CatalogGrain
 
     public Task<CatalogResult> DeleteMeter(string name) => Change(state =>
     {
-        if (!state.Meters.Remove(name))
+        if (!state.Meters.ContainsKey(name))
         {
             return NotFound("meters", name);
         }
 
         var users = state.PricePlans.Values.Where(p => p.Meter == name).Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
-        return users.Count > 0 ? Invalid($"meters[{name}]", "MeterInUse", $"price plans still use the meter: {string.Join(", ", users)}") : null;
+        if (users.Count > 0)
+        {
+            // Refuse before removing, so that the answer names the cause rather than its consequences.
+            return Invalid($"meters[{name}]", "MeterInUse", $"price plans still use the meter: {string.Join(", ", users)}");
+        }
+
+        state.Meters.Remove(name);
+        return null;
     });
 
     public Task<CatalogResult> UpsertPricePlan(PricePlan plan)
@@ -37,13 +44,20 @@ public sealed partial class CatalogGrain
 
     public Task<CatalogResult> DeletePricePlan(string name) => Change(state =>
     {
-        if (!state.PricePlans.Remove(name))
+        if (!state.PricePlans.ContainsKey(name))
         {
             return NotFound("pricePlans", name);
         }
 
         var users = state.Subscriptions.Values.Where(s => s.Plan == name).Select(s => s.App).Order(StringComparer.Ordinal).ToList();
-        return users.Count > 0 ? Invalid($"pricePlans[{name}]", "PlanInUse", $"apps are still subscribed to the plan: {string.Join(", ", users)}") : null;
+        if (users.Count > 0)
+        {
+            // Refuse before removing, so that the answer names the cause rather than its consequences.
+            return Invalid($"pricePlans[{name}]", "PlanInUse", $"apps are still subscribed to the plan: {string.Join(", ", users)}");
+        }
+
+        state.PricePlans.Remove(name);
+        return null;
     });
 
     public Task<CatalogResult> UpsertPackage(CallPackage package)
@@ -58,13 +72,20 @@ public sealed partial class CatalogGrain
 
     public Task<CatalogResult> DeletePackage(string name) => Change(state =>
     {
-        if (!state.Packages.Remove(name))
+        if (!state.Packages.ContainsKey(name))
         {
             return NotFound("packages", name);
         }
 
         var users = state.PackageGrants.Values.Where(g => g.Package == name).Select(g => g.Id).Order(StringComparer.Ordinal).ToList();
-        return users.Count > 0 ? Invalid($"packages[{name}]", "PackageInUse", $"grants still hold the package: {string.Join(", ", users)}") : null;
+        if (users.Count > 0)
+        {
+            // Refuse before removing, so that the answer names the cause rather than its consequences.
+            return Invalid($"packages[{name}]", "PackageInUse", $"grants still hold the package: {string.Join(", ", users)}");
+        }
+
+        state.Packages.Remove(name);
+        return null;
     });
 
     public Task<CatalogResult> PutSubscription(Subscription subscription)

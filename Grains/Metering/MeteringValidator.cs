@@ -49,7 +49,8 @@ public static partial class MeteringValidator
 
         foreach (var (grant, balance) in MeteringLedger.Balances(state.Ledger))
         {
-            if (balance < 0)
+            // A grant of fewer than one call is already reported as out of range.
+            if (balance < 0 && state.PackageGrants.GetValueOrDefault(grant)?.Calls is not < 1)
             {
                 errors.Add(new($"packageGrants[{grant}]", "NegativeBalance", $"the grant would hold {balance} calls; a grant cannot hold fewer than 0"));
             }
@@ -209,7 +210,9 @@ public static partial class MeteringValidator
 
         foreach (var grant in state.PackageGrants.Values.Where(g => g.App == subscription.App))
         {
-            if (plan is not null && state.Packages.TryGetValue(grant.Package, out var package) && package.Currency != plan.Currency)
+            // Only two valid codes can disagree; a bad code is reported on its own.
+            if (plan is not null && state.Packages.TryGetValue(grant.Package, out var package) && package.Currency != plan.Currency
+                && CurrencyPattern().IsMatch(package.Currency) && CurrencyPattern().IsMatch(plan.Currency))
             {
                 errors.Add(new($"packageGrants[{grant.Id}].package", "CurrencyMismatch",
                     $"package '{package.Name}' is sold in {package.Currency} but app '{subscription.App}' is billed in {plan.Currency}"));
