@@ -70,7 +70,9 @@ internal sealed class UsageCountingMiddleware(RequestDelegate next, UsageCounter
             timedOut,
             bytesIn,
             bytesOut,
-            elapsed.TotalMilliseconds);
+            elapsed.TotalMilliseconds,
+            code.Length > 0 || api is null ? AnswerSource.Gateway : gateway!.MockAnswered ? AnswerSource.Mock : AnswerSource.Backend,
+            Metering.DebugCalls.IsDebug(context.Request));
 
         // Requests that matched no API have no window to go to; they still count in metrics and the access log.
         if (api is not null)

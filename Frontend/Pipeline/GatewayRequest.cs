@@ -44,6 +44,9 @@ public sealed class GatewayRequest
 
     /// <summary>The user the caller acts for: the app's owner, or the subject of an OpenID Connect token.</summary>
     public string? UserId { get; set; }
+
+    /// <summary>Answered by the API's mock rather than its backend (metering tells the two apart).</summary>
+    public bool MockAnswered { get; set; }
 }
 
 public static class GatewayRequestExtensions
