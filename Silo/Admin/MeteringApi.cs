@@ -53,9 +53,75 @@ public static class MeteringApi
             return error ?? AdminResults.From(await Catalog(g).AdjustPackageGrant(id, adjustment!));
         }).RequireRole(AdminRole.Editor);
 
+        api.MapGet("/usage", Usage);
+
         api.MapGet("/ledger", async ([FromQuery] string? app, [FromQuery] string? grant, IGrainFactory g) =>
             AdminResults.Json(await Catalog(g).GetLedger(string.IsNullOrEmpty(app) ? null : app, string.IsNullOrEmpty(grant) ? null : grant)));
         return endpoints;
+    }
+
+    /// <summary>The longest range one usage answer covers.</summary>
+    private const int MaxUsageDays = 366;
+
+    /// <summary>
+    /// An app's usage per day of its billing time zone, API and stage, from <c>from</c> to <c>to</c> (inclusive,
+    /// yyyy-MM-dd; default: the last 31 days), as JSON or CSV.
+    /// </summary>
+    private static async Task<IResult> Usage(
+        [FromQuery] string? app, [FromQuery] string? api, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? format, IGrainFactory g, TimeProvider time)
+    {
+        var problems = new List<CatalogError>();
+        if (string.IsNullOrWhiteSpace(app))
+        {
+            problems.Add(new("app", "Required", "name the app, as ?app=shop-app"));
+        }
+
+        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var first = ParseDay(from, "from", today.AddDays(-30), problems);
+        var last = ParseDay(to, "to", today, problems);
+        if (first > last)
+        {
+            problems.Add(new("from", "BadRange", $"from ({first:yyyy-MM-dd}) is after to ({last:yyyy-MM-dd})"));
+        }
+        else if (last.DayNumber - first.DayNumber >= MaxUsageDays)
+        {
+            problems.Add(new("to", "BadRange", $"one answer covers at most {MaxUsageDays} days"));
+        }
+
+        var csv = string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase);
+        if (format is not null && !csv && !string.Equals(format, "json", StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add(new("format", "BadFormat", $"'{format}' is not 'json' or 'csv'"));
+        }
+
+        if (problems.Count > 0)
+        {
+            return AdminResults.Problem(StatusCodes.Status400BadRequest, "Bad request", $"{problems.Count} problem(s) in the query", problems, "BadQuery");
+        }
+
+        if (await Catalog(g).GetApp(app!) is null)
+        {
+            return AdminResults.NotFound($"app '{app}'");
+        }
+
+        var days = await g.GetGrain<IAppUsageGrain>(GrainKeys.AppUsage(app!)).GetUsage(first, last, string.IsNullOrEmpty(api) ? null : api);
+        return csv ? Results.Text(UsageCsv.Write(days), "text/csv", System.Text.Encoding.UTF8) : AdminResults.Json(days);
+    }
+
+    private static DateOnly ParseDay(string? text, string name, DateOnly fallback, List<CatalogError> problems)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return fallback;
+        }
+
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day))
+        {
+            return day;
+        }
+
+        problems.Add(new(name, "BadDate", $"'{text}' is not a day as yyyy-MM-dd"));
+        return fallback;
     }
 
     private static ICatalogGrain Catalog(IGrainFactory grains) => grains.GetGrain<ICatalogGrain>(GrainKeys.Catalog);
