@@ -24,11 +24,18 @@ public sealed class MeteringAdminTests : IAsyncLifetime
         packageGrants: [{ id: march, app: shop-app, package: 10k, start: "2026-03-01T00:00:00+01:00" }]
         """;
 
+    private const string ViewerToken = "metering-viewer-token-9f3e";
+
     private EmbeddedGateway _gateway = null!;
 
     public async Task InitializeAsync()
     {
-        _gateway = await EmbeddedGateway.StartAsync();
+        _gateway = await EmbeddedGateway.StartAsync(new Dictionary<string, string?>
+        {
+            ["Admin:Token"] = "metering-admin-token-1b2c",
+            ["Admin:Tokens:ops:Token"] = ViewerToken,
+            ["Admin:Tokens:ops:Role"] = "viewer",
+        });
         await _gateway.ImportAsync(Catalog);
     }
 
@@ -96,6 +103,25 @@ public sealed class MeteringAdminTests : IAsyncLifetime
 
         Assert.Equal(before, await AdminGatewayFixture.StateOf(admin));
         Assert.Single((await admin.GetFromJsonAsync<JsonElement>("/v1/ledger")).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task A_viewer_reads_plans_grants_usage_and_the_ledger_but_an_editor_is_needed_to_change_them()
+    {
+        using var viewer = new HttpClient { BaseAddress = _gateway.AdminAddress };
+        viewer.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ViewerToken);
+        foreach (var path in new[] { "/v1/meters", "/v1/price-plans", "/v1/packages", "/v1/subscriptions", "/v1/package-grants", "/v1/ledger", "/v1/usage?app=shop-app" })
+        {
+            using var read = await viewer.GetAsync(path);
+            Assert.True(read.StatusCode == HttpStatusCode.OK, $"{path}: {(int)read.StatusCode}");
+        }
+
+        using var put = await viewer.PutAsync("/v1/packages/small", Json(new { calls = 5, currency = "EUR", validDays = 1 }));
+        Assert.Equal(HttpStatusCode.Forbidden, put.StatusCode);
+        using var adjust = await viewer.PostAsync("/v1/package-grants/march/adjustments", Json(new { calls = 5, reason = "free calls" }));
+        Assert.Equal(HttpStatusCode.Forbidden, adjust.StatusCode);
+        using var delete = await viewer.DeleteAsync("/v1/apps/shop-app/subscription");
+        Assert.Equal(HttpStatusCode.Forbidden, delete.StatusCode);
     }
 
     private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
