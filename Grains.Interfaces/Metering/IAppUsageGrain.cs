@@ -10,7 +10,10 @@ namespace Gateway.Metering;
 [Alias("gw.metering.IAppUsageGrain")]
 public interface IAppUsageGrain : IGrainWithStringKey
 {
-    /// <summary>Adds the app's counters of one frontend second; a batch id already applied changes nothing.</summary>
+    /// <summary>
+    /// Adds the app's counters of one frontend second; a batch id ('frontend/sequence') already applied changes
+    /// nothing. A frontend sends its batches in order, each once the one before was acknowledged.
+    /// </summary>
     [Alias("Record")] Task Record(string batchId, long second, UsageCounters[] counters);
 
     /// <summary>Days from <paramref name="from"/> to <paramref name="to"/> inclusive, of one API or all (null).</summary>

@@ -55,8 +55,8 @@ public sealed record UsageBatch
     [Id(2)] public UsageCounters[] Counters { get; init; } = [];
 
     /// <summary>
-    /// Unique per batch (the frontend process's id and a sequence number): a batch sent again after a failure
-    /// whose answer was lost is recognised and counted once.
+    /// Unique per batch: 'frontend/sequence', the frontend process's random id and a number that goes up by one
+    /// per batch. A batch sent again after a failure whose answer was lost is recognised and counted once.
     /// </summary>
     [Id(3)] public string Id { get; init; } = "";
 }

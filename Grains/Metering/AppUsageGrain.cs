@@ -28,7 +28,9 @@ public sealed class AppUsageGrain(
 
     public async Task Record(string batchId, long second, UsageCounters[] counters)
     {
-        if (string.IsNullOrEmpty(batchId) || state.State.Applied.ContainsKey(batchId))
+        var (frontend, sequence) = ParseId(batchId);
+        var seen = state.State.Applied.GetValueOrDefault(frontend);
+        if (seen is not null && sequence <= seen.Sequence)
         {
             return;
         }
@@ -53,8 +55,8 @@ public sealed class AppUsageGrain(
             };
         }
 
-        state.State.Applied[batchId] = now;
-        foreach (var old in state.State.Applied.Where(a => a.Value < now - (long)RememberBatches.TotalSeconds).Select(a => a.Key).ToList())
+        state.State.Applied[frontend] = new AppliedBatches { Sequence = sequence, At = now };
+        foreach (var old in state.State.Applied.Where(a => a.Value.At < now - (long)RememberBatches.TotalSeconds).Select(a => a.Key).ToList())
         {
             state.State.Applied.Remove(old);
         }
@@ -67,7 +69,15 @@ public sealed class AppUsageGrain(
         {
             // Not stored means not counted: the frontend sends the batch again.
             state.State.Days = previous;
-            state.State.Applied.Remove(batchId);
+            if (seen is null)
+            {
+                state.State.Applied.Remove(frontend);
+            }
+            else
+            {
+                state.State.Applied[frontend] = seen;
+            }
+
             throw;
         }
     }
@@ -76,6 +86,18 @@ public sealed class AppUsageGrain(
         .Where(d => d.Day >= from && d.Day <= to && (api is null || d.Api == api))
         .OrderBy(d => d.Day).ThenBy(d => d.Api, StringComparer.Ordinal).ThenBy(d => d.Stage, StringComparer.Ordinal)
         .ToArray());
+
+    /// <summary>A batch id is 'frontend/sequence', as <c>UsageReporter</c> makes them.</summary>
+    public static (string Frontend, long Sequence) ParseId(string batchId)
+    {
+        var slash = batchId.LastIndexOf('/');
+        if (slash <= 0 || !long.TryParse(batchId.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence))
+        {
+            throw new ArgumentException($"'{batchId}' is not a batch id of the form frontend/sequence", nameof(batchId));
+        }
+
+        return (batchId[..slash], sequence);
+    }
 
     public static string KeyOf(DateOnly day, string api, string stage) =>
         string.Create(CultureInfo.InvariantCulture, $"{day:yyyy-MM-dd}/{api}/{stage}");

@@ -8,8 +8,17 @@ public sealed class AppUsageState
     [Id(0)] public Dictionary<string, UsageDay> Days { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Batch ids applied recently, with the gateway time (Unix seconds) they were applied at: a batch sent again
-    /// is recognised for <see cref="AppUsageGrain.RememberBatches"/>, longer than a frontend keeps one.
+    /// Per frontend process: the highest batch sequence number applied, and when (gateway time, Unix seconds).
+    /// A frontend sends its batches one at a time in order and the next only once the last was acknowledged,
+    /// so every batch up to that number has been applied and a batch sent again is recognised. Frontends not
+    /// heard from for <see cref="AppUsageGrain.RememberBatches"/> (longer than one keeps a batch) are forgotten.
     /// </summary>
-    [Id(1)] public Dictionary<string, long> Applied { get; set; } = new(StringComparer.Ordinal);
+    [Id(1)] public Dictionary<string, AppliedBatches> Applied { get; set; } = new(StringComparer.Ordinal);
+}
+
+[GenerateSerializer, Immutable, Alias("gw.metering.AppliedBatches")]
+public sealed record AppliedBatches
+{
+    [Id(0)] public long Sequence { get; init; }
+    [Id(1)] public long At { get; init; }
 }

@@ -39,6 +39,8 @@ public sealed class AppUsageTests(MeteringClusterFixture fixture) : IClassFixtur
     private static readonly DateOnly March1 = new(2026, 3, 1);
 
     private readonly string _app = "app-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly string _frontend = Guid.NewGuid().ToString("N");
+    private long _sequence;
 
     /// <summary>What a frontend counts for the app in one second: drained from a real <see cref="UsageCounter"/>.</summary>
     private UsageBatch Batch(DateTimeOffset at, params (int Status, string? Code, AnswerSource Source, bool Debug)[] calls)
@@ -50,7 +52,7 @@ public sealed class AppUsageTests(MeteringClusterFixture fixture) : IClassFixtur
             counter.Record(new UsageSample(second, "get-order", "shop", "RELEASE", _app, status, code, status == 429 && code is not null, false, 0, 0, 1, source, debug));
         }
 
-        return Assert.Single(counter.Drain(long.MaxValue, "test")) with { Id = Guid.NewGuid().ToString("N") };
+        return Assert.Single(counter.Drain(long.MaxValue, "test")) with { Id = $"{_frontend}/{++_sequence}" };
     }
 
     private async Task Send(UsageBatch batch) => await fixture.Grains.GetGrain<IUsageIngestGrain>(0).Report(batch);
@@ -73,6 +75,7 @@ public sealed class AppUsageTests(MeteringClusterFixture fixture) : IClassFixtur
             (504, "A504BT", AnswerSource.Gateway, false));
         await Send(batch);
         await Send(batch);
+        await Send(Batch(new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero), (200, null, AnswerSource.Backend, false)) with { Id = $"{_frontend}/0" }); // older than the last applied
 
         var day = Assert.Single(await Usage(March1, March1));
         Assert.Equal((9L, 2L, 6L, 1L, 2L, 1L), (day.Total, day.Billable, day.Errors, day.Throttled, day.QuotaRefused, day.Debug));
@@ -109,7 +112,7 @@ public sealed class AppUsageTests(MeteringClusterFixture fixture) : IClassFixtur
         counter.Record(new UsageSample(fixture.Time.GetUtcNow().ToUnixTimeSeconds(), "get-order", "shop", "RELEASE", null, 200, null, false, false, 0, 0, 1, AnswerSource.Backend));
         var batch = Assert.Single(counter.Drain(long.MaxValue, "test"));
         Assert.Equal(1, batch.Counters.Single().Served[2]);
-        await Send(batch with { Id = "anonymous-" + _app });
+        await Send(batch with { Id = $"{_frontend}/1" });
         Assert.Empty(await Usage(DateOnly.MinValue, DateOnly.MaxValue));
     }
 }
