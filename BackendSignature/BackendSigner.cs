@@ -3,7 +3,7 @@ using System.Text;
 namespace Gateway.BackendSignature;
 
 /// <summary>
-/// The gateway -> backend signature (X-Ca-Proxy-Signature), as SIGNATURE.md section 2 defines it. The gateway
+/// The gateway -> backend signature (X-Ca-Proxy-Signature), as docs/SIGNATURE.md section 2 defines it. The gateway
 /// signs with it; <see cref="BackendSignatureVerifier"/> checks it on the backend.
 /// </summary>
 public static class BackendSigner

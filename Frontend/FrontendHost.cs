@@ -1,23 +1,18 @@
 using Gateway.Frontend.Catalog;
+using Gateway.Frontend.Debugging;
 using Gateway.Frontend.Embedded;
 using Gateway.Frontend.Forwarding;
 using Gateway.Frontend.Hosting;
-using Gateway.Frontend.Mock;
 using Gateway.Frontend.Parameters;
 using Gateway.Frontend.Monitoring;
 using Gateway.Frontend.Pipeline;
-using Gateway.Frontend.Routing;
 using Gateway.Frontend.Security;
-using Gateway.Frontend.Security.Grants;
-using Gateway.Frontend.Security.Signature;
-using Gateway.Frontend.Security.IpAccess;
-using Gateway.Frontend.Security.OpenIdConnect;
+using Gateway.Frontend.Security.Secrets;
 using Gateway.Frontend.Security.Tls;
 using Gateway.Frontend.Throttling;
-using Gateway.Silo;
-using Gateway.Silo.Catalog;
-using Gateway.Silo.Hosting;
+using Gateway.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -65,24 +60,11 @@ public sealed class FrontendHost : IAsyncDisposable
         if (cluster.IsClustered)
         {
             builder.AddGatewayClusterClient(cluster);
+            builder.Services.AddSingleton(SecretKeyRingSetup.Load(builder.Configuration, clustered: true, out _));
         }
         else
         {
-            // Embedded: one process, nothing else to install. The sample catalog is served unless a catalog
-            // file is given or the sample is switched off (Embedded:Sample=false).
-            var useSample = string.IsNullOrEmpty(builder.Configuration["Catalog:File"])
-                && !args.Contains("--catalog")
-                && builder.Configuration.GetValue("Embedded:Sample", true);
-            CatalogSeed? seed = null;
-            if (useSample)
-            {
-                sample = await SampleBackend.StartAsync(builder.Configuration.GetValue("Embedded:SampleBackendPort", 8089));
-                seed = new CatalogSeed(SampleCatalog.Load(sample.Address), "built-in sample");
-            }
-
-            silo = SiloApp.Build(args, seed, configure);
-            var grains = silo.Services.GetRequiredService<IGrainFactory>();
-            builder.Services.AddSingleton(grains);
+            (silo, sample) = await EmbeddedSilo.AddAsync(builder, args, configure);
         }
 
         builder.WebHost.ConfigureKestrel(k =>
@@ -96,44 +78,27 @@ public sealed class FrontendHost : IAsyncDisposable
             k.ListenHttps(settings.HttpsPort);
         });
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(TimeProvider.System);
+        // One clock for the whole frontend: the gateway's (a test that registers its own freezes all of it).
+        builder.Services.TryAddKeyedSingleton(GatewayTime.Key, TimeProvider.System);
+        builder.Services.AddSingleton(services => services.GetRequiredKeyedService<TimeProvider>(GatewayTime.Key));
         builder.AddGracefulShutdown();
         builder.Services.AddSingleton<IForwarderHttpClientFactory, BackendHttpClientFactory>();
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         builder.Services.AddRequestParameters(builder.Configuration);
+        builder.Services.AddBackendRequestTransforms();
         builder.Services.AddSingleton<CatalogSnapshotStore>();
+        builder.Services.AddSingleton<SnapshotSecrets>();
         builder.Services.AddThrottling(builder.Configuration);
         builder.Services.AddHostedService<CatalogSync>();
         builder.Services.AddAppSignature();
         builder.Services.AddUsageCounting();
+        builder.Services.AddDebugCalls(builder.Configuration);
         builder.Services.AddServiceDefaults(builder.Configuration, "gateway-frontend");
         builder.Services.AddHealthChecks().AddCheck<CatalogReadyCheck>("catalog", tags: [ServiceDefaults.ReadyTag]);
         builder.AddEdgeSecurity();
 
         var app = builder.Build();
-        app.UseRequestIds();
-        app.UseUsageCounting();
-        app.UseClientIp();
-        app.UseStageSelection();
-        app.UseRouting();
-        app.UseUnmatchedRequests();
-        app.UseHttpsOnly();
-        app.UseIpAccessControl();
-        app.UseAppSignature();
-        app.UseOpenIdConnect();
-        app.UseIpAccessForApps();
-        app.UseGrantAuthorization();
-        app.UseParameterValidation();
-        app.UseThrottling();
-        app.MapServiceDefaults();
-        app.MapReverseProxy(proxy =>
-        {
-            proxy.UseForwardingErrors();
-            proxy.UseMockResponses();
-            proxy.UseSessionAffinity();
-            proxy.UseLoadBalancing();
-            proxy.UsePassiveHealthChecks();
-        });
+        app.UseGatewayPipeline();
 
         return new FrontendHost(app, silo, sample);
     }
@@ -146,6 +111,7 @@ public sealed class FrontendHost : IAsyncDisposable
         }
 
         await App.StartAsync(cancellationToken);
+        EmbeddedDebugging.PointAdminAtFrontend(Silo, App);
     }
 
     public async Task RunAsync()

@@ -6,7 +6,10 @@ internal static class LogEvents
     public const int CatalogApplied = 2001;
     public const int CatalogSyncFailed = 2002;
     public const int CatalogSubscribeFailed = 2003;
+    public const int CatalogSecretsUnreadable = 2004;
     public const int Listening = 2101;
+    public const int UnhandledError = 2102;
+    public const int CallerGone = 2103;
 
     // Caller authentication (issue 3, part A)
     public const int SignatureRefused = 2201;
@@ -39,4 +42,6 @@ internal static class LogEvents
     public const int AccessLog = 2701;
     public const int UsageReportFailed = 2710;
     public const int UsageDropped = 2711;
+    // Debug calls of the admin host's Debug API: 2800-2899.
+    public const int DebugCallAccepted = 2801;
 }

@@ -9,6 +9,10 @@ internal static class LogEvents
     public const int AdminForbidden = 1103;
     public const int AdminTokens = 1104;
     public const int AdminAudited = 1105;
-    public const int ShutdownDraining = 1401;
+    public const int DebugCall = 1106;
     public const int KubernetesHosting = 1402;
+    public const int SecretKeyGenerated = 1501;
+    public const int SecretKeyCheckFailed = 1502;
+    public const int AdminClusterUnavailable = 1601;
+    public const int DocumentationRendererMissing = 1801;
 }

@@ -1,8 +1,10 @@
+using Gateway.Hosting;
 using System.Net;
 using Gateway.Catalog;
 using Gateway.Silo.Admin;
 using Gateway.Silo.Catalog;
 using Gateway.Silo.Hosting;
+using Gateway.Silo.Secrets;
 
 namespace Gateway.Silo;
 
@@ -35,20 +37,26 @@ public static class SiloApp
         // Without a token only this machine may reach the admin API.
         builder.WebHost.ConfigureKestrel(k => k.Listen(!tokens.IsEmpty ? IPAddress.Any : IPAddress.Loopback, admin.Port));
 
+        var secrets = SecretKeyRingSetup.Load(builder.Configuration, cluster.IsClustered, out var generatedKey);
+        builder.Services.AddSingleton(secrets);
         builder.AddGatewaySilo(cluster);
         builder.AddGracefulShutdown();
         builder.Services.AddSingleton(admin);
         builder.Services.AddSingleton(tokens);
+        builder.Services.AddSingleton(DebugTarget.From(builder.Configuration));
         builder.Services.Configure<CatalogSettings>(builder.Configuration.GetSection(CatalogSettings.Section));
         builder.Services.Configure<Gateway.Audit.AuditSettings>(builder.Configuration.GetSection(Gateway.Audit.AuditSettings.Section));
+        builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
+        builder.Services.AddDocumentation(builder.Configuration);
         builder.Services.AddServiceDefaults(builder.Configuration, "gateway-silo");
         builder.Services.AddHealthChecks().AddCheck<SiloReadyCheck>("silo", tags: [ServiceDefaults.ReadyTag]);
 
         var seed = builder.Configuration["Catalog:File"] is { Length: > 0 } file
             ? new CatalogSeed(CatalogDocumentFormat.Parse(File.ReadAllText(file), file), file)
             : defaultSeed;
+        builder.Services.AddHostedService<SecretKeyCheck>();
         if (seed is not null)
         {
             builder.Services.AddSingleton(seed);
@@ -61,17 +69,24 @@ public static class SiloApp
         app.MapServiceDefaults();
         app.MapOpenApi("/openapi/v1.json");
         app.MapAdminApi();
+        app.UseConsole();
 
         if (tokens.IsEmpty)
         {
             app.Logger.LogWarning(LogEvents.AdminOpenOnLoopback,
                 "No admin token is set (Admin:Token): the admin API on port {Port} listens on loopback only and asks for no token", admin.Port);
         }
-
         else
         {
             app.Logger.LogInformation(LogEvents.AdminTokens, "Admin tokens: {Tokens}",
                 string.Join(", ", tokens.Callers.Select(c => $"{c.Name} ({c.Role.Name()})")));
+        }
+
+        if (generatedKey)
+        {
+            app.Logger.LogWarning(LogEvents.SecretKeyGenerated,
+                "No secret key is configured (Secrets:Keys, Secrets:KeyDirectory): generated key {KeyId} for this process; secrets are encrypted with it and cannot be read by another process",
+                secrets.ActiveKeyId);
         }
 
         if (SiloSetup.UsesKubernetesHosting(cluster, builder.Configuration))

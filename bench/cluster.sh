@@ -89,6 +89,7 @@ common=(
     "Cluster__Redis=127.0.0.1:$redis_port" Cluster__ClusterId=bench Cluster__ServiceId=gateway Cluster__AdvertisedIP=127.0.0.1
     DOTNET_ENVIRONMENT=Production ASPNETCORE_HTTP_PORTS= Logging__LogLevel__Default=Warning
     Shutdown__TimeoutSeconds=5 Shutdown__DrainDelaySeconds=0
+    "Secrets__Keys__bench=$(head -c 32 /dev/urandom | base64)"
 )
 start redis redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no --protected-mode yes --dir "$run_dir"
 for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null && break; sleep 0.1; done

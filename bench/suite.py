@@ -271,7 +271,7 @@ def gateway_catalog(work, ports):
       - {name: X-Trace, location: HEADER, maxLength: 64}
       - {name: X-Version, location: HEADER, type: INT, required: true, enum: ["1", "2"], backendLocation: PATH, backendName: version}"""
     catalog = f"""
-groups: [{{ name: bench }}]
+groups: [{{ name: bench }}, {{ name: based, basePath: /v1 }}]
 backends:
   - {{ name: nginx, addresses: ["http://127.0.0.1:{ports['backend']}"] }}
   - {{ name: nginx-signed, addresses: ["http://127.0.0.1:{ports['backend']}"] }}
@@ -283,6 +283,8 @@ identityProviders:
     jwks: '{jwks}'
 apis:
   - {{ id: anon, group: bench, name: Anonymous, methods: [GET], path: /anon, backend: nginx }}
+  - {{ id: anon-signed, group: bench, name: Anonymous to a signing backend, methods: [GET], path: /anon-signed, backend: nginx-signed }}
+  - {{ id: rewrite, group: based, name: Rewritten path, methods: [GET], path: "/items/{{id}}", backendPath: "/internal/items/{{id}}", backend: nginx }}
   - {{ id: signed, group: bench, name: Signed, methods: [GET], path: /signed, backend: nginx, authType: AppSignature }}
   - {{ id: oidc, group: bench, name: Token, methods: [GET], path: /oidc, backend: nginx, authType: OpenIdConnect, openIdConnect: {{ provider: bench-idp }} }}
   - {{ id: lease, group: bench, name: Throttled, methods: [GET], path: /throttled, backend: nginx }}
@@ -315,7 +317,7 @@ throttleBindings:
   - {{ api: lease, stage: RELEASE, policy: roomy }}
   - {{ api: all, stage: RELEASE, policy: roomy-all-levels }}
 deployments:
-{''.join(f"  - {{ api: {a}, stage: RELEASE }}{chr(10)}" for a in ['anon', 'signed', 'oidc', 'lease', 'params', 'all', 'echo'])}
+{''.join(f"  - {{ api: {a}, stage: RELEASE }}{chr(10)}" for a in ['anon', 'anon-signed', 'rewrite', 'signed', 'oidc', 'lease', 'params', 'all', 'echo'])}
 apps: [{{ id: bench-app, name: Benchmark client, owner: bench }}]
 grants:
   - {{ app: bench-app, api: signed, stage: RELEASE }}
@@ -383,6 +385,10 @@ def configs(work, ports):
         Config("nginx", "nginx", "nginx", "/anon", doc="nginx reverse proxy, keep-alive upstream"),
         Config("haproxy", "haproxy", "haproxy", "/anon", doc="HAProxy, http mode, connection reuse"),
         Config("gw-anonymous", "gateway", "gateway", "/anon", doc="anonymous API, no policy"),
+        Config("gw-backend-signing", "gateway", "gateway", "/anon-signed",
+               doc="anonymous API whose backend has a signing key (X-Ca-Proxy-Signature on every call)"),
+        Config("gw-path-rewrite", "gateway", "gateway", "/v1/items/42",
+               doc="backend path rewrite under a group base path (/v1/items/{id} to /internal/items/{id})"),
         Config("gw-signature", "gateway", "gateway", "/signed", lambda: signed_headers("GET", "/signed"),
                doc="X-Ca HmacSHA256 signature (no nonce), app key, grant"),
         Config("gw-oidc", "gateway", "gateway", "/oidc", token, doc="OpenID Connect RS256 bearer token"),

@@ -62,6 +62,7 @@ cluster_env() {
   echo "Cluster__ClusterId=local"
   echo "Cluster__ServiceId=gateway"
   echo "Cluster__AdvertisedIP=127.0.0.1"
+  echo "Secrets__KeyDirectory=$run_dir/secret-keys"
   echo "Shutdown__TimeoutSeconds=$shutdown_timeout"
   echo "Shutdown__DrainDelaySeconds=0"
   echo "ASPNETCORE_HTTP_PORTS="
@@ -95,6 +96,8 @@ start() {
   [[ -f "$silo_dll" && -f "$frontend_dll" ]] || die "built assemblies not found ($silo_dll, $frontend_dll)"
 
   [[ -s "$run_dir/redis-password" ]] || (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$run_dir/redis-password")
+  # The key ring that encrypts stored secrets, as the chart mounts it: one file per key id. Kept across restarts.
+  [[ -s "$run_dir/secret-keys/k1" ]] || (umask 077; mkdir -p "$run_dir/secret-keys"; head -c 32 /dev/urandom | base64 >"$run_dir/secret-keys/k1")
   if [[ -n "${GATEWAY_ADMIN_TOKEN:-}" ]]; then
     (umask 077; printf '%s' "$GATEWAY_ADMIN_TOKEN" >"$run_dir/admin-token")
   elif [[ ! -s "$run_dir/admin-token" ]]; then

@@ -1,4 +1,6 @@
 using Gateway.Catalog;
+using Gateway.Frontend.Security.Secrets;
+using Gateway.Secrets;
 
 namespace Gateway.Frontend.Catalog;
 
@@ -10,6 +12,7 @@ namespace Gateway.Frontend.Catalog;
 internal sealed partial class CatalogSync(
     IGrainFactory grains,
     CatalogSnapshotStore store,
+    SnapshotSecrets secrets,
     FrontendSettings settings,
     TimeProvider time,
     ILogger<CatalogSync> logger) : BackgroundService, ICatalogObserver
@@ -53,10 +56,16 @@ internal sealed partial class CatalogSync(
 
                 if (await catalog.GetRevision() != store.Revision)
                 {
-                    store.Apply(await catalog.GetSnapshot());
+                    store.Apply(secrets.Open(await catalog.GetSnapshot()));
                 }
 
                 failures = 0;
+            }
+            catch (SecretKeyException e) when (!store.IsLoaded)
+            {
+                // A frontend that cannot open the catalog's secrets could never serve a signed call: stop at start.
+                LogCannotOpenSecrets(e.Message);
+                throw;
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
@@ -90,6 +99,9 @@ internal sealed partial class CatalogSync(
 
         grains.DeleteObjectReference<ICatalogObserver>(self);
     }
+
+    [LoggerMessage(EventId = LogEvents.CatalogSecretsUnreadable, Level = LogLevel.Critical, Message = "Cannot start: {Reason}")]
+    private partial void LogCannotOpenSecrets(string reason);
 
     [LoggerMessage(EventId = LogEvents.CatalogSyncFailed, Level = LogLevel.Warning, Message = "Could not refresh the catalog from the cluster; still routing with revision {Revision}")]
     private partial void LogSyncFailed(Exception exception, long revision);

@@ -15,6 +15,12 @@ public sealed record GatewayError(int Status, string Code, string Message)
     public static readonly GatewayError BackendTimeout = new(504, "D504TO", "The backend did not answer in time");
     public static readonly GatewayError Internal = new(500, "S500IE", "The gateway failed to handle the request");
 
+    /// <summary>
+    /// Never sent (nobody is left to read it): the status and code the counters and the access log record when the
+    /// caller goes away before the answer is complete, so that a client cannot pass its own abort off as a backend failure.
+    /// </summary>
+    public static readonly GatewayError ClientAborted = new(499, "A499CA", "The caller closed the connection before the answer was complete");
+
     // Caller authentication (issue 3, part A)
     public static readonly GatewayError SignatureHeaderMissing = new(400, "A400MH", "A required X-Ca header is missing");
     public static readonly GatewayError SignatureHeaderDuplicated = new(400, "A400DH", "An X-Ca header is sent more than once");
@@ -62,7 +68,7 @@ public sealed record GatewayError(int Status, string Code, string Message)
 
     /// <summary>Every error, for documentation and tests.</summary>
     public static IReadOnlyList<GatewayError> All { get; } =
-        [ApiNotFound, InvalidStage, CatalogNotLoaded, BackendUnreachable, BackendBadResponse, NoHealthyBackend, BackendTimeout, Internal,
+        [ApiNotFound, InvalidStage, CatalogNotLoaded, BackendUnreachable, BackendBadResponse, NoHealthyBackend, BackendTimeout, Internal, ClientAborted,
          SignatureHeaderMissing, SignatureHeaderDuplicated, SignatureHeaderEmpty, SignatureMethodNotAllowed, TimestampInvalid, TimestampExpired,
          TimestampInFuture, NonceInvalid, SignatureNotBase64, AppKeyUnknown, ContentMd5Mismatch, SignatureMismatch, NonceReplayed, AppDisabled,
          GrantMissing, GrantExpired, NonceUnavailable,

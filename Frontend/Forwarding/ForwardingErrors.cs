@@ -1,4 +1,5 @@
 using Gateway.Frontend.Errors;
+using Gateway.Frontend.Pipeline;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Frontend.Forwarding;
@@ -18,18 +19,21 @@ public static class ForwardingErrors
                 return;
             }
 
+            if (failure.Error is ForwarderError.RequestBodyClient or ForwarderError.RequestCanceled || context.GetGatewayRequest().CallerGone(context))
+            {
+                // The caller left (mid-body, say): YARP may then see a failed backend call, but it was not the backend's.
+                context.GetGatewayRequest().Error = GatewayError.ClientAborted;
+                return;
+            }
+
             var error = failure.Error switch
             {
                 ForwarderError.RequestTimedOut => GatewayError.BackendTimeout,
                 ForwarderError.NoAvailableDestinations => GatewayError.NoHealthyBackend,
                 ForwarderError.Request or ForwarderError.RequestCreation => GatewayError.BackendUnreachable,
-                ForwarderError.RequestCanceled or ForwarderError.RequestBodyClient => null, // the client went away
                 _ => GatewayError.BackendBadResponse,
             };
-            if (error is not null)
-            {
-                await GatewayErrorWriter.WriteAsync(context, error);
-            }
+            await GatewayErrorWriter.WriteAsync(context, error);
         });
         return proxy;
     }

@@ -1,4 +1,4 @@
-using Gateway.Silo.Hosting;
+using Gateway.Hosting;
 using Orleans.Configuration;
 using StackExchange.Redis;
 

@@ -1,6 +1,5 @@
 using Gateway.Frontend.Parameters;
 using Gateway.Frontend.Pipeline;
-using Microsoft.Net.Http.Headers;
 
 namespace Gateway.Frontend.Mock;
 
@@ -15,17 +14,10 @@ public static partial class MockResponses
     public static IReverseProxyApplicationBuilder UseMockResponses(this IReverseProxyApplicationBuilder proxy)
     {
         // Resolved once: a service looked up through RequestServices makes a DI scope for every request.
-        var plans = proxy.ApplicationServices.GetRequiredService<ParameterPlans>();
         var logger = proxy.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MockResponses).FullName!);
         proxy.Use((HttpContext context, RequestDelegate next) =>
         {
-            var api = context.Features.Get<GatewayRequest>()?.Api;
-            if (api?.Definition.Mock is null)
-            {
-                return next(context);
-            }
-
-            return plans.Get(api).Mock is { } mock ? AnswerAsync(context, mock, logger) : next(context);
+            return context.GetGatewayRequest().Route?.Parameters.Mock is { } mock ? AnswerAsync(context, mock, logger) : next(context);
         });
         return proxy;
     }

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using Gateway.Frontend.Pipeline;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Gateway.Frontend.Monitoring;
@@ -8,7 +9,7 @@ namespace Gateway.Frontend.Monitoring;
 /// Reads that complete at once (the usual case: the bytes are already in Kestrel's buffers) are counted without
 /// an async state machine; this wrapper is on every request with a body.
 /// </remarks>
-internal sealed class CountingReadStream(Stream inner) : Stream
+internal sealed class CountingReadStream(Stream inner, GatewayRequest? request) : Stream
 {
     public long Count { get; private set; }
 
@@ -18,11 +19,30 @@ internal sealed class CountingReadStream(Stream inner) : Stream
     public override long Length => throw new NotSupportedException();
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    public override int Read(byte[] buffer, int offset, int count) => Counted(inner.Read(buffer, offset, count));
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        try
+        {
+            return Counted(inner.Read(buffer, offset, count));
+        }
+        catch (Exception e) when (Failed(e))
+        {
+            throw;
+        }
+    }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var read = inner.ReadAsync(buffer, cancellationToken);
+        ValueTask<int> read;
+        try
+        {
+            read = inner.ReadAsync(buffer, cancellationToken);
+        }
+        catch (Exception e) when (Failed(e))
+        {
+            throw;
+        }
+
         return read.IsCompletedSuccessfully ? new(Counted(read.Result)) : Awaited(read);
     }
 
@@ -34,7 +54,31 @@ internal sealed class CountingReadStream(Stream inner) : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
-    private async ValueTask<int> Awaited(ValueTask<int> read) => Counted(await read);
+    private async ValueTask<int> Awaited(ValueTask<int> read)
+    {
+        try
+        {
+            return Counted(await read);
+        }
+        catch (Exception e) when (Failed(e))
+        {
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Notes that the caller's body broke off (never catches): Kestrel throws when the connection closes or resets
+    /// mid-body. Its refusal to read past the body size limit is the gateway's own 413, not the caller leaving.
+    /// </summary>
+    private bool Failed(Exception e)
+    {
+        if (request is not null && e is not BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+        {
+            request.CallerLeft = true;
+        }
+
+        return false;
+    }
 
     private int Counted(int read)
     {

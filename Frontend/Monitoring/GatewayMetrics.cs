@@ -40,7 +40,7 @@ public sealed class GatewayMetrics
     {
         var api = new KeyValuePair<string, object?>("api", s.ApiId);
         var stage = new KeyValuePair<string, object?>("stage", s.Stage);
-        _requests.Add(1, api, stage, new("status_class", StatusClass(s.Status)), new("error_code", s.ErrorCode ?? ""));
+        _requests.Add(1, api, stage, new("status_class", StatusClass(s)), new("error_code", s.ErrorCode ?? ""));
         _duration.Record(s.LatencyMs / 1000.0, api, stage);
     }
 
@@ -71,7 +71,8 @@ public sealed class GatewayMetrics
         }
     }
 
-    private static string StatusClass(int status) => status switch
+    /// <summary>A caller's hang-up gets a class of its own, which no error or 5xx alert sums.</summary>
+    private static string StatusClass(in UsageSample s) => s.ErrorCode == Frontend.Errors.GatewayError.ClientAborted.Code ? "aborted" : s.Status switch
     {
         < 200 => "1xx",
         < 300 => "2xx",

@@ -8,6 +8,8 @@ namespace Gateway.Frontend.Monitoring;
 /// </summary>
 public sealed class UsageCounter
 {
+    private static readonly string ClientAbortedCode = Errors.GatewayError.ClientAborted.Code;
+
     private readonly Lock _lock = new();
     private Dictionary<Key, Accumulator> _current = [];
 
@@ -23,7 +25,10 @@ public sealed class UsageCounter
             }
 
             a.Requests++;
-            switch (sample.Status)
+
+            // A caller that went away is counted by its error code alone: in no status class, so that error-count,
+            // error-rate and 5xx alert rules do not fire because clients hang up.
+            switch (sample.ErrorCode == ClientAbortedCode ? 0 : sample.Status)
             {
                 case >= 200 and < 300: a.Status2xx++; break;
                 case >= 400 and < 500: a.Status4xx++; break;
@@ -49,11 +54,7 @@ public sealed class UsageCounter
             }
 
             var statusClass = sample.Status / 100;
-            if (sample.Debug)
-            {
-                a.Debug++;
-            }
-            else if (statusClass is >= 1 and <= 5 && sample.Source != AnswerSource.Gateway)
+            if (statusClass is >= 1 and <= 5 && sample.Source != AnswerSource.Gateway)
             {
                 (sample.Source == AnswerSource.Mock ? a.Mocked : a.Served)[statusClass]++;
             }
@@ -109,7 +110,6 @@ public sealed class UsageCounter
         public readonly Dictionary<string, long> ErrorCodes = new(StringComparer.Ordinal);
         public readonly long[] Served = new long[6];
         public readonly long[] Mocked = new long[6];
-        public long Debug;
 
         public UsageCounters ToCounters(Key key) => new()
         {
@@ -130,7 +130,6 @@ public sealed class UsageCounter
             ErrorCodeCounts = [.. ErrorCodes.Values],
             Served = Served,
             Mocked = Mocked,
-            Debug = Debug,
         };
     }
 }
@@ -139,7 +138,7 @@ public sealed class UsageCounter
 public readonly record struct UsageSample(
     long Second, string ApiId, string Group, string Stage, string? AppId, int Status, string? ErrorCode,
     bool Throttled, bool TimedOut, long BytesIn, long BytesOut, double LatencyMs,
-    AnswerSource Source = AnswerSource.Gateway, bool Debug = false);
+    AnswerSource Source = AnswerSource.Gateway);
 
 /// <summary>Who answered a call: only backends' and mocks' answers can be billed.</summary>
 public enum AnswerSource

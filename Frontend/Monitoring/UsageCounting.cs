@@ -1,5 +1,5 @@
 using Gateway.Frontend.Pipeline;
-using Gateway.Silo.Hosting;
+using Gateway.Hosting;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -8,13 +8,11 @@ namespace Gateway.Frontend.Monitoring;
 /// <summary>
 /// Counts every request to an API once it is answered, whatever step answered it (routing, authentication,
 /// throttling, the backend): the per-second usage counters, the OpenTelemetry instruments and one access-log
-/// record. It reads only what the pipeline leaves behind (the <see cref="GatewayRequest"/> feature, the status,
-/// X-Ca-Error-Code, YARP's forwarder error), so other steps need not know it exists.
+/// record. It reads only what the pipeline leaves behind (the <see cref="GatewayRequest"/> feature with the error the
+/// gateway answered, the status, YARP's forwarder error), so other steps need not know it exists.
 /// </summary>
 internal sealed class UsageCountingMiddleware(RequestDelegate next, UsageCounter counter, GatewayMetrics metrics, AccessLog accessLog, TimeProvider time)
 {
-    public const string ErrorCodeHeader = "X-Ca-Error-Code";
-
     /// <summary>The status the gateway's throttling answers with (with its own X-Ca-Error-Code).</summary>
     private const int Throttled = StatusCodes.Status429TooManyRequests;
 
@@ -24,7 +22,9 @@ internal sealed class UsageCountingMiddleware(RequestDelegate next, UsageCounter
         var request = context.Request.Body;
 
         // A request that cannot have a body (a GET without Content-Length, say) has nothing to count.
-        var countingIn = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == false ? null : new CountingReadStream(request);
+        var countingIn = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == false
+            ? null
+            : new CountingReadStream(request, context.Features.Get<GatewayRequest>());
         if (countingIn is not null)
         {
             context.Request.Body = countingIn;
@@ -54,10 +54,18 @@ internal sealed class UsageCountingMiddleware(RequestDelegate next, UsageCounter
 
         var gateway = context.Features.Get<GatewayRequest>();
         var api = gateway?.Api;
-        var status = context.Response.StatusCode;
-        var code = context.Response.Headers[ErrorCodeHeader].ToString();
+        var error = gateway?.Error;
+        if (gateway is not null && error is not { Status: < 500 } && gateway.CallerGone(context))
+        {
+            // The caller left before its answer was complete: whatever a step or YARP made of the broken stream
+            // (a 400, a 502), it is the caller's doing, and must not count as a backend or gateway failure.
+            error = Errors.GatewayError.ClientAborted;
+        }
+
+        var status = error?.Status ?? context.Response.StatusCode;
+        var code = error?.Code;
         var timedOut = context.Features.Get<IForwarderErrorFeature>()?.Error == ForwarderError.RequestTimedOut
-            || code == Errors.GatewayError.BackendTimeout.Code;
+            || error == Errors.GatewayError.BackendTimeout;
         var sample = new UsageSample(
             time.GetUtcNow().ToUnixTimeSeconds(),
             api?.Definition.Id ?? "",
@@ -65,21 +73,23 @@ internal sealed class UsageCountingMiddleware(RequestDelegate next, UsageCounter
             api?.Stage ?? "",
             gateway?.AppId,
             status,
-            code.Length == 0 ? null : code,
-            status == Throttled && code.Length > 0, // the gateway's own 429 carries its error code; a backend's 429 is not throttling
+            code,
+            status == Throttled && code is not null, // the gateway's own 429 carries its error code; a backend's 429 is not throttling
             timedOut,
             bytesIn,
             bytesOut,
             elapsed.TotalMilliseconds,
-            code.Length > 0 || api is null ? AnswerSource.Gateway : gateway!.MockAnswered ? AnswerSource.Mock : AnswerSource.Backend,
-            Metering.DebugCalls.IsDebug(context.Request));
+            code is not null || api is null ? AnswerSource.Gateway : gateway!.MockAnswered ? AnswerSource.Mock : AnswerSource.Backend);
 
         // Requests that matched no API have no window to go to; they still count in metrics and the access log.
-        if (api is not null)
+        // Debug calls are not the app's traffic: not billed, not in the API's windows, alerts or traffic bytes
+        // (the request metrics and the access log below still see them: they are load on this frontend).
+        var debug = context.Features.Get<Debugging.DebugCall>() is not null;
+        if (api is not null && !debug)
         {
             counter.Record(sample);
         }
-        else
+        else if (!debug)
         {
             metrics.AddTraffic(sample);
         }

@@ -36,6 +36,7 @@ internal static class BackendBody
         }
 
         headers.TransferEncoding = default;
+        context.GetGatewayRequest().BackendBody = bytes ?? [];
         if (bytes is null)
         {
             request.Body = Stream.Null;

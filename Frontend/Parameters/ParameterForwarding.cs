@@ -4,49 +4,27 @@ using Gateway.Catalog;
 using Gateway.Frontend.Pipeline;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Transforms;
-using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace Gateway.Frontend.Parameters;
 
 /// <summary>
-/// The YARP request transform that makes the backend request an API's definition asks for: in MAPPING mode only the
-/// defined parameters, each under its backend name and location; in both modes the constants and system parameters.
-/// It runs after the route's path transform and before any transform added later (such as a backend signature),
-/// which therefore sees the request exactly as forwarded.
+/// Makes the backend request an API's definition asks for: in MAPPING mode only the defined parameters, each under
+/// its backend name and location; in both modes the constants and system parameters. One step of
+/// <see cref="BackendRequestTransforms"/>, after the route's path transform and before the backend signature.
 /// </summary>
-public sealed class ParameterForwarding : ITransformProvider
+public static class ParameterForwarding
 {
     /// <summary>Headers a MAPPING-mode backend still gets although no parameter defines them: content negotiation and tracing.</summary>
     public static readonly IReadOnlySet<string> KeptHeaders = new HashSet<string>(
         ["Host", "Accept", "Accept-Encoding", "Accept-Language", "User-Agent", "traceparent", "tracestate", "baggage", RequestIds.Header],
         StringComparer.OrdinalIgnoreCase);
 
-    public void ValidateRoute(TransformRouteValidationContext context)
-    {
-    }
-
-    public void ValidateCluster(TransformClusterValidationContext context)
-    {
-    }
-
-    public void Apply(TransformBuilderContext context)
-    {
-        // Host is decided here rather than by YARP's default host transform, which would otherwise run after this
-        // one and replace a 'host' constant with the backend's configured host.
-        if (!context.RequestTransforms.Any(t => t is RequestHeaderOriginalHostTransform))
-        {
-            context.RequestTransforms.Add(RequestHeaderOriginalHostTransform.SuppressHost);
-        }
-
-        context.AddRequestTransform(ApplyAsync);
-    }
-
-    public static ValueTask ApplyAsync(RequestTransformContext context)
+    public static void Apply(RequestTransformContext context)
     {
         var values = context.HttpContext.Features.Get<ParameterValues>();
         if (values is null)
         {
-            return ValueTask.CompletedTask;
+            return;
         }
 
         var plan = values.Plan;
@@ -82,8 +60,6 @@ public sealed class ParameterForwarding : ITransformProvider
         {
             target.Finish(plan);
         }
-
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>The value of a system parameter for this call; null when the gateway does not know it (no app on an anonymous API).</summary>

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using Gateway.Catalog;
 using Gateway.Frontend.Errors;
@@ -7,7 +5,6 @@ using Gateway.Frontend.Pipeline;
 using Gateway.Parameters;
 using Json.Schema;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 
@@ -19,20 +16,16 @@ namespace Gateway.Frontend.Parameters;
 /// <see cref="ParameterValues"/> for the forwarding transform.
 /// </summary>
 internal sealed partial class ParameterValidation(
-    RequestDelegate next, ParameterPlans plans, ParameterSettings settings, TimeProvider time, ILogger<ParameterValidation> logger)
+    RequestDelegate next, ParameterSettings settings, TimeProvider time, ILogger<ParameterValidation> logger)
 {
     private static readonly EvaluationOptions SchemaOptions = new() { OutputFormat = OutputFormat.List };
 
+    private static readonly IReadOnlyDictionary<string, StringValues> NoFields = new Dictionary<string, StringValues>();
+
     public Task Invoke(HttpContext context)
     {
-        var api = context.Features.Get<GatewayRequest>()?.Api;
-        if (api is null)
-        {
-            return next(context);
-        }
-
-        var plan = plans.Get(api);
-        if (plan.IsTrivial)
+        var plan = context.GetGatewayRequest().Route?.Parameters;
+        if (plan is null || plan.IsTrivial)
         {
             return next(context);
         }
@@ -53,21 +46,10 @@ internal sealed partial class ParameterValidation(
         var definition = plan.Definition;
         var hasBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? request.ContentLength > 0;
         var limit = definition.MaxBodyBytes;
-
-        if (limit is { } max)
+        if (limit is { } max && request.ContentLength > max)
         {
-            if (request.ContentLength > max)
-            {
-                await RefuseBody(context, GatewayError.BodyTooLarge, $"{request.ContentLength} bytes, the limit is {max}");
-                return;
-            }
-
-            // Kestrel then refuses to read far past the limit whatever the framing. Its chunked reader counts more
-            // than the data, so it gets some slack; the exact check is ours.
-            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-            {
-                size.MaxRequestBodySize = max + 4096;
-            }
+            await RefuseBody(context, max);
+            return;
         }
 
         if (hasBody && !AcceptsContentType(plan, request.ContentType, out var why))
@@ -76,41 +58,27 @@ internal sealed partial class ParameterValidation(
             return;
         }
 
-        byte[]? body = null;
-        if (hasBody && plan.MustReadBody)
+        // The body is read when a rule needs it, and when a limit must hold for a body of unknown length, so that an
+        // oversized one gets a clean 413 instead of a backend call cut in the middle. A body with a Content-Length
+        // within the limit streams: Kestrel holds it to its length, and to the limit set here.
+        RequestBody? body = null;
+        if (hasBody && (plan.MustReadBody || (limit is not null && request.ContentLength is null)))
         {
-            var readLimit = limit ?? settings.MaxReadBodyBytes;
-            body = await ReadBodyAsync(request.Body, readLimit, context.RequestAborted);
+            body = await RequestBody.ReadAsync(context, settings.MaxReadBodyBytes);
             if (body is null)
             {
-                await RefuseBody(context, GatewayError.BodyTooLarge, $"more than {readLimit} bytes");
+                await RefuseBody(context, RequestBody.Limit(context.GetGatewayRequest(), settings.MaxReadBodyBytes));
                 return;
             }
-
-            // Forwarded as read (PASSTHROUGH), or rebuilt from the values (MAPPING).
-            request.Body = new MemoryStream(body, writable: false);
         }
-        else if (hasBody && limit is { } chunkedLimit && request.ContentLength is null)
+        else if (limit is { } streamed)
         {
-            // A body of unknown length is counted before anything is forwarded, so that an oversized one gets a
-            // clean 413 instead of a backend call cut in the middle. Large bodies spill to a temporary file.
-            request.EnableBuffering(bufferThreshold: 64 * 1024);
-            if (!await FitsAsync(request.Body, chunkedLimit, context.RequestAborted))
-            {
-                await RefuseBody(context, GatewayError.BodyTooLarge, $"more than {chunkedLimit} bytes");
-                return;
-            }
-
-            request.Body.Position = 0;
+            RequestBody.LimitServer(context, streamed);
         }
 
         var violations = new List<ParameterViolation>();
         var values = new StringValues[plan.Parameters.Length];
-        Dictionary<string, StringValues>? form = null;
-        if (plan.ReadsForm)
-        {
-            form = body is null ? [] : QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body));
-        }
+        var form = plan.ReadsForm ? body?.FormFields ?? NoFields : null;
 
         for (var i = 0; i < plan.Parameters.Length; i++)
         {
@@ -161,7 +129,7 @@ internal sealed partial class ParameterValidation(
 
         if (plan.BodyParameter is { } bodyParameter)
         {
-            CheckBody(plan, bodyParameter, body, violations);
+            CheckBody(plan, bodyParameter, body?.Bytes, violations);
         }
 
         if (violations.Count > 0)
@@ -171,7 +139,7 @@ internal sealed partial class ParameterValidation(
             return;
         }
 
-        var checkedValues = new ParameterValues(plan, values, body, receivedAt);
+        var checkedValues = new ParameterValues(plan, values, body?.Bytes, receivedAt);
         context.Features.Set(checkedValues);
         if (plan.Mapping)
         {
@@ -204,16 +172,29 @@ internal sealed partial class ParameterValidation(
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
+            // A repeated key would let the schema check one value while the backend reads the other.
+            document = JsonDocument.Parse(body, BodyJsonOptions);
         }
         catch (JsonException e)
         {
             violations.Add(new(parameter.Name, location, "json", $"is not JSON: {e.Message}", null));
             return;
         }
+        catch (InvalidOperationException)
+        {
+            // The duplicate check reads the names, and so meets a name that is not text first.
+            violations.Add(new(parameter.Name, location, "json", $"is not JSON: {BadTextMessage}", null));
+            return;
+        }
 
         using (document)
         {
+            if (BadText(document.RootElement) is { } bad)
+            {
+                violations.Add(new(parameter.Name, location, "json", $"is not JSON: {bad}", null));
+                return;
+            }
+
             var results = plan.BodySchema!.Evaluate(document.RootElement, SchemaOptions);
             if (results.IsValid)
             {
@@ -242,6 +223,54 @@ internal sealed partial class ParameterValidation(
         }
     }
 
+    private const string BadTextMessage = "a name or string is not valid UTF-8 or holds a lone surrogate";
+
+    private static readonly JsonDocumentOptions BodyJsonOptions = new() { MaxDepth = 64, AllowDuplicateProperties = false };
+
+    /// <summary>
+    /// The parser checks structure, not text: a string with bytes that are not UTF-8, or an escaped lone surrogate
+    /// (<c>"\ud800"</c>), only fails when its value is read, which the schema would do half-way through. Every name
+    /// and string is read here first, so that such a body is refused as not JSON.
+    /// </summary>
+    private static string? BadText(JsonElement element)
+    {
+        try
+        {
+            return Walk(element);
+        }
+        catch (InvalidOperationException)
+        {
+            return BadTextMessage;
+        }
+
+        static string? Walk(JsonElement element)
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.String:
+                    _ = element.GetString();
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        Walk(item);
+                    }
+
+                    break;
+                case JsonValueKind.Object:
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        _ = property.Name;
+                        Walk(property.Value);
+                    }
+
+                    break;
+            }
+
+            return null;
+        }
+    }
+
     private static bool AcceptsContentType(ParameterPlan plan, string? contentType, out string why)
     {
         why = "";
@@ -252,7 +281,7 @@ internal sealed partial class ParameterValidation(
         }
 
         var mediaType = MediaTypeHeaderValue.TryParse(contentType, out var parsed) ? parsed.MediaType.Value ?? "" : "";
-        if (allowed.Length > 0 && !allowed.Any(range => CatalogValidator.MediaMatches(range, mediaType)))
+        if (allowed.Length > 0 && !allowed.Any(range => MediaRanges.Matches(range, mediaType)))
         {
             why = $"got '{contentType}', accepted: {string.Join(", ", allowed)}";
             return false;
@@ -277,59 +306,11 @@ internal sealed partial class ParameterValidation(
         string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase)
         || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Reads the whole body, or returns null as soon as it proves longer than the limit.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(Stream body, long limit, CancellationToken cancellationToken)
+    private Task RefuseBody(HttpContext context, long limit)
     {
-        using var buffer = new MemoryStream();
-        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        try
-        {
-            int read;
-            while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
-            {
-                if (buffer.Length + read > limit)
-                {
-                    return null;
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
-        }
-
-        return buffer.ToArray();
-    }
-
-    private static async Task<bool> FitsAsync(Stream body, long limit, CancellationToken cancellationToken)
-    {
-        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        try
-        {
-            long total = 0;
-            int read;
-            while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
-            {
-                total += read;
-                if (total > limit)
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
-        catch (IOException)
-        {
-            // Kestrel refuses to read past the request's body size limit, set to the API's limit above.
-            return false;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
-        }
+        var request = context.GetGatewayRequest();
+        LogBodyRefused(request.Api?.Definition.Id ?? "", request.Api?.Stage ?? "", GatewayError.BodyTooLarge.Status, $"over {limit} bytes");
+        return RequestBody.RefuseAsync(context, limit);
     }
 
     private Task RefuseBody(HttpContext context, GatewayError error, string detail)

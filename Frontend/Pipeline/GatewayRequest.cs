@@ -1,5 +1,7 @@
 using System.Net;
 using Gateway.Catalog;
+using Gateway.Frontend.Catalog;
+using Gateway.Frontend.Errors;
 using Gateway.Throttling;
 
 namespace Gateway.Frontend.Pipeline;
@@ -16,11 +18,26 @@ public sealed class GatewayRequest
     /// <summary>The id answered in X-Ca-Request-Id.</summary>
     public required string RequestId { get; init; }
 
-    /// <summary>The matched API version (set right after routing), or null when nothing matched.</summary>
+    /// <summary>The compiled catalog this request is decided by, pinned at routing: every step reads this one.</summary>
+    public CompiledCatalog? Catalog { get; private set; }
+
+    /// <summary>The matched API compiled with <see cref="Catalog"/> (set right after routing), or null when nothing matched.</summary>
+    public CompiledApi? Route { get; private set; }
+
+    /// <summary>The matched API version, or null when nothing matched.</summary>
     public PublishedApi? Api { get; set; }
 
     /// <summary>The matched API's group.</summary>
     public ApiGroup? Group { get; set; }
+
+    /// <summary>Pins the catalog and the API that routing matched.</summary>
+    public void Pin(CompiledCatalog catalog, CompiledApi route)
+    {
+        Catalog = catalog;
+        Route = route;
+        Api = route.Api;
+        Group = route.Group;
+    }
 
     /// <summary>The caller's address: the connection's peer, or taken from X-Forwarded-For behind a trusted proxy.</summary>
     public IPAddress? ClientIp
@@ -44,6 +61,24 @@ public sealed class GatewayRequest
 
     /// <summary>The user the caller acts for: the app's owner, or the subject of an OpenID Connect token.</summary>
     public string? UserId { get; set; }
+
+    /// <summary>The caller's body once a step has read it (<see cref="RequestBody.ReadAsync"/>); null until then.</summary>
+    public RequestBody? Body { get; set; }
+
+    /// <summary>The body MAPPING mode sends instead of the caller's (empty when it sends none); null otherwise.</summary>
+    public byte[]? BackendBody { get; set; }
+
+    /// <summary>The error the gateway answered with (set by <see cref="GatewayErrorWriter"/>), or null when it forwarded the call.</summary>
+    public GatewayError? Error { get; set; }
+
+    /// <summary>
+    /// Set when reading the caller's body failed on the caller's side (it hung up or cut the body short): whatever
+    /// a later step makes of the broken stream, the failure is the caller's, not the backend's or the gateway's.
+    /// </summary>
+    public bool CallerLeft { get; set; }
+
+    /// <summary>The caller went away: its connection closed, or its body broke off.</summary>
+    public bool CallerGone(HttpContext context) => CallerLeft || context.RequestAborted.IsCancellationRequested;
 
     /// <summary>Answered by the API's mock rather than its backend (metering tells the two apart).</summary>
     public bool MockAnswered { get; set; }

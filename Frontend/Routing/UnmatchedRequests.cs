@@ -1,13 +1,13 @@
 using Gateway.Frontend.Catalog;
 using Gateway.Frontend.Errors;
 using Gateway.Frontend.Pipeline;
-using Gateway.Silo.Hosting;
+using Gateway.Hosting;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Frontend.Routing;
 
 /// <summary>
-/// Records the matched API version on the <see cref="GatewayRequest"/>, and answers requests that no published API matches with the gateway's 404 (including a known path with an
+/// Pins the compiled catalog and the matched API version on the <see cref="GatewayRequest"/>, and answers requests that no published API matches with the gateway's 404 (including a known path with an
 /// unpublished method, which routing alone would answer with a bare 405).
 /// </summary>
 public static class UnmatchedRequests
@@ -23,11 +23,9 @@ public static class UnmatchedRequests
     private static Task Route(HttpContext context, RequestDelegate next, CatalogSnapshotStore store)
     {
         var endpoint = context.GetEndpoint();
-        if (endpoint?.Metadata.GetMetadata<RouteModel>() is { } route && store.TryFindRoute(route.Config.RouteId, out var api, out var group))
+        if (endpoint?.Metadata.GetMetadata<RouteModel>() is { } route && store.TryFindRoute(route.Config, out var catalog, out var api))
         {
-            var request = context.GetGatewayRequest();
-            request.Api = api;
-            request.Group = group;
+            context.GetGatewayRequest().Pin(catalog, api);
             return next(context);
         }
 

@@ -1,6 +1,5 @@
 using System.Text;
 using Gateway.Catalog;
-using Gateway.Frontend.Catalog;
 
 namespace Gateway.Frontend.Security;
 
@@ -49,29 +48,8 @@ public sealed record AppCredential(App App, string AppKey, byte[] Secret)
 /// <summary>The signing key a backend's requests are signed with.</summary>
 public sealed record BackendCredential(string Name, string Secret)
 {
+    /// <summary>The secret's bytes, ready for HMAC: made once per catalog, not on every signed call.</summary>
+    public byte[] Key { get; } = Encoding.UTF8.GetBytes(Secret);
+
     public override string ToString() => $"BackendCredential {{ Name = {Name} }}";
-}
-
-/// <summary>Hands out the <see cref="CallerDirectory"/> of the snapshot the frontend holds now, rebuilt only when the snapshot changes.</summary>
-public sealed class CallerDirectoryCache(CatalogSnapshotStore store)
-{
-    private volatile CallerDirectory _current = CallerDirectory.Build(null);
-
-    public CallerDirectory Current
-    {
-        get
-        {
-            var snapshot = store.Current;
-            var current = _current;
-            if (ReferenceEquals(current.Snapshot, snapshot))
-            {
-                return current;
-            }
-
-            // Two threads may both build for a new snapshot; either result is right, the spare is garbage.
-            var built = CallerDirectory.Build(snapshot);
-            _current = built;
-            return built;
-        }
-    }
 }

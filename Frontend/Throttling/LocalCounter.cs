@@ -51,4 +51,10 @@ internal sealed class LocalCounter(QuotaCounterRef counter)
 
     /// <summary>Environment.TickCount64 of the last call, for eviction.</summary>
     public long LastUsed = Environment.TickCount64;
+
+    /// <summary>The number of the last request to the grain; requests whose answer was not taken wait in <see cref="Abandoned"/>.</summary>
+    public long Sequence;
+
+    /// <summary>Requests that failed or timed out, told to the grain with the next one so that it takes their grants back.</summary>
+    public List<long> Abandoned = [];
 }

@@ -220,7 +220,7 @@ public sealed partial class QuotaClient
             _outage.Failed();
             lock (local.Gate)
             {
-                local.UnreachableUntil = _time.GetTimestamp() + Ticks(TimeSpan.FromMilliseconds(Math.Max(0, _settings.RetryAfterFailureMs)));
+                local.UnreachableUntil = _time.GetTimestamp() + Ticks(RetryAfter(e));
                 LogUnreachableSometimes(e, local.Counter.Key);
                 return Unreachable(local);
             }
@@ -298,7 +298,7 @@ public sealed partial class QuotaClient
             _outage.Failed();
             lock (local.Gate)
             {
-                local.UnreachableUntil = _time.GetTimestamp() + Ticks(TimeSpan.FromMilliseconds(Math.Max(0, _settings.RetryAfterFailureMs)));
+                local.UnreachableUntil = _time.GetTimestamp() + Ticks(RetryAfter(e));
             }
 
             LogUnreachableSometimes(e, local.Counter.Key);
@@ -312,7 +312,10 @@ public sealed partial class QuotaClient
         }
     }
 
-    private Task<QuotaGrant> Acquire(LocalCounter local, bool prefetch)
+    /// <summary>How many abandoned requests a counter remembers to tell its grain; older ones only cost under-admission.</summary>
+    private const int AbandonedKept = 16;
+
+    private async Task<QuotaGrant> Acquire(LocalCounter local, bool prefetch)
     {
         QuotaRequest request;
         lock (local.Gate)
@@ -324,11 +327,36 @@ public sealed partial class QuotaClient
                 Epoch = local.Epoch,
                 Consumed = local.Consumed,
                 Prefetch = prefetch,
+                Sequence = ++local.Sequence,
+                Abandoned = [.. local.Abandoned],
             };
             local.Reported = Math.Max(local.Reported, local.Consumed);
         }
 
-        return _grains.GetGrain<IQuotaGrain>(local.Counter.Key).Acquire(request).WaitAsync(_settings.CallTimeout);
+        try
+        {
+            var grant = await _grains.GetGrain<IQuotaGrain>(local.Counter.Key).Acquire(request).WaitAsync(_settings.CallTimeout);
+            lock (local.Gate)
+            {
+                local.Abandoned.RemoveAll(request.Abandoned.Contains);
+            }
+
+            return grant;
+        }
+        catch (Exception)
+        {
+            // Whatever the grain may still grant this request is never spent here: it is told so next time.
+            lock (local.Gate)
+            {
+                local.Abandoned.Add(request.Sequence);
+                if (local.Abandoned.Count > AbandonedKept)
+                {
+                    local.Abandoned.RemoveAt(0);
+                }
+            }
+
+            throw;
+        }
     }
 
     /// <summary>
@@ -453,6 +481,18 @@ public sealed partial class QuotaClient
 
         local.AdmittedInWindow++;
     }
+
+    /// <summary>Retries sooner after a quick sign that the counter is moving to another silo.</summary>
+    private const int MovingRetryMs = 200;
+
+    /// <summary>
+    /// How long a counter waits after a failed call before asking its grain again. A silo that is gone (or a
+    /// message it refused) fails at once: the counter comes back on another silo as soon as the cluster has
+    /// declared that one dead, so it is asked again sooner, to shorten the 503s callers see. Timeouts wait the
+    /// full interval: asking sooner would only pile more calls on a slow cluster.
+    /// </summary>
+    private TimeSpan RetryAfter(Exception e) => TimeSpan.FromMilliseconds(Math.Max(0,
+        e is SiloUnavailableException or OrleansMessageRejectionException ? Math.Min(MovingRetryMs, _settings.RetryAfterFailureMs) : _settings.RetryAfterFailureMs));
 
     private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
 

@@ -11,11 +11,10 @@ namespace Gateway.Frontend.Throttling;
 /// app, user, API) is charged for it; if any refuses, what the others took is given back, because the call
 /// is not admitted.
 /// </summary>
-public sealed class Throttler(ThrottleRulesCache rules, QuotaClient quotas)
+public sealed class Throttler(QuotaClient quotas)
 {
     /// <summary>The policy in force for the matched API, or null when nothing limits it.</summary>
-    public ThrottlePolicy? PolicyFor(GatewayRequest request) =>
-        request.Api is { } api ? rules.Current?.PolicyFor(api.Definition.Id, api.Stage) : null;
+    public ThrottlePolicy? PolicyFor(GatewayRequest request) => request.Route?.Throttle;
 
     /// <remarks>
     /// Without allocating when every level answers from a local lease (the usual call in lease mode): the
@@ -117,6 +116,13 @@ internal sealed partial class ThrottlingMiddleware(
             return next(context);
         }
 
+        if (Debugging.DebugCall.Of(context) is { } debug)
+        {
+            // The Debug API's calls take nothing from any quota (and are not refused by one).
+            debug.NotCharged(policy.Name);
+            return next(context);
+        }
+
         // Decided at once from local leases, the call goes on without an async state machine of its own.
         var check = throttler.CheckAsync(request, policy);
         return check.IsCompletedSuccessfully ? Apply(context, check.Result) : ApplyWhenDecided(context, check);
@@ -195,7 +201,6 @@ public static class ThrottlingExtensions
     {
         services.TryAddKeyedSingleton(GatewayTime.Key, TimeProvider.System);
         services.AddSingleton(ThrottlingSettings.From(configuration));
-        services.AddSingleton<ThrottleRulesCache>();
         services.AddSingleton<IClusterConnectionStatusObserver, ClusterConnection>();
         services.AddSingleton<QuotaClient>();
         services.AddSingleton<Throttler>();

@@ -8,7 +8,7 @@ public enum ApiAuthType
     /// <summary>No caller identity is required.</summary>
     Anonymous = 0,
 
-    /// <summary>An app signs each call with an X-Ca signature (SIGNATURE.md section 1) and needs a grant for the API.</summary>
+    /// <summary>An app signs each call with an X-Ca signature (docs/SIGNATURE.md section 1) and needs a grant for the API.</summary>
     AppSignature = 1,
     /// <summary>A JWT from the API's identity provider (see <see cref="ApiDefinition.OpenIdConnect"/>).</summary>
     OpenIdConnect = 2,

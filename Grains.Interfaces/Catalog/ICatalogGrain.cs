@@ -42,7 +42,14 @@ public interface ICatalogGrain : IGrainWithStringKey
     /// <summary>The versions of an API, newest first; null when the API does not exist.</summary>
     [ReadOnly, Alias("GetVersions")] Task<ApiVersion[]?> GetVersions(string apiId);
 
+    /// <summary>The published catalog as frontends load it; its secrets are sealed with the key ring.</summary>
     [ReadOnly, Alias("GetSnapshot")] Task<CatalogSnapshot> GetSnapshot();
+
+    /// <summary>Which keys sealed the stored secrets, and how many are still in clear.</summary>
+    [ReadOnly, Alias("GetSecretsReport")] Task<SecretsReport> GetSecretsReport();
+
+    /// <summary>Seals every stored secret again with the active key (after a key rotation); a new revision when any changed.</summary>
+    [Alias("ReEncryptSecrets")] Task<SecretsReport> ReEncryptSecrets();
     [ReadOnly, Alias("GetRevision")] Task<long> GetRevision();
 
     /// <summary>Asks to be told of every new revision. Subscriptions lapse unless renewed within a minute.</summary>

@@ -34,7 +34,7 @@ public sealed record UsageDay
     /// <summary>Every call, whatever answered it.</summary>
     [Id(4)] public long Total { get; init; }
 
-    /// <summary>Calls the app's meter bills: backend (and mock) answers of its status classes, never debug calls.</summary>
+    /// <summary>Calls the app's meter bills: backend (and mock) answers of its status classes.</summary>
     [Id(5)] public long Billable { get; init; }
 
     /// <summary>Answers 4xx and 5xx, whoever gave them.</summary>
@@ -45,7 +45,4 @@ public sealed record UsageDay
 
     /// <summary>Refused because the app's packages were used up or expired (A403QE, A403QX).</summary>
     [Id(8)] public long QuotaRefused { get; init; }
-
-    /// <summary>Debug calls.</summary>
-    [Id(9)] public long Debug { get; init; }
 }

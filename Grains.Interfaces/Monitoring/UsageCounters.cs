@@ -31,16 +31,14 @@ public sealed record UsageCounters
     [Id(14)] public long[] ErrorCodeCounts { get; init; } = [];
 
     /// <summary>
-    /// Answers that came from the backend, by status class (index 1 to 5), debug calls left out: what a meter can
-    /// bill. The gateway's own answers (refusals, timeouts) carry an error code and are never here.
+    /// Answers that came from the backend, by status class (index 1 to 5): what a meter can bill. The gateway's
+    /// own answers (refusals, timeouts) carry an error code and are never here; the Debug API's calls are not
+    /// counted at all.
     /// </summary>
     [Id(15)] public long[] Served { get; init; } = [];
 
-    /// <summary>Answers of a mock, by status class, debug calls left out.</summary>
+    /// <summary>Answers of a mock, by status class.</summary>
     [Id(16)] public long[] Mocked { get; init; } = [];
-
-    /// <summary>Debug calls (X-Ca-Request-Mode: debug), whatever answered them; never billable.</summary>
-    [Id(17)] public long Debug { get; init; }
 }
 
 /// <summary>One frontend's counters of one second, sent to the silo in one call.</summary>

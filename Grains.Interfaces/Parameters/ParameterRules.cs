@@ -29,12 +29,19 @@ public sealed class ParameterRules
     private readonly Regex? _pattern;
     private readonly Typed[] _enum;
 
+    private readonly bool _refusesControls;
+
     private ParameterRules(ApiParameter parameter, Regex? pattern, Typed[] enumValues)
     {
         Parameter = parameter;
         _pattern = pattern;
         _enum = enumValues;
+        _refusesControls = parameter.Type != ParameterType.String
+            || parameter.MinLength is not null || parameter.MaxLength is not null || pattern is not null || enumValues.Length > 0;
     }
+
+    /// <summary>The rule name of a control character in a typed or bounded value.</summary>
+    public const string ControlRule = "control";
 
     public ApiParameter Parameter { get; }
 
@@ -75,6 +82,14 @@ public sealed class ParameterRules
     public void Check(string value, List<ParameterViolation> violations)
     {
         var p = Parameter;
+        if (_refusesControls && HasControl(value))
+        {
+            // .NET's number parsing skips trailing NULs ("5\0" is 5), and a length or pattern is a promise to the
+            // backend about what it gets: a control character in such a value is refused before any other rule runs.
+            Add(violations, ControlRule, "holds a control character (U+0000 to U+001F or U+007F)", value);
+            return;
+        }
+
         var parsed = TryParse(p.Type, value, out var typed);
         if (!parsed)
         {
@@ -128,6 +143,9 @@ public sealed class ParameterRules
             Add(violations, "enum", $"is not one of {string.Join(", ", p.Enum)}", value);
         }
     }
+
+    /// <summary>Whether a value holds a C0 control character or DEL.</summary>
+    public static bool HasControl(string value) => value.AsSpan().IndexOfAnyInRange('\0', '\u001f') >= 0 || value.Contains('\u007f');
 
     /// <summary>The rule name of a pattern check that ran out of time.</summary>
     public const string PatternTimeoutRule = "patternTimeout";

@@ -70,6 +70,15 @@ public sealed record QuotaRequest
     /// for the one call waiting for it, which is then granted one token at most.
     /// </summary>
     [Id(5)] public bool Prefetch { get; init; }
+
+    /// <summary>This frontend's number for the request, going up with each one it makes to this counter.</summary>
+    [Id(6)] public long Sequence { get; init; }
+
+    /// <summary>
+    /// Earlier requests to this counter whose answer this frontend never took (the call failed or timed out): it
+    /// will never spend what they were granted, so the grain takes that back into the window's budget.
+    /// </summary>
+    [Id(7)] public long[] Abandoned { get; init; } = [];
 }
 
 /// <summary>How a frontend should spend a counter's budget.</summary>

@@ -1,4 +1,5 @@
 using Gateway.Audit;
+using Gateway.Secrets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,27 +13,36 @@ namespace Gateway.Catalog;
 /// </summary>
 public sealed partial class CatalogGrain : Grain, ICatalogGrain
 {
+    /// <summary>The state as storage holds it: every secret sealed (<see cref="CatalogSecrets"/>).</summary>
     private readonly IPersistentState<CatalogState> _state;
     private readonly TimeProvider _time;
+    private readonly SecretKeyRing _secrets;
     private readonly ObserverManager<ICatalogObserver> _observers;
     private readonly CatalogSettings _settings;
     private readonly ILogger<CatalogGrain> _logger;
     private CatalogSnapshot? _snapshot;
+    private CatalogState? _plain;
 
     public CatalogGrain(
         [PersistentState("catalog", StorageNames.Catalog)] IPersistentState<CatalogState> state,
         [FromKeyedServices(GatewayTime.Key)] TimeProvider time,
         IOptions<CatalogSettings> settings,
+        SecretKeyRing secrets,
         ILogger<CatalogGrain> logger)
     {
         _state = state;
         _time = time;
         _settings = settings.Value;
         _logger = logger;
+        _secrets = secrets;
         _observers = new ObserverManager<ICatalogObserver>(TimeSpan.FromMinutes(1), logger);
     }
 
-    private CatalogState State => _state.State;
+    /// <summary>
+    /// The state the grain works on, secrets in clear, opened once from storage. A key ring that cannot open a
+    /// stored secret fails every call with <see cref="SecretKeyException"/>, which names the key.
+    /// </summary>
+    private CatalogState State => _plain ??= CatalogSecrets.Opened(_state.State, _secrets);
 
     public Task<CatalogResult> UpsertGroup(ApiGroup group)
     {
@@ -212,7 +222,41 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
             ? (State.Versions.GetValueOrDefault(apiId) ?? []).AsEnumerable().Reverse().ToArray()
             : null);
 
-    public Task<CatalogSnapshot> GetSnapshot() => Task.FromResult(_snapshot ??= State.ToSnapshot());
+    /// <summary>The published catalog for frontends, its secrets still sealed: frontends hold the key ring and open them.</summary>
+    public Task<CatalogSnapshot> GetSnapshot()
+    {
+        if (_snapshot is null)
+        {
+            var plain = State;
+            // Storage written before encryption holds secrets in clear: those go out sealed all the same.
+            var stored = CatalogSecrets.CountByKey(_state.State).ContainsKey("") ? CatalogSecrets.Sealed(plain, _secrets) : _state.State;
+            _snapshot = stored.ToSnapshot();
+        }
+
+        return Task.FromResult(_snapshot);
+    }
+
+    public Task<SecretsReport> GetSecretsReport() => Task.FromResult(Report());
+
+    public async Task<SecretsReport> ReEncryptSecrets()
+    {
+        // Every write seals every secret with the active key: a change that edits nothing re-encrypts them all.
+        _ = State;
+        if (CatalogSecrets.CountByKey(_state.State).Keys.Any(id => id != _secrets.ActiveKeyId))
+        {
+            await Change(_ => null);
+        }
+
+        return Report();
+    }
+
+    private SecretsReport Report() => new()
+    {
+        Revision = State.Revision,
+        ActiveKey = _secrets.ActiveKeyId,
+        SealedByKey = CatalogSecrets.CountByKey(_state.State).Where(c => c.Key.Length > 0).ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal),
+        InClear = CatalogSecrets.CountByKey(_state.State).GetValueOrDefault(""),
+    };
 
     public Task<long> GetRevision() => Task.FromResult(State.Revision);
 
@@ -286,7 +330,8 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
         }
 
         candidate.Revision = previous.Revision + 1;
-        _state.State = candidate;
+        var stored = _state.State;
+        _state.State = CatalogSecrets.Sealed(candidate, _secrets);
         try
         {
             await _state.WriteStateAsync();
@@ -294,9 +339,11 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
         catch
         {
             // Not stored means not changed: keep serving what is in storage.
-            _state.State = previous;
+            _state.State = stored;
             throw;
         }
+
+        _plain = candidate;
 
         _snapshot = null;
         var revision = candidate.Revision;

@@ -457,15 +457,7 @@ public static partial class CatalogValidator
     }
 
     /// <summary>Whether an allowed media range ('text/*', 'application/json') covers a media type.</summary>
-    public static bool MediaMatches(string range, string mediaType)
-    {
-        if (range.EndsWith("/*", StringComparison.Ordinal))
-        {
-            return mediaType.StartsWith(range[..^1], StringComparison.OrdinalIgnoreCase);
-        }
-
-        return string.Equals(range, mediaType, StringComparison.OrdinalIgnoreCase);
-    }
+    public static bool MediaMatches(string range, string mediaType) => MediaRanges.Matches(range, mediaType);
 
     private static bool IsMediaRange(string value)
     {

@@ -51,7 +51,6 @@ public sealed class AppUsageGrain(
                 Errors = current.Errors + c.Status4xx + c.Status5xx,
                 Throttled = current.Throttled + c.Throttled,
                 QuotaRefused = current.QuotaRefused + QuotaRefused(c),
-                Debug = current.Debug + c.Debug,
             };
         }
 

@@ -8,7 +8,7 @@ namespace Gateway.Notifications;
 /// The durable outbox of one alert rule. A notice is stored before <see cref="Enqueue"/> returns; each
 /// recipient's message is then sent with exponential backoff until accepted. A reminder wakes the outbox on
 /// another silo when the one holding it dies, so pending messages survive a silo loss. Each (alert, kind,
-/// recipient) is sent until accepted once and then never again.
+/// recipient) is sent until accepted once and then never again, and a resolve notice never before its alert.
 /// </summary>
 public sealed partial class NotificationOutboxGrain : Grain, INotificationOutboxGrain, IRemindable
 {
@@ -116,7 +116,7 @@ public sealed partial class NotificationOutboxGrain : Grain, INotificationOutbox
     private async Task Deliver()
     {
         var now = _time.GetUtcNow();
-        var due = State.Pending.Where(p => p.NextAttemptAt <= now).ToList();
+        var due = State.Pending.Where(p => p.NextAttemptAt <= now && !WaitsForItsAlert(p)).ToList();
         if (due.Count > 0)
         {
             var outcomes = await Task.WhenAll(due.Select(Attempt));
@@ -141,6 +141,12 @@ public sealed partial class NotificationOutboxGrain : Grain, INotificationOutbox
                     LogDelivered(message.Channel, message.Notice.AlertId, message.Notice.Kind, attempts);
                 }
 
+                if (next is null)
+                {
+                    // The alert is through (or given up): its held resolve notice to the same recipient goes next.
+                    ReleaseResolve(message, done);
+                }
+
                 Update(message, d => d with
                 {
                     Attempts = attempts,
@@ -160,7 +166,7 @@ public sealed partial class NotificationOutboxGrain : Grain, INotificationOutbox
             return;
         }
 
-        var wait = State.Pending.Min(p => p.NextAttemptAt) - _time.GetUtcNow();
+        var wait = State.Pending.Where(p => !WaitsForItsAlert(p)).Min(p => p.NextAttemptAt) - _time.GetUtcNow();
         Schedule(wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
     }
 
@@ -186,6 +192,31 @@ public sealed partial class NotificationOutboxGrain : Grain, INotificationOutbox
             return (message, $"{e.GetType().Name}: {e.Message}", false);
         }
     }
+
+    /// <summary>
+    /// A resolve notice is held while the alert it resolves is still pending for the same recipient: each has its
+    /// own backoff, and a recipient must never read RESOLVED before the ALERT. Held, it is not attempted at all.
+    /// </summary>
+    private bool WaitsForItsAlert(PendingMessage message) =>
+        message.Notice.Kind == AlertNoticeKind.Resolved
+        && State.Pending.Any(p => p.Notice.Kind == AlertNoticeKind.Fired && IsSameAlertAndRecipient(p, message));
+
+    private void ReleaseResolve(PendingMessage alert, DateTimeOffset at)
+    {
+        if (alert.Notice.Kind != AlertNoticeKind.Fired)
+        {
+            return;
+        }
+
+        var held = State.Pending.FindIndex(p => p.Notice.Kind == AlertNoticeKind.Resolved && IsSameAlertAndRecipient(p, alert));
+        if (held >= 0 && State.Pending[held].NextAttemptAt > at)
+        {
+            State.Pending[held] = State.Pending[held] with { NextAttemptAt = at };
+        }
+    }
+
+    private static bool IsSameAlertAndRecipient(PendingMessage a, PendingMessage b) =>
+        a.Notice.AlertId == b.Notice.AlertId && a.Channel == b.Channel && a.Recipient == b.Recipient;
 
     private void Update(PendingMessage message, Func<DeliveryRecord, DeliveryRecord> change)
     {

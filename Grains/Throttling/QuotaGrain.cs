@@ -75,16 +75,19 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
         }
 
         State.Limit = spec.Limit;
+        var returned = TakeBackAbandoned(share, request);
 
         var frontends = FrontendCount;
         var mode = ModeFor(spec.Limit, frontends, out var leaseSize);
         var remaining = Math.Max(0, spec.Limit - State.Granted);
 
         // A call waiting for its own admission gets one token, whatever the mode: many such calls at once (a
-        // frontend whose refill is late) would otherwise stack up leases beyond its share.
-        var grant = Math.Min(mode == QuotaMode.Lease && request.Prefetch ? LeaseTopUp(share, leaseSize) : 1, remaining);
+        // frontend whose refill is late) would otherwise stack up leases beyond its share. A request its frontend
+        // already gave up on gets nothing: no one would spend it.
+        var abandoned = share.AbandonedAhead.Remove(request.Sequence);
+        var grant = abandoned ? 0 : Math.Min(mode == QuotaMode.Lease && request.Prefetch ? LeaseTopUp(share, leaseSize) : 1, remaining);
 
-        if (grant > 0 || rolled)
+        if (grant > 0 || rolled || returned > 0)
         {
             State.Granted += grant;
             share.Granted += grant;
@@ -94,16 +97,19 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
                 share.Used += grant;
             }
 
+            Remember(share, request.Sequence, grant);
             try
             {
                 await _state.WriteStateAsync();
             }
             catch (Exception e)
             {
-                // Not stored means not granted: a reactivation must never hand the same budget out again.
+                // Not stored means not granted: a reactivation must never hand the same budget out again. (What
+                // was taken back stays taken back: that only ever errs toward under-admission.)
                 State.Granted -= grant;
                 share.Granted -= grant;
                 share.Used -= mode == QuotaMode.PerRequest ? grant : 0;
+                share.RecentGrants.Remove(request.Sequence);
                 LogStoreFailed(e, this.GetPrimaryKeyString());
                 throw;
             }
@@ -250,6 +256,58 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
     {
         var held = Math.Max(0, share.Granted - share.Used);
         return Math.Max((leaseSize + 1) / 2, leaseSize - held);
+    }
+
+    /// <summary>How many of a frontend's latest grants are kept, so that an abandoned one can be taken back.</summary>
+    private const int RecentGrantsKept = 16;
+
+    /// <summary>
+    /// Takes back into the window's budget what requests the frontend abandoned were granted: their answers never
+    /// reached it (the call timed out, e.g. while storage stalled), so without this they would stay counted
+    /// against it as leases it holds, and the window would end under-admitted. The frontend never spends an
+    /// abandoned answer, so this cannot over-admit.
+    /// </summary>
+    private long TakeBackAbandoned(FrontendShare share, QuotaRequest request)
+    {
+        long returned = 0;
+        foreach (var sequence in request.Abandoned ?? [])
+        {
+            if (share.RecentGrants.Remove(sequence, out var granted))
+            {
+                var back = Math.Min(granted, Math.Min(share.Granted, State.Granted));
+                share.Granted -= back;
+                State.Granted -= back;
+                returned += back;
+            }
+            else if (sequence > share.LastSequence)
+            {
+                share.AbandonedAhead.Add(sequence);
+            }
+        }
+
+        share.Used = Math.Min(share.Used, share.Granted);
+
+        // Anything older than this request that has still not arrived is not waited for.
+        share.AbandonedAhead.RemoveWhere(s => s < request.Sequence);
+        return returned;
+    }
+
+    private static void Remember(FrontendShare share, long sequence, long granted)
+    {
+        if (sequence <= 0)
+        {
+            return;
+        }
+
+        share.LastSequence = Math.Max(share.LastSequence, sequence);
+        if (granted > 0)
+        {
+            share.RecentGrants[sequence] = granted;
+            while (share.RecentGrants.Count > RecentGrantsKept)
+            {
+                share.RecentGrants.Remove(share.RecentGrants.Keys.Min());
+            }
+        }
     }
 
     private static void ApplyReport(FrontendShare share, long epoch, long consumed)

@@ -27,4 +27,13 @@ public sealed class FrontendShare
 {
     [Id(0)] public long Granted { get; set; }
     [Id(1)] public long Used { get; set; }
+
+    /// <summary>What the frontend's latest requests were granted, by their sequence: taken back if it abandons one.</summary>
+    [Id(2)] public Dictionary<long, long> RecentGrants { get; set; } = [];
+
+    /// <summary>The highest request sequence answered.</summary>
+    [Id(3)] public long LastSequence { get; set; }
+
+    /// <summary>Requests the frontend abandoned before they got here (answers and messages can overtake): granted nothing.</summary>
+    [Id(4)] public HashSet<long> AbandonedAhead { get; set; } = [];
 }

@@ -78,11 +78,16 @@ public static class AdminApi
 
         api.MapGet("/catalog/revision", async (IGrainFactory g) => AdminResults.Json(new { revision = await Catalog(g).GetRevision() }));
         api.MapAuditApi();
+        api.MapWhoAmI();
+        api.MapDebugApi();
         endpoints.MapAppsApi();
         endpoints.MapCertificatesApi();
+        endpoints.MapSecretsApi();
         endpoints.MapThrottlingApi();
         endpoints.MapMeteringApi();
         api.MapAlertsApi();
+        api.MapDocumentationApi();
+        endpoints.MapDocumentationPages();
         return endpoints;
     }
 

@@ -7,14 +7,14 @@ namespace Gateway.Silo.Admin;
 /// <summary>Usage days as CSV (RFC 4180): one header line, then one line per day, API and stage.</summary>
 internal static class UsageCsv
 {
-    public const string Header = "day,app,api,stage,total,billable,errors,throttled,quotaRefused,debug";
+    public const string Header = "day,app,api,stage,total,billable,errors,throttled,quotaRefused";
 
     public static string Write(IEnumerable<UsageDay> days)
     {
         var text = new StringBuilder(Header).Append("\r\n");
         foreach (var d in days)
         {
-            text.Append(CultureInfo.InvariantCulture, $"{d.Day:yyyy-MM-dd},{Field(d.App)},{Field(d.Api)},{Field(d.Stage)},{d.Total},{d.Billable},{d.Errors},{d.Throttled},{d.QuotaRefused},{d.Debug}\r\n");
+            text.Append(CultureInfo.InvariantCulture, $"{d.Day:yyyy-MM-dd},{Field(d.App)},{Field(d.Api)},{Field(d.Stage)},{d.Total},{d.Billable},{d.Errors},{d.Throttled},{d.QuotaRefused}\r\n");
         }
 
         return text.ToString();

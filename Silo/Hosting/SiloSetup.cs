@@ -1,3 +1,4 @@
+using Gateway.Hosting;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Gateway.Silo.Notifications;

@@ -10,7 +10,6 @@ namespace Gateway.Frontend.Security.Grants;
 /// </summary>
 internal sealed partial class GrantAuthorizationMiddleware(
     RequestDelegate next,
-    CallerDirectoryCache directory,
     [FromKeyedServices(GatewayTime.Key)] TimeProvider time,
     ILogger<GrantAuthorizationMiddleware> logger)
 {
@@ -22,7 +21,7 @@ internal sealed partial class GrantAuthorizationMiddleware(
             return next(context);
         }
 
-        var grant = request.AppId is null ? null : directory.Current.FindGrant(request.AppId, api.Definition.Id, api.Stage);
+        var grant = request.AppId is null ? null : request.Catalog!.Callers.FindGrant(request.AppId, api.Definition.Id, api.Stage);
         if (grant is null)
         {
             LogRefused(api.Definition.Id, api.Stage, request.AppId ?? "-", GatewayError.GrantMissing.Code);

@@ -13,21 +13,15 @@ internal sealed partial class IpAccessControlMiddleware(RequestDelegate next, IL
     public Task Invoke(HttpContext context)
     {
         var request = context.GetGatewayRequest();
-        if (request.Api is not { } api)
+        if (request.Route is not { } route || route.IpAccess.IsEmpty)
         {
             return next(context);
         }
 
-        var policy = IpAccessPolicy.For(api, request.Group);
-        if (policy.IsEmpty)
-        {
-            return next(context);
-        }
-
-        var decision = policy.Evaluate(request.ClientIp);
+        var decision = route.IpAccess.Evaluate(request.ClientIp);
         if (!decision.Allowed)
         {
-            LogRefused(api.Definition.Id, decision.Reason ?? "");
+            LogRefused(route.Api.Definition.Id, decision.Reason ?? "");
             return GatewayErrorWriter.WriteAsync(context, GatewayError.IpDenied);
         }
 

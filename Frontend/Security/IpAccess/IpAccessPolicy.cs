@@ -1,6 +1,4 @@
 using System.Net;
-using System.Runtime.CompilerServices;
-using Gateway.Catalog;
 using Gateway.Security;
 
 namespace Gateway.Frontend.Security.IpAccess;
@@ -19,21 +17,13 @@ public readonly record struct IpAccessDecision(bool Allowed, string? Reason, str
 /// </summary>
 public sealed class IpAccessPolicy
 {
-    private static readonly ConditionalWeakTable<PublishedApi, IpAccessPolicy> Compiled = new();
     private readonly Level[] _levels;
 
     private IpAccessPolicy(Level[] levels) => _levels = levels;
 
     public bool IsEmpty => _levels.Length == 0;
 
-    /// <summary>
-    /// The policy of a routed API. Snapshots are immutable and every new revision brings new
-    /// <see cref="PublishedApi"/> records, so this compiles once per API and snapshot and never per request.
-    /// </summary>
-    public static IpAccessPolicy For(PublishedApi api, ApiGroup? group) =>
-        // TryGetValue first: the compiling lambda captures the group, and would be allocated on every call.
-        Compiled.TryGetValue(api, out var compiled) ? compiled : Compiled.GetValue(api, a => Compile(group?.IpAccess, a.Definition.IpAccess));
-
+    /// <summary>Compiled once per API and catalog revision, with the <see cref="Catalog.CompiledCatalog"/>.</summary>
     public static IpAccessPolicy Compile(params IpAccessControl?[] rules) =>
         new([.. rules.Where(r => r is not null && r.Allow.Length + r.Deny.Length > 0).Select(r => Level.Compile(r!))]);
 

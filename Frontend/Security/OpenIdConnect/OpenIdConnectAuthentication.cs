@@ -1,5 +1,4 @@
 using Gateway.Catalog;
-using Gateway.Frontend.Catalog;
 using Gateway.Frontend.Errors;
 using Gateway.Frontend.Pipeline;
 using Gateway.Security;
@@ -15,7 +14,6 @@ namespace Gateway.Frontend.Security.OpenIdConnect;
 /// </summary>
 internal sealed partial class OpenIdConnectAuthentication(
     RequestDelegate next,
-    CatalogSnapshotStore store,
     TokenValidator validator,
     ILogger<OpenIdConnectAuthentication> logger)
 {
@@ -27,13 +25,12 @@ internal sealed partial class OpenIdConnectAuthentication(
             return next(context);
         }
 
-        return InvokeInternal(context, request, api);
+        return InvokeInternal(context, request, api, request.Route!.IdentityProvider);
     }
 
-    private async Task InvokeInternal(HttpContext context, GatewayRequest request, ApiDefinition api)
+    private async Task InvokeInternal(HttpContext context, GatewayRequest request, ApiDefinition api, IdentityProvider? provider)
     {
         var requirement = api.OpenIdConnect;
-        var provider = requirement is null ? null : FindProvider(requirement.Provider);
         if (requirement is null || provider is null)
         {
             // The catalog grain refuses such an API; fail closed if one gets here anyway.
@@ -62,19 +59,6 @@ internal sealed partial class OpenIdConnectAuthentication(
         }
 
         await next(context);
-    }
-
-    private IdentityProvider? FindProvider(string name)
-    {
-        foreach (var provider in store.Current?.IdentityProviders ?? [])
-        {
-            if (provider.Name == name)
-            {
-                return provider;
-            }
-        }
-
-        return null;
     }
 
     private static (string? Token, string? Problem) ReadToken(HttpRequest request, OpenIdConnectRequirement requirement)

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Gateway.BackendSignature;
 using Gateway.Catalog;
 using Gateway.Frontend.Errors;
+using Gateway.Frontend.Parameters;
 using Gateway.Frontend.Pipeline;
 using Gateway.Security;
 using Microsoft.Extensions.Primitives;
@@ -11,13 +12,13 @@ namespace Gateway.Frontend.Security.Signature;
 
 /// <summary>
 /// Authenticates calls to APIs with <see cref="ApiAuthType.AppSignature"/> by their X-Ca signature
-/// (SIGNATURE.md section 1) and records the app on the <see cref="GatewayRequest"/>. Checks run cheapest first:
+/// (docs/SIGNATURE.md section 1) and records the app on the <see cref="GatewayRequest"/>. Checks run cheapest first:
 /// header shape, method, timestamp, Base64, the AppKey in the local snapshot, the body (only when Content-MD5 or
-/// a form needs it), the HMAC, and last the one remote call: the cluster-wide nonce check.
+/// a form needs it, read once for every step), the HMAC, and last the one remote call: the cluster-wide nonce check.
 /// </summary>
 internal sealed partial class AppSignatureMiddleware(
     RequestDelegate next,
-    CallerDirectoryCache directory,
+    ParameterSettings parameters,
     IGrainFactory grains,
     [FromKeyedServices(GatewayTime.Key)] TimeProvider time,
     ILogger<AppSignatureMiddleware> logger)
@@ -109,7 +110,7 @@ internal sealed partial class AppSignatureMiddleware(
         }
 
         // 5. The AppKey, from the local snapshot.
-        if (!directory.Current.TryFindKey(appKey!, out var credential))
+        if (!request.Catalog!.Callers.TryFindKey(appKey!, out var credential))
         {
             await Refuse(context, api, appKey, GatewayError.AppKeyUnknown, null);
             return;
@@ -124,11 +125,18 @@ internal sealed partial class AppSignatureMiddleware(
         // 6. The body, only when Content-MD5 or form parameters need it.
         var contentType = headers.ContentType.ToString();
         var isForm = CaSignatureText.IsForm(contentType);
-        List<KeyValuePair<string, string>>? form = null;
+        IReadOnlyList<KeyValuePair<string, string>>? form = null;
         if (isForm || contentMd5 is not null)
         {
-            var body = await ReadBody(context);
-            if (contentMd5 is not null && !isForm && !string.Equals(contentMd5, CaSignatureText.BodyMd5(body), StringComparison.Ordinal))
+            var body = await RequestBody.ReadAsync(context, parameters.MaxReadBodyBytes);
+            if (body is null)
+            {
+                LogRefused(api.Definition.Id, api.Stage, GatewayError.BodyTooLarge.Code, appKey ?? "-");
+                await RequestBody.RefuseAsync(context, RequestBody.Limit(request, parameters.MaxReadBodyBytes));
+                return;
+            }
+
+            if (contentMd5 is not null && !isForm && !string.Equals(contentMd5, CaSignatureText.BodyMd5(body.Bytes), StringComparison.Ordinal))
             {
                 await Refuse(context, api, appKey, GatewayError.ContentMd5Mismatch, null);
                 return;
@@ -136,7 +144,7 @@ internal sealed partial class AppSignatureMiddleware(
 
             if (isForm)
             {
-                form = CaSignatureText.ParseParameters(System.Text.Encoding.UTF8.GetString(body));
+                form = body.Form;
             }
         }
 
@@ -222,18 +230,6 @@ internal sealed partial class AppSignatureMiddleware(
     }
 
     private static string? Optional(StringValues values) => values.Count == 0 ? null : values.ToString();
-
-    /// <summary>Reads the whole body and rewinds it, so that it is still forwarded to the backend.</summary>
-    private static async Task<byte[]> ReadBody(HttpContext context)
-    {
-        context.Request.EnableBuffering();
-        var body = context.Request.Body;
-        body.Position = 0;
-        using var buffer = new MemoryStream();
-        await body.CopyToAsync(buffer, context.RequestAborted);
-        body.Position = 0;
-        return buffer.ToArray();
-    }
 
     private Task Refuse(HttpContext context, PublishedApi api, string? appKey, GatewayError error, string? detail)
     {

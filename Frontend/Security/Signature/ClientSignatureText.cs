@@ -3,7 +3,7 @@ using System.Text;
 namespace Gateway.Frontend.Security.Signature;
 
 /// <summary>
-/// The client string-to-sign of SIGNATURE.md section 1, from plain values so that it is tested against the
+/// The client string-to-sign of docs/SIGNATURE.md section 1, from plain values so that it is tested against the
 /// published vectors without an HTTP request.
 /// </summary>
 public static class ClientSignatureText

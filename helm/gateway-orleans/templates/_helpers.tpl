@@ -176,3 +176,35 @@ password is never written into the manifest. External Redis: the whole connectio
 {{- $catalog := include (print .Template.BasePath "/configmap-catalog.yaml") . -}}
 {{- printf "%s%s" $settings $catalog | sha256sum -}}
 {{- end -}}
+
+{{- define "gateway.secretKeysSecret" -}}
+{{- default (printf "%s-secret-keys" (include "gateway.fullname" .)) .Values.encryption.existingSecret -}}
+{{- end -}}
+
+{{/* The key ring and GC settings both workloads get (environment). */}}
+{{- define "gateway.secretKeysEnv" -}}
+- name: Secrets__KeyDirectory
+  value: {{ .Values.encryption.mountPath | quote }}
+{{- $active := .Values.encryption.activeKey }}
+{{- if and (not $active) (not .Values.encryption.keys) (not .Values.encryption.existingSecret) }}{{ $active = "k1" }}{{ end }}
+{{- if $active }}
+- name: Secrets__ActiveKey
+  value: {{ $active | quote }}
+{{- end }}
+- name: DOTNET_GCHeapHardLimitPercent
+  value: {{ printf "%x" (int .Values.dotnetGc.heapHardLimitPercent) | quote }}
+- name: DOTNET_GCConserveMemory
+  value: {{ .Values.dotnetGc.conserveMemory | toString | quote }}
+{{- end -}}
+
+{{- define "gateway.secretKeysVolumeMount" -}}
+- name: secret-keys
+  mountPath: {{ .Values.encryption.mountPath }}
+  readOnly: true
+{{- end -}}
+
+{{- define "gateway.secretKeysVolume" -}}
+- name: secret-keys
+  secret:
+    secretName: {{ include "gateway.secretKeysSecret" . }}
+{{- end -}}

@@ -16,9 +16,10 @@ public sealed class AuditPersistenceTests
         await using var redis = await RedisServer.StartAsync();
         var serviceId = "audit-" + Guid.NewGuid().ToString("N")[..8];
         var group = "g" + Guid.NewGuid().ToString("N")[..12];
+        var ring = Gateway.Secrets.SecretKeyRing.Generate("test");   // the same key for both clusters, as in a real restart
 
         long revision;
-        await using (var first = await StartAsync(redis, serviceId))
+        await using (var first = await StartAsync(redis, serviceId, ring))
         {
             AuditContext.Set("ci", "PUT /v1/groups/" + group);
             var result = await first.Client.GetGrain<ICatalogGrain>(GrainKeys.Catalog).UpsertGroup(new ApiGroup { Name = group, BasePath = "/g" });
@@ -26,13 +27,13 @@ public sealed class AuditPersistenceTests
             revision = result.Revision;
         }
 
-        await using var second = await StartAsync(redis, serviceId);
+        await using var second = await StartAsync(redis, serviceId, ring);
         var record = Assert.Single(await second.Client.GetGrain<IAuditGrain>(GrainKeys.Audit).List(null, null, group));
         Assert.Equal(("ci", "PUT /v1/groups/" + group, revision), (record.Actor, record.Route, record.Revision));
         Assert.Equal(revision, await second.Client.GetGrain<ICatalogGrain>(GrainKeys.Catalog).GetRevision());
     }
 
-    private static async Task<InProcessTestCluster> StartAsync(RedisServer redis, string serviceId)
+    private static async Task<InProcessTestCluster> StartAsync(RedisServer redis, string serviceId, Gateway.Secrets.SecretKeyRing ring)
     {
         var builder = new InProcessTestClusterBuilder();
         builder.Options.ServiceId = serviceId;
@@ -41,6 +42,7 @@ public sealed class AuditPersistenceTests
         {
             silo.AddRedisGrainStorage(StorageNames.Catalog, o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis.ConnectionString));
             silo.Services.AddKeyedSingleton(GatewayTime.Key, TimeProvider.System);
+            silo.Services.AddSingleton(ring);
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();

@@ -18,6 +18,7 @@ public sealed class CatalogClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(StorageNames.Catalog);
+            silo.Services.AddSingleton(Gateway.Secrets.SecretKeyRing.Generate("test"));
             silo.Services.AddKeyedSingleton<TimeProvider>(GatewayTime.Key, Time);
         });
         Cluster = builder.Build();

@@ -1,3 +1,4 @@
+using Gateway.Hosting;
 using Gateway.Frontend;
 using Gateway.Silo.Admin;
 using Gateway.Silo.Hosting;
@@ -342,7 +343,8 @@ public sealed class HelmChartTests
         Assert.Equal("gateway-silo", chart.Silo.Spec.Template.Spec.ServiceAccountName);
         Assert.Null(chart.Find<V1ServiceAccount>("gateway-silo"));
 
-        AssertEveryReferenceResolves(chart, existing: ["gateway-admin", "gateway-redis", "gateway-app-secrets", "gateway-smtp", "gateway-sms", "gateway-tls", "gateway-catalog"]);
+        Assert.Equal("gateway-secret-keys", chart.Frontend.Spec.Template.Spec.Volumes.Single(v => v.Name == "secret-keys").Secret.SecretName);
+        AssertEveryReferenceResolves(chart, existing: ["gateway-admin", "gateway-redis", "gateway-app-secrets", "gateway-smtp", "gateway-sms", "gateway-tls", "gateway-catalog", "gateway-secret-keys"]);
     }
 
     [Fact]

@@ -58,6 +58,9 @@ public sealed class GatewayProcess : IAsyncDisposable
             start.Environment[listener] = FreePorts.Next().ToString();
         }
 
+        // Cluster mode needs a key ring on every silo and frontend: the same test key for all, unless a test gives its own.
+        start.Environment["Secrets__ActiveKey"] = TestSecretKeys.Id;
+        start.Environment["Secrets__Keys__" + TestSecretKeys.Id] = TestSecretKeys.Key;
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;

@@ -24,6 +24,7 @@ public sealed class MeteringClusterFixture : IAsyncLifetime
         {
             silo.AddMemoryGrainStorage(StorageNames.Catalog);
             silo.AddMemoryGrainStorage(StorageNames.Metering);
+            silo.Services.AddSingleton(Gateway.Secrets.SecretKeyRing.Generate("test"));
             silo.Services.AddKeyedSingleton<TimeProvider>(GatewayTime.Key, Time);
         });
         Cluster = builder.Build();
@@ -43,13 +44,13 @@ public sealed class AppUsageTests(MeteringClusterFixture fixture) : IClassFixtur
     private long _sequence;
 
     /// <summary>What a frontend counts for the app in one second: drained from a real <see cref="UsageCounter"/>.</summary>
-    private UsageBatch Batch(DateTimeOffset at, params (int Status, string? Code, AnswerSource Source, bool Debug)[] calls)
+    private UsageBatch Batch(DateTimeOffset at, params (int Status, string? Code, AnswerSource Source)[] calls)
     {
         var counter = new UsageCounter();
         var second = at.ToUnixTimeSeconds();
-        foreach (var (status, code, source, debug) in calls)
+        foreach (var (status, code, source) in calls)
         {
-            counter.Record(new UsageSample(second, "get-order", "shop", "RELEASE", _app, status, code, status == 429 && code is not null, false, 0, 0, 1, source, debug));
+            counter.Record(new UsageSample(second, "get-order", "shop", "RELEASE", _app, status, code, status == 429 && code is not null, false, 0, 0, 1, source));
         }
 
         return Assert.Single(counter.Drain(long.MaxValue, "test")) with { Id = $"{_frontend}/{++_sequence}" };
@@ -64,23 +65,22 @@ public sealed class AppUsageTests(MeteringClusterFixture fixture) : IClassFixtur
     public async Task Only_backend_and_mock_answers_of_the_meter_are_billable_and_a_batch_sent_again_counts_once()
     {
         var batch = Batch(new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero),
-            (200, null, AnswerSource.Backend, false),
-            (201, null, AnswerSource.Mock, false),
-            (404, null, AnswerSource.Backend, false),
-            (200, null, AnswerSource.Backend, true),
-            (429, "A429TH", AnswerSource.Gateway, false),
-            (403, "A403QE", AnswerSource.Gateway, false),
-            (403, "A403QX", AnswerSource.Gateway, false),
-            (401, "A401AS", AnswerSource.Gateway, false),
-            (504, "A504BT", AnswerSource.Gateway, false));
+            (200, null, AnswerSource.Backend),
+            (201, null, AnswerSource.Mock),
+            (404, null, AnswerSource.Backend),
+            (429, "A429TH", AnswerSource.Gateway),
+            (403, "A403QE", AnswerSource.Gateway),
+            (403, "A403QX", AnswerSource.Gateway),
+            (401, "A401AS", AnswerSource.Gateway),
+            (504, "A504BT", AnswerSource.Gateway));
         await Send(batch);
         await Send(batch);
-        await Send(Batch(new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero), (200, null, AnswerSource.Backend, false)) with { Id = $"{_frontend}/0" }); // older than the last applied
+        await Send(Batch(new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero), (200, null, AnswerSource.Backend)) with { Id = $"{_frontend}/0" }); // older than the last applied
 
         var day = Assert.Single(await Usage(March1, March1));
-        Assert.Equal((9L, 2L, 6L, 1L, 2L, 1L), (day.Total, day.Billable, day.Errors, day.Throttled, day.QuotaRefused, day.Debug));
+        Assert.Equal((8L, 2L, 6L, 1L, 2L), (day.Total, day.Billable, day.Errors, day.Throttled, day.QuotaRefused));
 
-        await Send(Batch(new DateTimeOffset(2026, 3, 1, 10, 0, 1, TimeSpan.Zero), (200, null, AnswerSource.Backend, false)));
+        await Send(Batch(new DateTimeOffset(2026, 3, 1, 10, 0, 1, TimeSpan.Zero), (200, null, AnswerSource.Backend)));
         Assert.Equal(3, Assert.Single(await Usage(March1, March1)).Billable);
     }
 
@@ -97,8 +97,8 @@ public sealed class AppUsageTests(MeteringClusterFixture fixture) : IClassFixtur
         }, CatalogImportMode.Merge)).Succeeded);
 
         // 15:59:59 UTC is 23:59:59 in Shanghai; a second later it is the next day there.
-        await Send(Batch(new DateTimeOffset(2026, 3, 1, 15, 59, 59, TimeSpan.Zero), (200, null, AnswerSource.Backend, false), (302, null, AnswerSource.Backend, false), (200, null, AnswerSource.Mock, false)));
-        await Send(Batch(new DateTimeOffset(2026, 3, 1, 16, 0, 0, TimeSpan.Zero), (200, null, AnswerSource.Backend, false)));
+        await Send(Batch(new DateTimeOffset(2026, 3, 1, 15, 59, 59, TimeSpan.Zero), (200, null, AnswerSource.Backend), (302, null, AnswerSource.Backend), (200, null, AnswerSource.Mock)));
+        await Send(Batch(new DateTimeOffset(2026, 3, 1, 16, 0, 0, TimeSpan.Zero), (200, null, AnswerSource.Backend)));
 
         var days = await Usage(March1, March1.AddDays(1));
         Assert.Equal([(March1, 3L, 2L), (March1.AddDays(1), 1L, 1L)], days.Select(d => (d.Day, d.Total, d.Billable)));

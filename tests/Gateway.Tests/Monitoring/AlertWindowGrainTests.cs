@@ -25,11 +25,16 @@ public sealed class AlertClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Smtp.StartAsync();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Smtp.GatewaySettings()).Build();
+        // Retries a second apart (in real time: grain timers wait on the runtime's clock), so that a test can take
+        // the mail server down and bring it back without waiting minutes.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Smtp.GatewaySettings())
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Alerting:Retry:FirstRetry"] = "00:00:01", ["Alerting:Retry:MaxRetry"] = "00:00:01" })
+            .Build();
         var builder = new InProcessTestClusterBuilder();
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(StorageNames.Catalog);
+            silo.Services.AddSingleton(Gateway.Secrets.SecretKeyRing.Generate("test"));
             silo.AddMemoryGrainStorage(StorageNames.Notifications);
             silo.UseInMemoryReminderService();
             silo.Services.AddKeyedSingleton<TimeProvider>(GatewayTime.Key, Time);
@@ -132,6 +137,65 @@ public sealed class AlertWindowGrainTests(AlertClusterFixture fixture) : IClassF
         }
 
         Assert.Equal(2, (await window.GetSeries(60)).Totals.Requests);
+    }
+
+    [Fact]
+    public async Task With_the_mail_server_down_a_resolve_notice_waits_for_its_alert_and_arrives_after_it()
+    {
+        await Import("order-api", new AlertRule
+        {
+            Id = "order-rule", Name = "Order rule", Scope = AlertScope.Api, Target = "order-api", Metric = AlertMetric.ErrorCount,
+            Threshold = 3, WindowMinutes = 1, NotifyOnResolve = true, Emails = ["order@example.com"],
+        });
+        var window = Grains.GetGrain<IUsageWindowGrain>(GrainKeys.ApiWindow("order-api", StageName.Release));
+        var outbox = Grains.GetGrain<INotificationOutboxGrain>(GrainKeys.Outbox("order-rule"));
+        await fixture.Smtp.StopAsync();
+        try
+        {
+            await window.Record(Now(), [Counters("order-api", requests: 5, errors: 5)]);
+            await Until(outbox, h => Delivery(h, AlertNoticeKind.Fired)?.Attempts >= 1, "the alert's first attempt failed");
+
+            // The failures leave the window: the alert resolves while its own notice is still being retried.
+            fixture.Time.Advance(TimeSpan.FromSeconds(61));
+            await window.Record(Now(), [Counters("order-api", requests: 1, errors: 0)]);
+            await Until(outbox, h => h.ResolvedAt is not null && Delivery(h, AlertNoticeKind.Resolved) is not null, "the resolve is in the outbox");
+            var retried = Delivery((await outbox.GetHistory())[0], AlertNoticeKind.Fired)!.Attempts;
+            await Until(outbox, h => Delivery(h, AlertNoticeKind.Fired)?.Attempts >= retried + 2, "the alert was retried twice more", tick: true);
+
+            // Held, the resolve was not even tried while its alert was pending.
+            var held = Delivery((await outbox.GetHistory())[0], AlertNoticeKind.Resolved)!;
+            Assert.Equal((DeliveryStatus.Pending, 0), (held.Status, held.Attempts));
+            Assert.DoesNotContain(fixture.Smtp.Messages, m => m.To.Contains("order@example.com"));
+        }
+        finally
+        {
+            await fixture.Smtp.StartAsync();
+        }
+
+        // The server is back: the alert, then its resolve.
+        await Until(outbox, h => h.Deliveries.All(d => d.Status == DeliveryStatus.Delivered), "both notices delivered", tick: true);
+        var subjects = fixture.Smtp.Messages.Where(m => m.To.Contains("order@example.com")).Select(m => m.Message.Subject ?? "").ToList();
+        Assert.Equal(2, subjects.Count);
+        Assert.StartsWith("[ALERT] Order rule", subjects[0]);
+        Assert.StartsWith("[RESOLVED] Order rule", subjects[1]);
+        Assert.All((await outbox.GetHistory())[0].Deliveries, d => Assert.Equal(DeliveryStatus.Delivered, d.Status));
+    }
+
+    private static DeliveryRecord? Delivery(AlertRecord record, AlertNoticeKind kind) => record.Deliveries.FirstOrDefault(d => d.Kind == kind);
+
+    /// <summary>Polls the outbox; with <paramref name="tick"/> the gateway clock moves a second a poll, so that retries fall due.</summary>
+    private async Task Until(INotificationOutboxGrain outbox, Func<AlertRecord, bool> condition, string what, bool tick = false)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!((await outbox.GetHistory()) is [var latest, ..] && condition(latest)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not so after 60 s: {what}");
+            await Task.Delay(tick ? 200 : 50);
+            if (tick)
+            {
+                fixture.Time.Advance(TimeSpan.FromSeconds(1));
+            }
+        }
     }
 
     private long Now() => fixture.Time.GetUtcNow().ToUnixTimeSeconds();

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Gateway.Tests.Security;
 
-/// <summary>The published X-Ca test vectors (a copy of SIGNATURE.md's signature-vectors.json kept with the tests).</summary>
+/// <summary>The published X-Ca test vectors (the vectors docs/SIGNATURE.md quotes, kept with the tests).</summary>
 public static class SignatureVectors
 {
     private static readonly Lazy<VectorFile> File = new(() =>

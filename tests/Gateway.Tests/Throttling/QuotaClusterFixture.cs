@@ -21,6 +21,7 @@ public sealed class QuotaClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(StorageNames.Catalog);
+            silo.Services.AddSingleton(Gateway.Secrets.SecretKeyRing.Generate("test"));
             silo.AddMemoryGrainStorage(StorageNames.Quota);
             silo.Services.AddKeyedSingleton<TimeProvider>(GatewayTime.Key, Time);
             silo.Services.AddSingleton(new QuotaSettings { IdleSeconds = 3 });

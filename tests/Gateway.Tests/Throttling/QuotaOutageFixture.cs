@@ -37,6 +37,7 @@ public sealed class QuotaOutageFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(StorageNames.Catalog);
+            silo.Services.AddSingleton(Gateway.Secrets.SecretKeyRing.Generate("test"));
             silo.AddRedisGrainStorage(StorageNames.Quota, o => o.ConfigurationOptions = redis);
             silo.Services.AddKeyedSingleton<TimeProvider>(GatewayTime.Key, GrainTime);
             silo.Services.AddSingleton(new QuotaSettings());

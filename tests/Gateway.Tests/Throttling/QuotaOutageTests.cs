@@ -131,6 +131,66 @@ public sealed class QuotaOutageTests(QuotaOutageFixture fixture) : IAsyncLifetim
         Assert.Equal(QuotaVerdict.Unavailable, (await client.TakeAsync(Counter(4, ThrottleFailureMode.Open))).Verdict);
     }
 
+    [Fact]
+    public async Task A_grant_whose_call_timed_out_while_storage_stalled_is_taken_back_with_the_next_call()
+    {
+        // Calls time out after 0.1 s here, well before a stalled write fails (1 s): the grain stores the grant
+        // once storage comes back, but the frontend has stopped waiting and will never spend it.
+        var client = new QuotaClient(fixture.Grains, _clock, Settings with { CallTimeoutMs = 100 }, NullLogger<QuotaClient>.Instance);
+        var counter = Counter(10, ThrottleFailureMode.Closed);
+        var grain = fixture.Grains.GetGrain<IQuotaGrain>(counter.Key);
+        Assert.Equal(QuotaTakeSource.Grain, Admitted(await client.TakeAsync(counter)).Source);
+
+        // A stall (SIGSTOP) shorter than storage's own timeout, until a grant is stored that the frontend gave up on.
+        var abandoned = false;
+        for (var attempt = 0; attempt < 10 && !abandoned; attempt++)
+        {
+            var granted = (await grain.GetState(counter.Spec)).Granted;
+            fixture.Redis.Pause();
+            try
+            {
+                Assert.Equal(QuotaVerdict.Unavailable, (await client.TakeAsync(counter)).Verdict);
+            }
+            finally
+            {
+                fixture.Redis.Resume();
+            }
+
+            // The write either went through once storage was back (the grant counts against this frontend) or
+            // failed first (then nothing was granted, and the stall is tried again).
+            abandoned = await WaitForStateAsync(grain, counter, s => s.Granted > granted) is not null;
+            _clock.Advance(TimeSpan.FromSeconds(1.5));
+        }
+
+        Assert.True(abandoned, "no stall left a grant the frontend gave up on");
+        Assert.Equal(2, (await grain.GetState(counter.Spec)).Granted);
+
+        // The next call tells the grain which answer it never took: that grant goes back to the window's budget,
+        // and what the window counts is what this frontend admitted, 2, not 3.
+        Assert.Equal(QuotaTakeSource.Grain, Admitted(await client.TakeAsync(counter)).Source);
+        var after = await grain.GetState(counter.Spec);
+        Assert.Equal(2, after.Granted);
+        Assert.Equal(8, after.Remaining);
+    }
+
+    /// <summary>Polls the grain's state for up to 10 s; null when the condition never held.</summary>
+    private static async Task<QuotaState?> WaitForStateAsync(IQuotaGrain grain, QuotaCounterRef counter, Func<QuotaState, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            var state = await grain.GetState(counter.Spec);
+            if (condition(state))
+            {
+                return state;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return null;
+    }
+
     private static QuotaTake Admitted(QuotaTake take)
     {
         Assert.True(take.Admitted, $"{take.Verdict} by {take.Source}");

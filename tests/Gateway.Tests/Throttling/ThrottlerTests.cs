@@ -5,7 +5,7 @@ using Gateway.Frontend.Pipeline;
 using Gateway.Frontend.Throttling;
 using Gateway.Throttling;
 using Microsoft.Extensions.Logging.Abstractions;
-using Yarp.ReverseProxy.Configuration;
+using Gateway.Frontend.Routing;
 
 namespace Gateway.Tests.Throttling;
 
@@ -93,7 +93,7 @@ public sealed class ThrottlerTests(QuotaClusterFixture fixture)
         Assert.Equal(2, state.Leases.Length);
     }
 
-    private (Throttler Throttler, PublishedApi Api) Limiter(ThrottlePolicy policy)
+    private (Throttler Throttler, CompiledApi Api) Limiter(ThrottlePolicy policy)
     {
         var api = new PublishedApi
         {
@@ -101,8 +101,7 @@ public sealed class ThrottlerTests(QuotaClusterFixture fixture)
             Version = 1,
             Definition = new ApiDefinition { Id = "get-order", Group = "shop", Name = "Get", Methods = ["GET"], Path = "/orders/{id}", Backend = "orders" },
         };
-        var store = new CatalogSnapshotStore(new InMemoryConfigProvider([], []), new Gateway.Frontend.Parameters.ParameterPlans(new Gateway.Frontend.Parameters.ParameterSettings(), NullLogger<Gateway.Frontend.Parameters.ParameterPlans>.Instance), NullLogger<CatalogSnapshotStore>.Instance);
-        store.Apply(new CatalogSnapshot
+        var catalog = CompiledCatalog.Compile(new CatalogSnapshot
         {
             Revision = 1,
             Groups = [new ApiGroup { Name = "shop" }],
@@ -110,15 +109,20 @@ public sealed class ThrottlerTests(QuotaClusterFixture fixture)
             Apis = [api],
             ThrottlePolicies = [policy],
             ThrottleBindings = [new ThrottleBinding { Api = "get-order", Stage = StageName.Release, Policy = policy.Name }],
-        });
+        }, TimeSpan.FromSeconds(1));
+        Assert.True(catalog.TryFindRoute(ProxyConfigBuilder.RouteId(StageName.Release, "get-order"), out var compiled));
         var client = new QuotaClient(fixture.Grains, fixture.Time, new ThrottlingSettings(), NullLogger<QuotaClient>.Instance);
-        return (new Throttler(new ThrottleRulesCache(store), client), api);
+        return (new Throttler(client), compiled);
     }
 
-    private static GatewayRequest Request(PublishedApi api, string? app = null, string? user = null, IPAddress? ip = null) =>
-        new() { RequestId = Guid.NewGuid().ToString(), Api = api, AppId = app, UserId = user, ClientIp = ip };
+    private static GatewayRequest Request(CompiledApi api, string? app = null, string? user = null, IPAddress? ip = null)
+    {
+        var request = new GatewayRequest { RequestId = Guid.NewGuid().ToString(), AppId = app, UserId = user, ClientIp = ip };
+        request.Pin(CompiledCatalog.Empty, api);
+        return request;
+    }
 
-    private static async Task<List<bool>> Calls(Throttler throttler, PublishedApi api, int count, string? app = null, string? user = null, IPAddress? ip = null)
+    private static async Task<List<bool>> Calls(Throttler throttler, CompiledApi api, int count, string? app = null, string? user = null, IPAddress? ip = null)
     {
         var results = new List<bool>();
         for (var i = 0; i < count; i++)

@@ -63,6 +63,44 @@ public sealed class ThrottlingClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_five_second_redis_stall_mid_window_admits_at_most_the_limit_and_loses_less_than_two_percent_of_it()
+    {
+        await using var cluster = await ThrottledCluster.StartAsync("- { name: kl, unit: Minute, apiLimit: 1000 }", ["kl"]);
+        await WaitForRoomInMinute(TimeSpan.FromSeconds(45), forceNext: false);
+        var minuteEnd = MinuteEnd(DateTimeOffset.UtcNow);
+        var before = await cluster.DriveAsync("/kl", until: minuteEnd, stopOn429: false, maxCalls: 300);
+        Assert.Equal(300, before.Admitted);
+
+        // Traffic goes on through a 5 s SIGSTOP of Redis: grain writes hang, the frontends' quota calls (3 s
+        // timeout) give up on grants that are stored once Redis is back. Those must not stay counted.
+        var admittedBefore = cluster.TotalAdmitted;
+        var during = cluster.DriveAsync("/kl", until: minuteEnd, stopOn429: true);
+        while (cluster.TotalAdmitted < admittedBefore + 100 && !during.IsCompleted)
+        {
+            await Task.Delay(20);
+        }
+
+        cluster.Redis.Pause();
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5));
+        }
+        finally
+        {
+            cluster.Redis.Resume();
+        }
+
+        var after = await during;
+        var total = before.Admitted + after.Admitted;
+        var state = await cluster.StateAsync("/v1/quotas/kl/RELEASE/api");
+        output.WriteLine($"admitted {total} of 1000 in the minute ({after}); quota state: {state}");
+        Assert.True(after.LastDone < minuteEnd, $"the drive ran out of its minute: {after}");
+        Assert.InRange(total, 980, 1000);
+        Assert.Equal(total, cluster.Backend.Requests - cluster.Probes);
+        Assert.All(state.GetProperty("leases").EnumerateArray(), l => Assert.InRange(l.GetProperty("outstanding").GetInt64(), 0, 10));
+    }
+
+    [Fact]
     public async Task Killing_a_silo_mid_window_resets_no_counter_and_admits_nothing_beyond_the_limit()
     {
         // Several counters, so that some are all but certain to live on the silo that dies (placement is random).
@@ -84,12 +122,22 @@ public sealed class ThrottlingClusterTests(ITestOutputHelper output)
         var windowBefore = (await cluster.StateAsync("/v1/quotas/kl/RELEASE/api")).GetProperty("windowStart").GetDateTimeOffset();
 
         cluster.SiloA.Kill();
+        var killed = DateTimeOffset.UtcNow;
+
+        // The surviving silo's admin API answers throughout: the state, or 503 with the reason while a counter it
+        // asks for is still placed on the dead silo. Never a 500.
+        var survivor = cluster.AdminApiProbe(cluster.AdminB, "/v1/quotas/kl/RELEASE/api", until: killed.AddSeconds(10));
 
         // Calls whose counter was on the dead silo are refused with 503 until it is reactivated from Redis on
         // the other silo; then the window continues where it was.
         foreach (var api in small.Append("kl"))
         {
             var after = await cluster.DriveAsync("/" + api, until: minuteEnd, stopOn429: true);
+            if (after.LastUnavailable > DateTimeOffset.MinValue)
+            {
+                output.WriteLine($"{api}: 503 until {(after.LastUnavailable - killed).TotalSeconds:0.0} s after the kill; {after}");
+            }
+
             Assert.True(after.LastDone < minuteEnd, $"{api} ran out of its minute: {after}");
             var limit = api == "kl" ? 1000 : 30;
 
@@ -100,6 +148,10 @@ public sealed class ThrottlingClusterTests(ITestOutputHelper output)
             // while its answer was lost with the silo could cost at most one lease (10).
             Assert.InRange(before[api] + after.Admitted, api == "kl" ? limit - 10 : limit, limit);
         }
+
+        var answers = await survivor;
+        output.WriteLine($"surviving silo's admin API after the kill: {string.Join(", ", answers.GroupBy(a => a).Select(g => $"{g.Count()} x {g.Key}"))}");
+        Assert.All(answers, a => Assert.True(a is "200" or "503 S503CU", a));
 
         var state = await cluster.StateAsync("/v1/quotas/kl/RELEASE/api", adminOf: cluster.AdminB);
         Assert.Equal(windowBefore, state.GetProperty("windowStart").GetDateTimeOffset());
@@ -220,9 +272,10 @@ internal sealed class ThrottledCluster : IAsyncDisposable
     private readonly HttpClient[] _clients;
     private long _admitted;
 
-    private ThrottledCluster(EchoBackend backend, GatewayProcess siloA, GatewayProcess siloB, int adminA, int adminB, int[] frontendPorts, GatewayProcess[] frontends)
+    private ThrottledCluster(EchoBackend backend, RedisServer redis, GatewayProcess siloA, GatewayProcess siloB, int adminA, int adminB, int[] frontendPorts, GatewayProcess[] frontends)
     {
         Backend = backend;
+        Redis = redis;
         SiloA = siloA;
         SiloB = siloB;
         Frontends = frontends;
@@ -236,6 +289,9 @@ internal sealed class ThrottledCluster : IAsyncDisposable
     }
 
     public EchoBackend Backend { get; }
+
+    /// <summary>The cluster's Redis (membership and grain state); a test may pause it.</summary>
+    public RedisServer Redis { get; }
 
     public GatewayProcess SiloA { get; }
 
@@ -323,7 +379,7 @@ internal sealed class ThrottledCluster : IAsyncDisposable
             parts.InsertRange(0, frontends.Where(f => f != first));
             await Task.WhenAll(frontends.Select((f, i) => f.WaitUntilReadyAsync($"http://127.0.0.1:{ports[i]}/health/ready", TimeSpan.FromSeconds(90))));
             parts.Clear();
-            var cluster = new ThrottledCluster(backend, siloA, siloB, adminA, adminB, ports, frontends);
+            var cluster = new ThrottledCluster(backend, redis, siloA, siloB, adminA, adminB, ports, frontends);
             cluster._parts.AddRange([.. frontends, siloA, siloB, redis, backend]);
             return await cluster.PrepareAsync(policies, apis);
         }
@@ -404,6 +460,7 @@ internal sealed class ThrottledCluster : IAsyncDisposable
         var admittedBy = new int[_clients.Length];
         var first = DateTimeOffset.MaxValue;
         var last = DateTimeOffset.MinValue;
+        var lastUnavailable = DateTimeOffset.MinValue;
         var gate = new object();
         var errors = new ConcurrentQueue<string>();
         var quota = maxCalls;
@@ -446,6 +503,11 @@ internal sealed class ThrottledCluster : IAsyncDisposable
                     case HttpStatusCode.ServiceUnavailable:
                         Interlocked.Increment(ref quota);
                         Interlocked.Increment(ref unavailable);
+                        lock (gate)
+                        {
+                            lastUnavailable = done > lastUnavailable ? done : lastUnavailable;
+                        }
+
                         if (!retryUnavailable)
                         {
                             Assert.Equal("S503TU", response.Headers.GetValues("X-Ca-Error-Code").Single());
@@ -462,7 +524,28 @@ internal sealed class ThrottledCluster : IAsyncDisposable
         }));
 
         Assert.True(errors.IsEmpty, string.Join('\n', errors));
-        return new DriveResult(admitted, refused, unavailable, admittedBy, first, last);
+        return new DriveResult(admitted, refused, unavailable, admittedBy, first, last) { LastUnavailable = lastUnavailable };
+    }
+
+    /// <summary>Asks an admin API every 100 ms until <paramref name="until"/>; each answer as "200", or "503 CODE" / "500 CODE".</summary>
+    public async Task<List<string>> AdminApiProbe(int adminPort, string path, DateTimeOffset until)
+    {
+        using var admin = ClusterModeTests.AdminClient(adminPort);
+        var answers = new List<string>();
+        while (DateTimeOffset.UtcNow < until)
+        {
+            using var response = await admin.GetAsync(path);
+            var code = response.Headers.TryGetValues("X-Ca-Error-Code", out var codes) ? codes.Single() : "";
+            answers.Add(response.StatusCode == HttpStatusCode.OK ? "200" : $"{(int)response.StatusCode} {code}".Trim());
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                Assert.Contains("Retry", await response.Content.ReadAsStringAsync());
+            }
+
+            await Task.Delay(100);
+        }
+
+        return answers;
     }
 
     public async Task<JsonElement> StateAsync(string path, int? adminOf = null)
@@ -503,6 +586,10 @@ internal sealed class ThrottledCluster : IAsyncDisposable
 
 internal sealed record DriveResult(int Admitted, int Refused, int Unavailable, int[] AdmittedBy, DateTimeOffset FirstSent, DateTimeOffset LastDone)
 {
+    /// <summary>When the last 503 was answered (MinValue: none): how long callers saw the counter unavailable.</summary>
+    public DateTimeOffset LastUnavailable { get; init; } = DateTimeOffset.MinValue;
+
     public override string ToString() =>
-        $"admitted {Admitted} ({string.Join('+', AdmittedBy)}), refused {Refused}, unavailable {Unavailable}, from {FirstSent:HH:mm:ss.fff} to {LastDone:HH:mm:ss.fff}";
+        $"admitted {Admitted} ({string.Join('+', AdmittedBy)}), refused {Refused}, unavailable {Unavailable}, from {FirstSent:HH:mm:ss.fff} to {LastDone:HH:mm:ss.fff}"
+        + (LastUnavailable > DateTimeOffset.MinValue ? $", last 503 at {LastUnavailable:HH:mm:ss.fff}" : "");
 }

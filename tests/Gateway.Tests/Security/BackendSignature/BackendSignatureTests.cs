@@ -38,7 +38,25 @@ public sealed class BackendSignatureTests : IAsyncLifetime
               - { id: post-item, group: shop, name: Post, methods: [POST, PUT], path: /items, backend: signed }
               - { id: login, group: shop, name: Login, methods: [POST], path: /login, backend: signed }
               - { id: plain, group: shop, name: Plain, methods: [GET], path: /plain, backend: plain }
+              - id: mapped
+                group: shop
+                name: Mapped
+                methods: [POST]
+                path: "/mapped/{id}"
+                backend: signed
+                backendPath: "/internal/m/{id}"
+                requestMode: MAPPING
+                parameters:
+                  - { name: id, location: PATH, required: true }
+                  - { name: q, location: QUERY, backendName: query }
+                  - { name: X-Tenant, location: HEADER, backendLocation: FORM, backendName: tenant }
+                constants:
+                  - { name: api-version, location: QUERY, value: "3" }
+                  - { name: src, location: FORM, value: gw }
+                systemParameters:
+                  - { kind: STAGE, name: stage, location: QUERY }
             deployments:
+              - { api: mapped, stage: RELEASE }
               - { api: get-item, stage: RELEASE }
               - { api: post-item, stage: RELEASE }
               - { api: login, stage: RELEASE }
@@ -81,6 +99,22 @@ public sealed class BackendSignatureTests : IAsyncLifetime
         Assert.Equal("Valid", form.Status);
         Assert.StartsWith("POST\n\n", form.StringToSign); // a form has no BodyMD5, its parameters are signed
         Assert.EndsWith("\n/base/login?pass=x y&user=ann&z=9", form.StringToSign);
+    }
+
+    [Fact]
+    public async Task The_signature_covers_mapped_parameters_constants_and_system_parameters()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/shop/mapped/42?q=red&dropped=1");
+        request.Headers.Add("X-Tenant", "t-1");
+
+        var received = await Call(request);
+
+        // Signed before the mapping, the signature would cover q, dropped and no form: the backend would refuse it.
+        Assert.Equal("Valid", received.Status);
+        Assert.Equal("/base/internal/m/42", received.Path);
+        Assert.Equal("tenant=t-1&src=gw", received.Body);
+        Assert.StartsWith("POST\n\n", received.StringToSign);
+        Assert.EndsWith("\n/base/internal/m/42?api-version=3&query=red&src=gw&stage=RELEASE&tenant=t-1", received.StringToSign);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Gateway.Hosting;
 using System.Net;
 using System.Net.Http.Json;
 using Gateway.Silo;

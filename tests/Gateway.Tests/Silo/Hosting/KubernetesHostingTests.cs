@@ -1,5 +1,7 @@
+using Gateway.Hosting;
 using Gateway.Silo;
 using Gateway.Silo.Hosting;
+using Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,6 +46,7 @@ public sealed class KubernetesHostingTests
             ["Cluster:Redis"] = Redis,
             ["Cluster:Kubernetes"] = kubernetes,
             ["Admin:Token"] = "test-token",
+            ["Secrets:Keys:" + TestSecretKeys.Id] = TestSecretKeys.Key,
             ["Admin:Port"] = "0",
         }));
         // UseKubernetesHosting registers, among others, the validator of its options (POD_NAME and POD_NAMESPACE set).

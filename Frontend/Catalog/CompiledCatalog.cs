@@ -1,0 +1,104 @@
+using System.Globalization;
+using Gateway.Catalog;
+using Gateway.Frontend.Parameters;
+using Gateway.Frontend.Routing;
+using Gateway.Frontend.Security;
+using Gateway.Frontend.Security.IpAccess;
+using Gateway.Security;
+using Gateway.Throttling;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Gateway.Frontend.Catalog;
+
+/// <summary>
+/// One catalog snapshot compiled for the hot path, immutable: the routes by stage and API, and per API everything a
+/// call needs. A request takes it once, at routing (<see cref="Pipeline.GatewayRequest.Catalog"/>), and every later
+/// step reads the same object, so that one call is routed, authorized, checked, throttled and signed by one revision.
+/// </summary>
+/// <remarks>
+/// The snapshot's secrets (app secrets, backend signing keys) are turned into usable keys in one place:
+/// <see cref="CallerDirectory"/>, built here. TLS keys are read by <see cref="Security.Tls.ServerCertificates"/>, which
+/// serves handshakes, before any request exists.
+/// </remarks>
+public sealed class CompiledCatalog
+{
+    /// <summary>Before the first snapshot: no route, no caller.</summary>
+    public static readonly CompiledCatalog Empty = new(null, new Dictionary<string, CompiledApi>(), CallerDirectory.Build(null), null, []);
+
+    private readonly IReadOnlyDictionary<string, CompiledApi> _routes;
+
+    private CompiledCatalog(
+        CatalogSnapshot? snapshot, IReadOnlyDictionary<string, CompiledApi> routes, CallerDirectory callers, ThrottleRules? throttling, IdentityProvider[] providers)
+    {
+        Snapshot = snapshot;
+        _routes = routes;
+        Callers = callers;
+        Throttling = throttling;
+        IdentityProviders = providers;
+    }
+
+    public CatalogSnapshot? Snapshot { get; }
+
+    public long Revision => Snapshot?.Revision ?? -1;
+
+    /// <summary>Apps, keys, grants and backend signing keys, indexed.</summary>
+    public CallerDirectory Callers { get; }
+
+    /// <summary>The throttle policies and their bindings; null before the first snapshot.</summary>
+    public ThrottleRules? Throttling { get; }
+
+    public IReadOnlyList<IdentityProvider> IdentityProviders { get; }
+
+    /// <summary>The compiled API behind a YARP route id of this revision.</summary>
+    public bool TryFindRoute(string routeId, out CompiledApi api) => _routes.TryGetValue(routeId, out api!);
+
+    public IEnumerable<CompiledApi> Apis => _routes.Values;
+
+    public static CompiledCatalog Compile(CatalogSnapshot snapshot, TimeSpan regexTimeout)
+    {
+        var callers = CallerDirectory.Build(snapshot);
+        var throttling = ThrottleRules.Build(snapshot);
+        var groups = snapshot.Groups.ToDictionary(g => g.Name, StringComparer.Ordinal);
+        var routes = new Dictionary<string, CompiledApi>(StringComparer.Ordinal);
+        foreach (var api in snapshot.Apis)
+        {
+            if (groups.TryGetValue(api.Definition.Group, out var group))
+            {
+                routes[ProxyConfigBuilder.RouteId(api.Stage, api.Definition.Id)] = new CompiledApi(
+                    api,
+                    group,
+                    IpAccessPolicy.Compile(group.IpAccess, api.Definition.IpAccess),
+                    ParameterPlan.Build(api, regexTimeout),
+                    throttling.PolicyFor(api.Definition.Id, api.Stage),
+                    callers.TryFindBackendKey(api.Definition.Backend, out var key) ? key : null,
+                    api.Definition.OpenIdConnect is { } oidc ? snapshot.IdentityProviders.FirstOrDefault(p => p.Name == oidc.Provider) : null);
+            }
+        }
+
+        return new CompiledCatalog(snapshot, routes, callers, throttling, snapshot.IdentityProviders);
+    }
+}
+
+/// <summary>One published API version with everything a call to it needs, compiled with its catalog.</summary>
+public sealed record CompiledApi(
+    PublishedApi Api,
+    ApiGroup Group,
+    IpAccessPolicy IpAccess,
+    ParameterPlan Parameters,
+    ThrottlePolicy? Throttle,
+    BackendCredential? SigningKey,
+    IdentityProvider? IdentityProvider)
+{
+    private readonly string _version = Api.Version.ToString(CultureInfo.InvariantCulture);
+    private readonly string _publicPath = PathTemplate.Combine(Group.BasePath, Api.Definition.Path);
+
+    /// <summary>Whether a YARP route was built for this very API version (not an older or newer one under the same id).</summary>
+    public bool IsRoutedBy(RouteConfig route) =>
+        route.Metadata?.TryGetValue(ProxyConfigBuilder.VersionKey, out var version) == true
+        && string.Equals(version, _version, StringComparison.Ordinal)
+        && string.Equals(route.Match.Path, _publicPath, StringComparison.Ordinal)
+        && SameHosts(route.Match.Hosts, Group.Domains);
+
+    private static bool SameHosts(IReadOnlyList<string>? routed, string[] domains) =>
+        routed is null ? domains.Length == 0 : routed.SequenceEqual(domains, StringComparer.Ordinal);
+}

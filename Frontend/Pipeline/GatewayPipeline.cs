@@ -1,0 +1,122 @@
+using Gateway.Frontend.Debugging;
+using Gateway.Frontend.Errors;
+using Gateway.Frontend.Forwarding;
+using Gateway.Frontend.Mock;
+using Gateway.Frontend.Monitoring;
+using Gateway.Frontend.Parameters;
+using Gateway.Frontend.Routing;
+using Gateway.Frontend.Security.BackendSignature;
+using Gateway.Frontend.Security.Grants;
+using Gateway.Frontend.Security.IpAccess;
+using Gateway.Frontend.Security.OpenIdConnect;
+using Gateway.Frontend.Security.Signature;
+using Gateway.Frontend.Security.Tls;
+using Gateway.Frontend.Throttling;
+using Gateway.Hosting;
+using Yarp.ReverseProxy.Transforms;
+using Yarp.ReverseProxy.Transforms.Builder;
+
+namespace Gateway.Frontend.Pipeline;
+
+/// <summary>
+/// The whole way of a request through the frontend, in order, in one place: every middleware, every proxy step and
+/// every transform of the backend request. Each line says why it stands where it does.
+/// </summary>
+public static class GatewayPipeline
+{
+    public static void UseGatewayPipeline(this WebApplication app)
+    {
+        // The request's id and its GatewayRequest feature, which every later step reads and fills in.
+        app.UseRequestIds();
+
+        // A debug call from the admin host's Debug API is recognised (by its ticket) before anything counts or
+        // spends quota for it, so that counting and throttling can leave it out.
+        app.UseDebugCalls();
+
+        // Wraps everything after it, so that it counts every answer, with its full latency and the error it carried.
+        app.UseUsageCounting();
+
+        // Inside the counting, so that the 500 it writes for an unexpected failure is counted as one.
+        app.UseUnhandledErrors();
+
+        // Routing matches on the client address (IP policies) and the stage, so both are settled before it.
+        app.UseClientIp();
+        app.UseStageSelection();
+        app.UseRouting();
+
+        // From here on the request has its API (or was answered 404/503).
+        app.UseUnmatchedRequests();
+
+        // The cheap refusals first: a refused scheme or address costs no signature check.
+        app.UseHttpsOnly();
+        app.UseIpAccessControl();
+
+        // Authentication: the app signature, then an OpenID Connect token; then what needs the app they found.
+        app.UseAppSignature();
+        app.UseOpenIdConnect();
+        app.UseIpAccessForApps();
+        app.UseGrantAuthorization();
+
+        // Only an authorized call has its parameters checked, and only a valid one spends quota.
+        app.UseParameterValidation();
+        app.UseThrottling();
+
+        app.MapServiceDefaults();
+        app.MapReverseProxy(proxy =>
+        {
+            // A debug call's backend time is measured around everything the proxy does.
+            proxy.UseDebugTiming();
+
+            // Next, so that it sees the outcome of everything after it.
+            proxy.UseForwardingErrors();
+
+            // A mocked call has passed every check above, and never reaches a backend.
+            proxy.UseMockResponses();
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+    }
+
+    /// <summary>The transforms of the backend request (<see cref="BackendRequestTransforms"/>).</summary>
+    public static IServiceCollection AddBackendRequestTransforms(this IServiceCollection services)
+    {
+        services.AddSingleton<BackendRequestSigner>();
+        services.AddSingleton<ITransformProvider, BackendRequestTransforms>();
+        return services;
+    }
+}
+
+/// <summary>
+/// What the backend request becomes, in this order: YARP's route transforms (the path under the backend path), then
+/// the API's parameter mapping, constants and system parameters, then the backend signature, last, because it must
+/// cover the request exactly as it leaves, mapped values included.
+/// </summary>
+internal sealed class BackendRequestTransforms(BackendRequestSigner signer) : ITransformProvider
+{
+    public void ValidateRoute(TransformRouteValidationContext context)
+    {
+    }
+
+    public void ValidateCluster(TransformClusterValidationContext context)
+    {
+    }
+
+    public void Apply(TransformBuilderContext context)
+    {
+        // Host is decided by the mapping (a 'host' constant) rather than by YARP's default host transform, which would
+        // otherwise run after it and put the backend's configured host back.
+        if (!context.RequestTransforms.Any(t => t is RequestHeaderOriginalHostTransform))
+        {
+            context.RequestTransforms.Add(RequestHeaderOriginalHostTransform.SuppressHost);
+        }
+
+        context.AddRequestTransform(TransformAsync);
+    }
+
+    private ValueTask TransformAsync(RequestTransformContext context)
+    {
+        ParameterForwarding.Apply(context);
+        return signer.SignAsync(context);
+    }
+}
