@@ -69,6 +69,8 @@ public sealed class FrontendHost : IAsyncDisposable
 
         builder.WebHost.ConfigureKestrel(k =>
         {
+            // No 'Server: Kestrel' banner on any answer: it only tells a caller which flaws to try.
+            k.AddServerHeader = false;
             k.ListenAnyIP(settings.HttpPort);
 
             // Cleartext HTTP/2 needs a port of its own: without TLS there is no ALPN to choose the protocol.

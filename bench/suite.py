@@ -310,6 +310,24 @@ apis:
     ipAccess: {{ allow: [{{ address: 127.0.0.0/8 }}], deny: ["10.0.0.0/8"] }}
     parameters:{params}
   - {{ id: echo, group: bench, name: Body echo, methods: [POST], path: /echo/post, backend: echo }}
+  - {{ id: cors, group: bench, name: CORS, header rewrites and a canary rule, methods: [GET], path: /cors, backend: nginx }}
+apiPolicies:
+  - name: bench-web
+    kind: Cors
+    cors: {{ allowedOrigins: ["https://app.bench.invalid"], exposedHeaders: [X-Ca-Request-Id], allowCredentials: true }}
+  - name: bench-headers
+    kind: HeaderRewrite
+    headers:
+      request: [{{ action: Set, name: X-Tenant, value: bench }}, {{ action: Add, name: X-Trace, value: "{{requestId}}" }}]
+      response: [{{ action: Set, name: X-Frame-Options, value: DENY }}]
+  - name: bench-canary
+    kind: Routing
+    routing:
+      rules: [{{ when: [{{ source: Header, name: X-Canary, values: ["yes"] }}], backend: echo }}]
+policyBindings:
+  - {{ policy: bench-canary, api: cors, stage: RELEASE }}
+  - {{ policy: bench-web, api: cors, stage: RELEASE }}
+  - {{ policy: bench-headers, api: cors, stage: RELEASE }}
 throttlePolicies:
   - {{ name: roomy, unit: Second, apiLimit: 200000, ipLimit: 200000 }}
   - {{ name: roomy-all-levels, unit: Second, apiLimit: 200000, userLimit: 200000, appLimit: 200000, ipLimit: 200000 }}
@@ -317,7 +335,7 @@ throttleBindings:
   - {{ api: lease, stage: RELEASE, policy: roomy }}
   - {{ api: all, stage: RELEASE, policy: roomy-all-levels }}
 deployments:
-{''.join(f"  - {{ api: {a}, stage: RELEASE }}{chr(10)}" for a in ['anon', 'anon-signed', 'rewrite', 'signed', 'oidc', 'lease', 'params', 'all', 'echo'])}
+{''.join(f"  - {{ api: {a}, stage: RELEASE }}{chr(10)}" for a in ['anon', 'anon-signed', 'rewrite', 'signed', 'oidc', 'lease', 'params', 'all', 'echo', 'cors'])}
 apps: [{{ id: bench-app, name: Benchmark client, owner: bench }}]
 grants:
   - {{ app: bench-app, api: signed, stage: RELEASE }}
@@ -392,6 +410,8 @@ def configs(work, ports):
         Config("gw-signature", "gateway", "gateway", "/signed", lambda: signed_headers("GET", "/signed"),
                doc="X-Ca HmacSHA256 signature (no nonce), app key, grant"),
         Config("gw-oidc", "gateway", "gateway", "/oidc", token, doc="OpenID Connect RS256 bearer token"),
+        Config("gw-policies", "gateway", "gateway", "/cors", lambda: {"Origin": "https://app.bench.invalid"},
+               doc="CORS (allowed origin, credentials), three header rewrites and a canary rule tried on every call; compare with gw-anonymous"),
         Config("gw-throttle-lease", "gateway", "gateway", "/throttled",
                doc="API and IP limits of 200,000/s, lease mode (frontend spends local leases)"),
         Config("gw-throttle-per-request", "gateway-per-request", "gateway-per-request", "/throttled",

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Gateway.Catalog;
 using Gateway.Frontend.Parameters;
+using Gateway.Frontend.Policies;
 using Gateway.Frontend.Routing;
 using Gateway.Frontend.Security;
 using Gateway.Frontend.Security.IpAccess;
@@ -60,6 +61,7 @@ public sealed class CompiledCatalog
         var throttling = ThrottleRules.Build(snapshot);
         var groups = snapshot.Groups.ToDictionary(g => g.Name, StringComparer.Ordinal);
         var routes = new Dictionary<string, CompiledApi>(StringComparer.Ordinal);
+        var policies = ApiPolicies.Resolver(snapshot);
         foreach (var api in snapshot.Apis)
         {
             if (groups.TryGetValue(api.Definition.Group, out var group))
@@ -71,7 +73,10 @@ public sealed class CompiledCatalog
                     ParameterPlan.Build(api, regexTimeout),
                     throttling.PolicyFor(api.Definition.Id, api.Stage),
                     callers.TryFindBackendKey(api.Definition.Backend, out var key) ? key : null,
-                    api.Definition.OpenIdConnect is { } oidc ? snapshot.IdentityProviders.FirstOrDefault(p => p.Name == oidc.Provider) : null);
+                    api.Definition.OpenIdConnect is { } oidc ? snapshot.IdentityProviders.FirstOrDefault(p => p.Name == oidc.Provider) : null)
+                {
+                    Policies = policies(api),
+                };
             }
         }
 
@@ -90,6 +95,9 @@ public sealed record CompiledApi(
     IdentityProvider? IdentityProvider)
 {
     private readonly string _version = Api.Version.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The per-API policies (CORS, header rewrites) in force for this API in its stage.</summary>
+    public ApiPolicies Policies { get; init; } = ApiPolicies.None;
     private readonly string _publicPath = PathTemplate.Combine(Group.BasePath, Api.Definition.Path);
 
     /// <summary>Whether a YARP route was built for this very API version (not an older or newer one under the same id).</summary>

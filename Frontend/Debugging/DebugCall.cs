@@ -61,6 +61,9 @@ public static class DebugTimelines
         "A403AD" or "A403NG" or "A403GX" => "grant",
         "A400IP" or "A400PT" or "A413BL" or "A415CT" => "parameters",
         "S503TU" => "throttling",
+        // The caller hung up. A debug call's caller is the admin host, which leaves only when its own timeout ends
+        // while it waits for the answer, that is, while the backend has the call.
+        "A499CA" => "backend",
         _ when code.StartsWith("A429", StringComparison.Ordinal) => "throttling",
         _ when code.StartsWith("A401", StringComparison.Ordinal) || code is "S503NS" or "S503IK" => "authentication",
         _ when code.StartsWith("A400", StringComparison.Ordinal) => "authentication",

@@ -21,6 +21,10 @@ public sealed record GatewayError(int Status, string Code, string Message)
     /// </summary>
     public static readonly GatewayError ClientAborted = new(499, "A499CA", "The caller closed the connection before the answer was complete");
 
+    // Per-API policies
+    public static readonly GatewayError CorsOriginRefused = new(403, "A403CO", "No CORS policy of this API allows this origin");
+    public static readonly GatewayError CorsRequestRefused = new(403, "A403CM", "The API's CORS policy does not allow this method or these headers");
+
     // Caller authentication (issue 3, part A)
     public static readonly GatewayError SignatureHeaderMissing = new(400, "A400MH", "A required X-Ca header is missing");
     public static readonly GatewayError SignatureHeaderDuplicated = new(400, "A400DH", "An X-Ca header is sent more than once");
@@ -71,7 +75,7 @@ public sealed record GatewayError(int Status, string Code, string Message)
         [ApiNotFound, InvalidStage, CatalogNotLoaded, BackendUnreachable, BackendBadResponse, NoHealthyBackend, BackendTimeout, Internal, ClientAborted,
          SignatureHeaderMissing, SignatureHeaderDuplicated, SignatureHeaderEmpty, SignatureMethodNotAllowed, TimestampInvalid, TimestampExpired,
          TimestampInFuture, NonceInvalid, SignatureNotBase64, AppKeyUnknown, ContentMd5Mismatch, SignatureMismatch, NonceReplayed, AppDisabled,
-         GrantMissing, GrantExpired, NonceUnavailable,
+         GrantMissing, GrantExpired, NonceUnavailable, CorsOriginRefused, CorsRequestRefused,
          IpDenied, BadForwardedFor, HttpsRequired, TokenMissing, TokenInvalid, TokenAlgorithm, TokenUnknownKey, TokenExpired,
          TokenNotYetValid, TokenAudience, TokenIssuer, TokenSubject, IdentityProviderUnavailable,
          ThrottledByApi, ThrottledByUser, ThrottledByApp, ThrottledByIp, ThrottlingUnavailable,

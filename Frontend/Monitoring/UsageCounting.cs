@@ -97,7 +97,7 @@ internal sealed class UsageCountingMiddleware(RequestDelegate next, UsageCounter
         metrics.Record(sample);
         if (accessLog.IsEnabled)
         {
-            accessLog.Write(gateway?.RequestId ?? "", context.Request.Method, context.Request.Path.Value ?? "", sample, gateway?.ClientIpText);
+            accessLog.Write(gateway?.RequestId ?? "", context.Request.Method, context.Request.Path.Value ?? "", sample, gateway?.ClientIpText, gateway?.RoutedBackend);
         }
     }
 }

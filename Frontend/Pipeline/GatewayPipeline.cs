@@ -4,6 +4,9 @@ using Gateway.Frontend.Forwarding;
 using Gateway.Frontend.Mock;
 using Gateway.Frontend.Monitoring;
 using Gateway.Frontend.Parameters;
+using Gateway.Frontend.Policies.Cors;
+using Gateway.Frontend.Policies.ErrorMapping;
+using Gateway.Frontend.Policies.Headers;
 using Gateway.Frontend.Routing;
 using Gateway.Frontend.Security.BackendSignature;
 using Gateway.Frontend.Security.Grants;
@@ -47,6 +50,11 @@ public static class GatewayPipeline
         // From here on the request has its API (or was answered 404/503).
         app.UseUnmatchedRequests();
 
+        // The API's policies that shape every answer, the gateway's refusals included, so they stand before all of them.
+        // A preflight carries no credentials: CORS answers it here, before any check that needs them.
+        app.UseHeaderRewrites();
+        app.UseCorsPolicies();
+
         // The cheap refusals first: a refused scheme or address costs no signature check.
         app.UseHttpsOnly();
         app.UseIpAccessControl();
@@ -75,7 +83,20 @@ public static class GatewayPipeline
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
-        });
+        }).ConfigureEndpoints(endpoints => endpoints.Add(AcceptCorsPreflights));
+    }
+
+    /// <summary>
+    /// A browser's preflight (OPTIONS asking for GET, say) must match the GET API it asks about, so that the API's CORS
+    /// policy answers it; without a policy the CORS step refuses it, and it is never forwarded.
+    /// </summary>
+    private static void AcceptCorsPreflights(EndpointBuilder endpoint)
+    {
+        if (endpoint.Metadata.OfType<HttpMethodMetadata>().FirstOrDefault() is { AcceptCorsPreflight: false } methods)
+        {
+            endpoint.Metadata.Remove(methods);
+            endpoint.Metadata.Add(new HttpMethodMetadata(methods.HttpMethods, acceptCorsPreflight: true));
+        }
     }
 
     /// <summary>The transforms of the backend request (<see cref="BackendRequestTransforms"/>).</summary>
@@ -112,11 +133,22 @@ internal sealed class BackendRequestTransforms(BackendRequestSigner signer) : IT
         }
 
         context.AddRequestTransform(TransformAsync);
+        context.AddResponseTransform(ServerBanners.RemoveFromBackendAnswer);
+
+        // A backend that always answers 200 has its JSON code turned into the status the caller gets.
+        context.AddResponseTransform(ErrorCodeMapper.ApplyAsync);
     }
 
     private ValueTask TransformAsync(RequestTransformContext context)
     {
         ParameterForwarding.Apply(context);
+        var policies = context.HttpContext.GetGatewayRequest().Route?.Policies;
+
+        // A routing rule may send the call to another backend (with that backend's host header) instead of the API's.
+        policies?.Routing?.Apply(context);
+
+        // After the mapping, which may set the same headers, and before the signature, which must cover the rewrites.
+        policies?.Headers?.Apply(context);
         return signer.SignAsync(context);
     }
 }

@@ -68,6 +68,9 @@ public sealed class GatewayRequest
     /// <summary>The body MAPPING mode sends instead of the caller's (empty when it sends none); null otherwise.</summary>
     public byte[]? BackendBody { get; set; }
 
+    /// <summary>The backend a routing policy sent the call to instead of the API's own; null when it went to the API's.</summary>
+    public string? RoutedBackend { get; set; }
+
     /// <summary>The error the gateway answered with (set by <see cref="GatewayErrorWriter"/>), or null when it forwarded the call.</summary>
     public GatewayError? Error { get; set; }
 

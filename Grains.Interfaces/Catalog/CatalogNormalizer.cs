@@ -118,5 +118,7 @@ public static class CatalogNormalizer
         Packages = [.. (document.Packages ?? []).Where(p => p is not null).Select(Metering.MeteringNormalizer.Normalize)],
         Subscriptions = [.. (document.Subscriptions ?? []).Where(s => s is not null).Select(Metering.MeteringNormalizer.Normalize)],
         PackageGrants = [.. (document.PackageGrants ?? []).Where(g => g is not null).Select(Metering.MeteringNormalizer.Normalize)],
+        ApiPolicies = [.. (document.ApiPolicies ?? []).Where(p => p is not null).Select(Policies.ApiPolicyNormalizer.Normalize)],
+        PolicyBindings = [.. (document.PolicyBindings ?? []).Where(b => b is not null).Select(Policies.ApiPolicyNormalizer.Normalize)],
     };
 }

@@ -40,4 +40,8 @@ public sealed record CatalogSnapshot
     /// <summary>Throttle policies and their bindings to APIs per stage.</summary>
     [Id(40)] public Throttling.ThrottlePolicy[] ThrottlePolicies { get; init; } = [];
     [Id(41)] public Throttling.ThrottleBinding[] ThrottleBindings { get; init; } = [];
+
+    /// <summary>Per-API policies (CORS, header rewrites) and their bindings to APIs and groups per stage.</summary>
+    [Id(60)] public Policies.ApiPolicy[] ApiPolicies { get; init; } = [];
+    [Id(61)] public Policies.ApiPolicyBinding[] PolicyBindings { get; init; } = [];
 }

@@ -117,6 +117,20 @@ public interface ICatalogGrain : IGrainWithStringKey
     [Alias("UnbindThrottlePolicy")] Task<CatalogResult> UnbindThrottlePolicy(string apiId, string stage);
 
     [ReadOnly, Alias("GetThrottleBindings")] Task<Throttling.ThrottleBinding[]> GetThrottleBindings();
+    // Per-API policies
+    [Alias("UpsertApiPolicy")] Task<CatalogResult> UpsertApiPolicy(Policies.ApiPolicy policy);
+
+    /// <summary>Refused while the policy is bound to an API or a group.</summary>
+    [Alias("DeleteApiPolicy")] Task<CatalogResult> DeleteApiPolicy(string name);
+
+    [ReadOnly, Alias("GetApiPolicies")] Task<Policies.ApiPolicy[]> GetApiPolicies();
+
+    /// <summary>Puts the policy in force for an API (or a group's APIs) in a stage, replacing the one of the same kind bound there before.</summary>
+    [Alias("BindApiPolicy")] Task<CatalogResult> BindApiPolicy(Policies.ApiPolicyBinding binding);
+
+    [Alias("UnbindApiPolicy")] Task<CatalogResult> UnbindApiPolicy(Policies.ApiPolicyBinding binding);
+
+    [ReadOnly, Alias("GetPolicyBindings")] Task<Policies.ApiPolicyBinding[]> GetPolicyBindings();
     // Alert rules (issue 6)
     [Alias("UpsertAlertRule")] Task<CatalogResult> UpsertAlertRule(AlertRule rule);
     [Alias("DeleteAlertRule")] Task<CatalogResult> DeleteAlertRule(string id);

@@ -44,6 +44,8 @@ public static class CatalogDiff
             Item = e.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
             Change = CatalogChangeKind.Created,
         }));
+        Compare("apiPolicies", before.ApiPolicies, after.ApiPolicies, changes);
+        Compare("policyBindings", before.PolicyBindings, after.PolicyBindings, changes);
         CompareDeployments(before, after, changes);
         return [.. changes];
     }

@@ -69,6 +69,7 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
         }
 
         state.Groups.Remove(name);
+        RemovePolicyBindings(state, b => b.Group == name);
         return null;
     });
 
@@ -121,6 +122,7 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
         state.Versions.Remove(id);
         state.Deployments.Remove(id);
         RemoveThrottleBindings(state, id);
+        RemovePolicyBindings(state, b => b.Api == id);
         return null;
     });
 

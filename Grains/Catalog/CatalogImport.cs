@@ -26,6 +26,8 @@ public static class CatalogImport
         CheckUnique(document.Packages.Select(p => p.Name), "packages", errors);
         CheckUnique(document.Subscriptions.Select(s => s.App), "subscriptions", errors);
         CheckUnique(document.PackageGrants.Select(g => g.Id), "packageGrants", errors);
+        CheckUnique(document.ApiPolicies.Select(p => p.Name), "apiPolicies", errors);
+        CheckUnique(document.PolicyBindings.Select(b => b.GetKey()), "policyBindings", errors);
 
         if (mode == CatalogImportMode.Replace)
         {
@@ -43,6 +45,8 @@ public static class CatalogImport
             RemoveMissing(state.ThrottlePolicies, document.ThrottlePolicies.Select(p => p.Name));
             RemoveMissing(state.ThrottleBindings, document.ThrottleBindings.Select(b => b.Key));
             RemoveMissing(state.AlertRules, document.AlertRules.Select(r => r.Id));
+            RemoveMissing(state.ApiPolicies, document.ApiPolicies.Select(p => p.Name));
+            RemoveMissing(state.PolicyBindings, document.PolicyBindings.Select(b => b.GetKey()));
 
             // The ledger stays: it is history, and a grant dropped here gets its Revoked entry like a deleted one.
             RemoveMissing(state.Meters, document.Meters.Select(m => m.Name));
@@ -107,6 +111,16 @@ public static class CatalogImport
         foreach (var binding in document.ThrottleBindings)
         {
             state.ThrottleBindings[binding.Key] = binding;
+        }
+
+        foreach (var policy in document.ApiPolicies)
+        {
+            state.ApiPolicies[policy.Name] = policy;
+        }
+
+        foreach (var binding in document.PolicyBindings)
+        {
+            state.PolicyBindings[binding.GetKey()] = binding;
         }
 
         foreach (var rule in document.AlertRules)
@@ -190,6 +204,8 @@ public static class CatalogImport
         IdentityProviders = [.. state.IdentityProviders.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
         ThrottlePolicies = [.. state.ThrottlePolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
         ThrottleBindings = [.. state.ThrottleBindings.Values.OrderBy(b => b.Key, StringComparer.Ordinal)],
+        ApiPolicies = [.. state.ApiPolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
+        PolicyBindings = [.. state.PolicyBindings.Values.OrderBy(b => b.GetKey(), StringComparer.Ordinal)],
         Deployments =
         [
             .. from deployment in state.Deployments.OrderBy(d => d.Key, StringComparer.Ordinal)

@@ -42,18 +42,23 @@ public sealed class CatalogState
 
     /// <summary>Policy bindings by <see cref="Throttling.ThrottleBinding.Key"/> (API/stage).</summary>
     [Id(41)] public Dictionary<string, Throttling.ThrottleBinding> ThrottleBindings { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Per-API policies (CORS, header rewrites) by name.</summary>
+    [Id(60)] public Dictionary<string, Policies.ApiPolicy> ApiPolicies { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Their bindings to APIs and groups per stage, by <see cref="Policies.ApiPolicyBinding.Key"/>.</summary>
+    [Id(61)] public Dictionary<string, Policies.ApiPolicyBinding> PolicyBindings { get; set; } = new(StringComparer.Ordinal);
     /// <summary>Alert rules by id (issue 6).</summary>
     [Id(50)] public Dictionary<string, AlertRule> AlertRules { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Meters, price plans and packages by name; subscriptions by app id; package grants by id.</summary>
-    [Id(60)] public Dictionary<string, Metering.Meter> Meters { get; set; } = new(StringComparer.Ordinal);
-    [Id(61)] public Dictionary<string, Metering.PricePlan> PricePlans { get; set; } = new(StringComparer.Ordinal);
-    [Id(62)] public Dictionary<string, Metering.CallPackage> Packages { get; set; } = new(StringComparer.Ordinal);
-    [Id(63)] public Dictionary<string, Metering.Subscription> Subscriptions { get; set; } = new(StringComparer.Ordinal);
-    [Id(64)] public Dictionary<string, Metering.PackageGrant> PackageGrants { get; set; } = new(StringComparer.Ordinal);
+    [Id(70)] public Dictionary<string, Metering.Meter> Meters { get; set; } = new(StringComparer.Ordinal);
+    [Id(71)] public Dictionary<string, Metering.PricePlan> PricePlans { get; set; } = new(StringComparer.Ordinal);
+    [Id(72)] public Dictionary<string, Metering.CallPackage> Packages { get; set; } = new(StringComparer.Ordinal);
+    [Id(73)] public Dictionary<string, Metering.Subscription> Subscriptions { get; set; } = new(StringComparer.Ordinal);
+    [Id(74)] public Dictionary<string, Metering.PackageGrant> PackageGrants { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>The append-only package ledger, oldest first; kept with the grants so that both change in one write.</summary>
-    [Id(65)] public List<Metering.LedgerEntry> Ledger { get; set; } = [];
+    [Id(75)] public List<Metering.LedgerEntry> Ledger { get; set; } = [];
 
     /// <summary>
     /// A copy that a change can edit freely: a refused change is thrown away and leaves this state untouched.
@@ -82,6 +87,8 @@ public sealed class CatalogState
         Subscriptions = new(Subscriptions, StringComparer.Ordinal),
         PackageGrants = new(PackageGrants, StringComparer.Ordinal),
         Ledger = [.. Ledger],
+        ApiPolicies = new(ApiPolicies, StringComparer.Ordinal),
+        PolicyBindings = new(PolicyBindings, StringComparer.Ordinal),
     };
 
     public ApiVersion? FindVersion(string apiId, int version) =>
@@ -108,6 +115,8 @@ public sealed class CatalogState
         Certificates = [.. Certificates.Values.OrderBy(c => c.Domain, StringComparer.Ordinal)],
         ThrottlePolicies = [.. ThrottlePolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
         ThrottleBindings = [.. ThrottleBindings.Values.OrderBy(b => b.Key, StringComparer.Ordinal)],
+        ApiPolicies = [.. ApiPolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
+        PolicyBindings = [.. PolicyBindings.Values.OrderBy(b => b.GetKey(), StringComparer.Ordinal)],
     };
 
     private static string KeyOf(BackendSigningKey key) => BackendSigningKey.KeyOf(key.Backend, key.Name);

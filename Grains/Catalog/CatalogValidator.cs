@@ -68,6 +68,7 @@ public static partial class CatalogValidator
         ValidateCallerSecurity(state, errors);
         ValidateEdge(state, errors);
         ValidateThrottling(state, errors);
+        ValidatePolicies(state, errors);
         foreach (var rule in state.AlertRules.Values)
         {
             Gateway.Monitoring.AlertRuleValidator.Validate(rule, state, errors);

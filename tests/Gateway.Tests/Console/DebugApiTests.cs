@@ -263,5 +263,11 @@ public sealed class DebugApiTests : IAsyncLifetime
 
     private async Task<string> AppKey() => (await Snapshot()).AppKeys.Single().Key;
 
-    private async Task<string> AppSecret() => (await Snapshot()).AppKeys.Single().Secret;
+    /// <summary>The AppSecret in clear: the snapshot carries it sealed, opened here with the embedded silo's key ring.</summary>
+    private async Task<string> AppSecret()
+    {
+        var key = (await Snapshot()).AppKeys.Single();
+        return _gateway.Host.Silo!.Services.GetRequiredService<Gateway.Secrets.SecretKeyRing>()
+            .Open(key.Secret, Gateway.Secrets.SecretPurposes.AppSecret(key.Key));
+    }
 }

@@ -1,0 +1,78 @@
+using Gateway.Policies;
+
+namespace Gateway.Catalog;
+
+public static partial class CatalogValidator
+{
+    private static void ValidatePolicies(CatalogState state, List<CatalogError> errors)
+    {
+        foreach (var policy in state.ApiPolicies.Values)
+        {
+            ValidateApiPolicy(policy, errors, state.Backends.Keys);
+        }
+
+        var kinds = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var binding in state.PolicyBindings.Values.OrderBy(b => b.GetKey(), StringComparer.Ordinal))
+        {
+            var where = $"policyBindings[{binding.GetKey()}]";
+            if ((binding.Api is null) == (binding.Group is null))
+            {
+                errors.Add(new(where, "OneTarget", "a binding names either an api or a group, not both and not neither"));
+            }
+            else if (binding.Api is not null && !state.Apis.ContainsKey(binding.Api))
+            {
+                errors.Add(new(where + ".api", "UnknownApi", $"there is no API '{binding.Api}'"));
+            }
+            else if (binding.Group is not null && !state.Groups.ContainsKey(binding.Group))
+            {
+                errors.Add(new(where + ".group", "UnknownGroup", $"there is no group '{binding.Group}'"));
+            }
+
+            if (!StageName.TryNormalize(binding.Stage, out _))
+            {
+                errors.Add(new(where + ".stage", "UnknownStage", $"'{binding.Stage}' is not a stage; use one of {string.Join(", ", StageName.All)}"));
+            }
+
+            if (!state.ApiPolicies.TryGetValue(binding.Policy, out var policy))
+            {
+                errors.Add(new(where + ".policy", "UnknownPolicy", $"there is no API policy '{binding.Policy}'"));
+            }
+            else if (!kinds.TryAdd($"{binding.Api}|{binding.Group}|{binding.Stage}|{policy.Kind}", binding.Policy))
+            {
+                var other = kinds[$"{binding.Api}|{binding.Group}|{binding.Stage}|{policy.Kind}"];
+                errors.Add(new(where + ".policy", "KindBoundTwice", $"'{other}' is already the {policy.Kind} policy there; one policy of a kind per API (or group) and stage"));
+            }
+        }
+    }
+
+    /// <summary>Checks one policy on its own: every problem, in one list.</summary>
+    /// <param name="backends">The catalog's backends, which routing rules must name.</param>
+    public static void ValidateApiPolicy(ApiPolicy policy, List<CatalogError> errors, IReadOnlyCollection<string> backends)
+    {
+        var where = $"apiPolicies[{policy.Name}]";
+        CheckName(policy.Name, where + ".name", errors);
+        CheckEnum(policy.Kind, where + ".kind", errors);
+
+        // Exactly the kind's own settings: settings of another kind would be silently ignored, which hides a mistake.
+        CheckSettings(policy.Kind == ApiPolicyKind.Cors, policy.Cors, "cors", policy.Kind, where, errors)?.Validate(where + ".cors", errors);
+        CheckSettings(policy.Kind == ApiPolicyKind.HeaderRewrite, policy.Headers, "headers", policy.Kind, where, errors)?.Validate(where + ".headers", errors);
+        CheckSettings(policy.Kind == ApiPolicyKind.ErrorMapping, policy.ErrorMapping, "errorMapping", policy.Kind, where, errors)?.Validate(where + ".errorMapping", errors);
+        CheckSettings(policy.Kind == ApiPolicyKind.Routing, policy.Routing, "routing", policy.Kind, where, errors)?.Validate(where + ".routing", backends, errors);
+    }
+
+    private static T? CheckSettings<T>(bool wanted, T? settings, string field, ApiPolicyKind kind, string where, List<CatalogError> errors)
+        where T : class
+    {
+        if (wanted && settings is null)
+        {
+            errors.Add(new($"{where}.{field}", "Required", $"a {kind} policy needs its '{field}' settings"));
+        }
+        else if (!wanted && settings is not null)
+        {
+            errors.Add(new($"{where}.{field}", "OtherKind", $"'{field}' settings do not belong in a {kind} policy"));
+            return null;
+        }
+
+        return settings;
+    }
+}
