@@ -130,7 +130,8 @@ public sealed record ThrottleBinding
     /// <summary>Required. The policy's name.</summary>
     [Id(2)] public string Policy { get; init; } = "";
 
-    public string Key => KeyOf(Api, Stage);
+    /// <summary>API/stage: one binding per API and stage. A method, not a property, so that documents never carry it.</summary>
+    public string GetKey() => KeyOf(Api, Stage);
 
     public static string KeyOf(string api, string stage) => $"{api}/{stage}";
 }

@@ -21,7 +21,7 @@ public sealed partial class CatalogGrain
             return NotFound("throttlePolicies", name);
         }
 
-        var users = state.ThrottleBindings.Values.Where(b => b.Policy == name).Select(b => b.Key).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var users = state.ThrottleBindings.Values.Where(b => b.Policy == name).Select(b => b.GetKey()).OrderBy(k => k, StringComparer.Ordinal).ToList();
         if (users.Count > 0)
         {
             return Invalid($"throttlePolicies[{name}]", "PolicyInUse", $"the policy is still bound to: {string.Join(", ", users)}");
@@ -47,7 +47,7 @@ public sealed partial class CatalogGrain
         }
 
         var binding = ThrottleNormalizer.Normalize(new ThrottleBinding { Api = apiId, Stage = canonical, Policy = policy });
-        state.ThrottleBindings[binding.Key] = binding;
+        state.ThrottleBindings[binding.GetKey()] = binding;
         return null;
     });
 
@@ -64,7 +64,7 @@ public sealed partial class CatalogGrain
     });
 
     public Task<ThrottleBinding[]> GetThrottleBindings() =>
-        Task.FromResult(State.ThrottleBindings.Values.OrderBy(b => b.Key, StringComparer.Ordinal).ToArray());
+        Task.FromResult(State.ThrottleBindings.Values.OrderBy(b => b.GetKey(), StringComparer.Ordinal).ToArray());
 
     /// <summary>A deleted API takes its bindings with it.</summary>
     private static void RemoveThrottleBindings(CatalogState state, string apiId)

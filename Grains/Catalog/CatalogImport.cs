@@ -19,7 +19,7 @@ public static class CatalogImport
         CheckUnique(document.Grants.Select(g => g.GetKey()), "grants", errors);
         CheckUnique(document.IdentityProviders.Select(p => p.Name), "identityProviders", errors);
         CheckUnique(document.ThrottlePolicies.Select(p => p.Name), "throttlePolicies", errors);
-        CheckUnique(document.ThrottleBindings.Select(b => b.Key), "throttleBindings", errors);
+        CheckUnique(document.ThrottleBindings.Select(b => b.GetKey()), "throttleBindings", errors);
         CheckUnique(document.AlertRules.Select(r => r.Id), "alertRules", errors);
         CheckUnique(document.Meters.Select(m => m.Name), "meters", errors);
         CheckUnique(document.PricePlans.Select(p => p.Name), "pricePlans", errors);
@@ -43,7 +43,7 @@ public static class CatalogImport
             RemoveWhere(state.BackendSigningKeys, k => !state.Backends.ContainsKey(k.Backend));
             RemoveMissing(state.IdentityProviders, document.IdentityProviders.Select(p => p.Name));
             RemoveMissing(state.ThrottlePolicies, document.ThrottlePolicies.Select(p => p.Name));
-            RemoveMissing(state.ThrottleBindings, document.ThrottleBindings.Select(b => b.Key));
+            RemoveMissing(state.ThrottleBindings, document.ThrottleBindings.Select(b => b.GetKey()));
             RemoveMissing(state.AlertRules, document.AlertRules.Select(r => r.Id));
             RemoveMissing(state.ApiPolicies, document.ApiPolicies.Select(p => p.Name));
             RemoveMissing(state.PolicyBindings, document.PolicyBindings.Select(b => b.GetKey()));
@@ -110,7 +110,7 @@ public static class CatalogImport
 
         foreach (var binding in document.ThrottleBindings)
         {
-            state.ThrottleBindings[binding.Key] = binding;
+            state.ThrottleBindings[binding.GetKey()] = binding;
         }
 
         foreach (var policy in document.ApiPolicies)
@@ -203,7 +203,7 @@ public static class CatalogImport
         Grants = [.. state.Grants.Values.OrderBy(g => g.GetKey(), StringComparer.Ordinal)],
         IdentityProviders = [.. state.IdentityProviders.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
         ThrottlePolicies = [.. state.ThrottlePolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
-        ThrottleBindings = [.. state.ThrottleBindings.Values.OrderBy(b => b.Key, StringComparer.Ordinal)],
+        ThrottleBindings = [.. state.ThrottleBindings.Values.OrderBy(b => b.GetKey(), StringComparer.Ordinal)],
         ApiPolicies = [.. state.ApiPolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
         PolicyBindings = [.. state.PolicyBindings.Values.OrderBy(b => b.GetKey(), StringComparer.Ordinal)],
         Deployments =

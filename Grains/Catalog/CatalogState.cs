@@ -40,7 +40,7 @@ public sealed class CatalogState
     /// <summary>Throttle policies by name.</summary>
     [Id(40)] public Dictionary<string, Throttling.ThrottlePolicy> ThrottlePolicies { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>Policy bindings by <see cref="Throttling.ThrottleBinding.Key"/> (API/stage).</summary>
+    /// <summary>Policy bindings by <see cref="Throttling.ThrottleBinding.GetKey"/> (API/stage).</summary>
     [Id(41)] public Dictionary<string, Throttling.ThrottleBinding> ThrottleBindings { get; set; } = new(StringComparer.Ordinal);
     /// <summary>Per-API policies (CORS, header rewrites) by name.</summary>
     [Id(60)] public Dictionary<string, Policies.ApiPolicy> ApiPolicies { get; set; } = new(StringComparer.Ordinal);
@@ -114,7 +114,7 @@ public sealed class CatalogState
         IdentityProviders = [.. IdentityProviders.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
         Certificates = [.. Certificates.Values.OrderBy(c => c.Domain, StringComparer.Ordinal)],
         ThrottlePolicies = [.. ThrottlePolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
-        ThrottleBindings = [.. ThrottleBindings.Values.OrderBy(b => b.Key, StringComparer.Ordinal)],
+        ThrottleBindings = [.. ThrottleBindings.Values.OrderBy(b => b.GetKey(), StringComparer.Ordinal)],
         ApiPolicies = [.. ApiPolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
         PolicyBindings = [.. PolicyBindings.Values.OrderBy(b => b.GetKey(), StringComparer.Ordinal)],
     };

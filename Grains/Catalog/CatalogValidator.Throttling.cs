@@ -16,7 +16,7 @@ public static partial class CatalogValidator
 
         foreach (var binding in state.ThrottleBindings.Values)
         {
-            var where = $"throttleBindings[{binding.Key}]";
+            var where = $"throttleBindings[{binding.GetKey()}]";
             if (!state.Apis.ContainsKey(binding.Api))
             {
                 errors.Add(new(where + ".api", "UnknownApi", $"there is no API '{binding.Api}'"));

@@ -31,7 +31,7 @@ public sealed class ThrottleCatalogTests(QuotaClusterFixture fixture)
         var policy = Assert.Single(snapshot.ThrottlePolicies);
         Assert.Equal("p1", policy.Name);
         Assert.Equal("vip", policy.Specials.Single().Subject);
-        Assert.Equal("get-order/RELEASE", Assert.Single(snapshot.ThrottleBindings).Key);
+        Assert.Equal("get-order/RELEASE", Assert.Single(snapshot.ThrottleBindings).GetKey());
 
         var rules = ThrottleRules.Build(snapshot);
         Assert.Equal("p1", rules.PolicyFor("get-order", "RELEASE")!.Name);
@@ -59,10 +59,10 @@ public sealed class ThrottleCatalogTests(QuotaClusterFixture fixture)
         Assert.Equal(CatalogFailure.NotFound, (await _catalog.BindThrottlePolicy("ghost", "TEST", "p1")).Failure);
         Assert.Equal("UnknownPolicy", Assert.Single((await _catalog.BindThrottlePolicy("list", "TEST", "nope")).Errors).Code);
         Assert.True((await _catalog.BindThrottlePolicy("list", "test", "p1")).Succeeded);
-        Assert.Equal(["get-order/RELEASE", "list/TEST"], (await _catalog.GetThrottleBindings()).Select(b => b.Key));
+        Assert.Equal(["get-order/RELEASE", "list/TEST"], (await _catalog.GetThrottleBindings()).Select(b => b.GetKey()));
 
         Assert.True((await _catalog.DeleteApi("get-order")).Succeeded);
-        Assert.Equal(["list/TEST"], (await _catalog.GetThrottleBindings()).Select(b => b.Key));
+        Assert.Equal(["list/TEST"], (await _catalog.GetThrottleBindings()).Select(b => b.GetKey()));
         Assert.True((await _catalog.UnbindThrottlePolicy("list", "TEST")).Succeeded);
         Assert.True((await _catalog.DeleteThrottlePolicy("p1")).Succeeded);
         Assert.Empty(await _catalog.GetThrottlePolicies());
