@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { call, get } from "../api";
 import { Field, Problem, Select, stages, useAction, useLoad } from "../common";
 import { can, sparkline, usedPercent, type Point } from "../logic";
@@ -6,12 +6,16 @@ import { can, sparkline, usedPercent, type Point } from "../logic";
 interface Series { totals: Point; points: (Point & { time: string })[]; resolutionSeconds: number }
 interface ApiView { draft: { id: string; name: string }; stages: { stage: string; version: number }[] }
 
-/** Refreshes every few seconds while the page is open: live state, not a stored copy. */
+/**
+ * Refreshes every few seconds while the page is open: live state, not a stored copy. The timer calls the newest
+ * tick, so that a refresh follows what the page shows now (another API, stage or span), not what it first showed.
+ */
 function useEvery(ms: number, tick: () => void) {
+  const latest = useRef(tick);
+  latest.current = tick;
   useEffect(() => {
-    const t = setInterval(tick, ms);
+    const t = setInterval(() => latest.current(), ms);
     return () => clearInterval(t);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [ms]);
 }
 
