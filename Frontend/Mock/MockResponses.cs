@@ -32,9 +32,7 @@ public static partial class MockResponses
         }
 
         response.ContentLength = mock.Body.Length;
-        var gateway = context.GetGatewayRequest();
-        gateway.MockAnswered = true;
-        var api = gateway.Api!;
+        var api = context.GetGatewayRequest().Api!;
         LogMocked(logger, api.Definition.Id, api.Stage, api.Version, mock.Status);
         return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(mock.Body, context.RequestAborted).AsTask();
     }

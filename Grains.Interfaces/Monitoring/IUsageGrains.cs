@@ -10,11 +10,7 @@ namespace Gateway.Monitoring;
 [Alias("gw.monitoring.IUsageIngestGrain")]
 public interface IUsageIngestGrain : IGrainWithIntegerKey
 {
-    /// <summary>
-    /// Answers once the batch's billable usage is stored, so that a frontend holds a batch until it is safe and
-    /// sends it again otherwise (the monitoring windows are told one-way, as before).
-    /// </summary>
-    [Alias("Report")] Task Report(UsageBatch batch);
+    [OneWay, Alias("Report")] Task Report(UsageBatch batch);
 }
 
 /// <summary>

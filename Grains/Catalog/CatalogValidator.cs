@@ -74,8 +74,6 @@ public static partial class CatalogValidator
             Gateway.Monitoring.AlertRuleValidator.Validate(rule, state, errors);
         }
 
-        Gateway.Metering.MeteringValidator.Validate(state, errors);
-
         return errors;
     }
 
@@ -294,7 +292,7 @@ public static partial class CatalogValidator
         }
     }
 
-    internal static void CheckName(string? name, string where, List<CatalogError> errors)
+    private static void CheckName(string? name, string where, List<CatalogError> errors)
     {
         if (string.IsNullOrEmpty(name))
         {

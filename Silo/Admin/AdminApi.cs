@@ -84,7 +84,6 @@ public static class AdminApi
         endpoints.MapCertificatesApi();
         endpoints.MapSecretsApi();
         endpoints.MapThrottlingApi();
-        endpoints.MapMeteringApi();
         endpoints.MapPoliciesApi();
         api.MapAlertsApi();
         api.MapDocumentationApi();
