@@ -56,6 +56,38 @@ public sealed class EmbeddedGateway : IAsyncDisposable
     public static async Task<EmbeddedGateway> StartAsync(
         IDictionary<string, string?>? settings = null, string[]? args = null, bool sample = false, Action<WebApplicationBuilder>? configure = null)
     {
+        // The silo's two ports are picked free and bound a moment later, so another process (a child of another test,
+        // a kernel-chosen port) can take one in between: then start again on new ports.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryStartAsync(settings, args, sample, configure);
+            }
+            catch (Exception e) when (attempt < 3 && IsAddressInUse(e))
+            {
+            }
+        }
+    }
+
+    private static bool IsAddressInUse(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is Microsoft.AspNetCore.Connections.AddressInUseException
+                || e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse }
+                || (e is AggregateException a && a.InnerExceptions.Any(IsAddressInUse)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static async Task<EmbeddedGateway> TryStartAsync(
+        IDictionary<string, string?>? settings, string[]? args, bool sample, Action<WebApplicationBuilder>? configure)
+    {
         var config = new Dictionary<string, string?>
         {
             ["Frontend:HttpPort"] = "0",
@@ -86,8 +118,16 @@ public sealed class EmbeddedGateway : IAsyncDisposable
         }
         catch
         {
-            await host.StopAsync();
-            await host.DisposeAsync();
+            // Stopping a host whose start failed can fail too (a silo that never ran); the start's error is the one to see.
+            try
+            {
+                await host.StopAsync();
+                await host.DisposeAsync();
+            }
+            catch (Exception)
+            {
+            }
+
             throw;
         }
 
