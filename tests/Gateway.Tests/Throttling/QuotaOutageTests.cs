@@ -16,12 +16,32 @@ namespace Gateway.Tests.Throttling;
 [Collection(QuotaOutageCollection.Name)]
 public sealed class QuotaOutageTests(QuotaOutageFixture fixture) : IAsyncLifetime
 {
-    /// <summary>Failed calls take 0.5 s of real time; the grace is set to 10 s of the fake clock. Two frontends assumed: shares are limit / 2.</summary>
-    private static readonly ThrottlingSettings Settings = new() { CallTimeoutMs = 500, RetryAfterFailureMs = 1000, Frontends = 2, UnreachableGraceMs = 10000 };
+    /// <summary>
+    /// Failed calls take 2 s of real time (long enough that a call which should succeed, a grain's first read of
+    /// Redis on a loaded machine included, does); the grace is set to 10 s of the fake clock. Two frontends assumed:
+    /// shares are limit / 2.
+    /// </summary>
+    private static readonly ThrottlingSettings Settings = new() { CallTimeoutMs = 2000, RetryAfterFailureMs = 1000, Frontends = 2, UnreachableGraceMs = 10000 };
 
     private readonly FakeTimeProvider _clock = new(QuotaOutageFixture.Noon);
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    /// <summary>Another test's pause may have left the silo's Redis connection coming back: each test starts once it is back.</summary>
+    public Task InitializeAsync() => WaitForStorageAsync();
+
+    /// <summary>
+    /// Until a quota call of a counter never used before succeeds (30 s at most), made by a client of its own so
+    /// that the test's client sees none of the failures: after a pause, Redis and the grains' pending writes take
+    /// a moment to be answered again.
+    /// </summary>
+    private async Task WaitForStorageAsync()
+    {
+        var probing = new QuotaClient(fixture.Grains, new FakeTimeProvider(QuotaOutageFixture.Noon), Settings, NullLogger<QuotaClient>.Instance);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(await probing.TakeAsync(Counter(1, ThrottleFailureMode.Closed))).Admitted && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+    }
 
     public Task DisposeAsync()
     {
@@ -79,7 +99,17 @@ public sealed class QuotaOutageTests(QuotaOutageFixture fixture) : IAsyncLifetim
 
         // One call of another counter gets through: the grains are reachable, whatever failed before.
         fixture.Redis.Resume();
-        Assert.Equal(QuotaTakeSource.Grain, Admitted(await client.TakeAsync(other)).Source);
+        await WaitForStorageAsync();
+        // A counter that has just failed waits out its retry interval, so each try is a counter of its own; more
+        // failures meanwhile do not move the grace's start.
+        var success = await client.TakeAsync(other);
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); !success.Admitted && DateTime.UtcNow < deadline;)
+        {
+            await Task.Delay(200);
+            success = await client.TakeAsync(Counter(10, ThrottleFailureMode.Open));
+        }
+
+        Assert.Equal(QuotaTakeSource.Grain, Admitted(success).Source);
         fixture.Redis.Pause();
 
         // 9 s more of failing calls, 16.5 s since the first failure: still refused, where without the success
@@ -102,7 +132,7 @@ public sealed class QuotaOutageTests(QuotaOutageFixture fixture) : IAsyncLifetim
             .AddKeyedSingleton<TimeProvider>(GatewayTime.Key, _clock)
             .AddThrottling(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["Frontend:Throttling:CallTimeoutMs"] = "500",
+                ["Frontend:Throttling:CallTimeoutMs"] = "2000",
                 ["Frontend:Throttling:Frontends"] = "2",
             }).Build());
         await using var provider = services.BuildServiceProvider();
@@ -139,7 +169,24 @@ public sealed class QuotaOutageTests(QuotaOutageFixture fixture) : IAsyncLifetim
         var client = new QuotaClient(fixture.Grains, _clock, Settings with { CallTimeoutMs = 100 }, NullLogger<QuotaClient>.Instance);
         var counter = Counter(10, ThrottleFailureMode.Closed);
         var grain = fixture.Grains.GetGrain<IQuotaGrain>(counter.Key);
-        Assert.Equal(QuotaTakeSource.Grain, Admitted(await client.TakeAsync(counter)).Source);
+        // The grain is activated (its state read from Redis) before the short timeout applies to anything, so that
+        // only the stalled call below can run out of it, whatever the machine's load. After another test's pause the
+        // silo's Redis connection may still be coming back: it is waited for here.
+        var ready = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                await grain.GetState(counter.Spec);
+                break;
+            }
+            catch (Exception) when (DateTime.UtcNow < ready)
+            {
+                await Task.Delay(200);
+            }
+        }
+
+        Assert.Equal(QuotaTakeSource.Grain, Admitted(await TakeFromGrain(client, counter)).Source);
 
         // A stall (SIGSTOP) shorter than storage's own timeout, until a grant is stored that the frontend gave up on.
         var abandoned = false;
@@ -167,10 +214,29 @@ public sealed class QuotaOutageTests(QuotaOutageFixture fixture) : IAsyncLifetim
 
         // The next call tells the grain which answer it never took: that grant goes back to the window's budget,
         // and what the window counts is what this frontend admitted, 2, not 3.
-        Assert.Equal(QuotaTakeSource.Grain, Admitted(await client.TakeAsync(counter)).Source);
+        Assert.Equal(QuotaTakeSource.Grain, Admitted(await TakeFromGrain(client, counter)).Source);
         var after = await grain.GetState(counter.Spec);
         Assert.Equal(2, after.Granted);
         Assert.Equal(8, after.Remaining);
+    }
+
+    /// <summary>
+    /// A take that must reach the grain, under a 0.1 s call timeout that a loaded machine can overrun: tried again
+    /// after the fake clock's retry interval. A call given up on is told to the grain with the next one, like any
+    /// other, so the grants the test counts stay what this frontend admitted.
+    /// </summary>
+    private async Task<QuotaTake> TakeFromGrain(QuotaClient client, QuotaCounterRef counter)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var take = await client.TakeAsync(counter);
+            if (take.Admitted || attempt == 10)
+            {
+                return take;
+            }
+
+            _clock.Advance(TimeSpan.FromSeconds(1.5));
+        }
     }
 
     /// <summary>Polls the grain's state for up to 10 s; null when the condition never held.</summary>
