@@ -80,7 +80,10 @@ public sealed class ManyCallersTests
         // heap is back to its baseline.
         await idle.WaitAsync();
         var after = Heap();
-        Assert.True(after - baseline < Margin,
+        // The process's heap holds every other test's leftovers too (about 480 MB in a full run), which move by a few
+        // MB on their own: the margin is 2 MB or a tenth of what the callers added, whichever is larger. Counters that
+        // stayed would keep most of it.
+        Assert.True(after - baseline < Math.Max(Margin, (peak - baseline) / 10),
             $"heap {baseline / 1e6:F1} MB before, {peak / 1e6:F1} MB with {Callers} callers, {after / 1e6:F1} MB after they went idle");
     }
 
