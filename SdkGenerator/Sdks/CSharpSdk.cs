@@ -146,9 +146,8 @@ internal sealed class CSharpSdk : ISdkLanguage
         var parts = new List<string>();
         foreach (var segment in operation.Path.Split('/'))
         {
-            if (segment.Length > 2 && segment[0] == '{' && segment[^1] == '}')
+            if (SdkMethods.PathArgument(method, segment) is { } argument)
             {
-                var argument = method.Arguments.First(a => a.Kind == ArgumentKind.Parameter && a.Parameter!.Location == ParameterLocation.Path && a.Parameter.Name == segment[1..^1]);
                 parts.Add($"Uri.EscapeDataString(GatewayConnection.Format({argument.Name}))");
             }
             else

@@ -118,6 +118,12 @@ internal static class SdkMethods
         return Identifiers.Unique(taken.Contains(name) ? name + "Value" : name, taken);
     }
 
+    /// <summary>The path argument that a segment of the API's path names (<c>{id}</c>), or null for a literal segment.</summary>
+    public static SdkArgument? PathArgument(SdkMethod method, string segment) =>
+        segment.Length > 2 && segment[0] == '{' && segment[^1] == '}'
+            ? method.Arguments.First(a => a.Kind == ArgumentKind.Parameter && a.Parameter!.Location == ParameterLocation.Path && a.Parameter.Name == segment[1..^1])
+            : null;
+
     /// <summary>Text as a double-quoted literal, escaped the same way in C#, Java, Swift and TypeScript.</summary>
     public static string Quote(string text)
     {

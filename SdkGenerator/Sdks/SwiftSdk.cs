@@ -137,9 +137,8 @@ internal sealed class SwiftSdk : ISdkLanguage
     {
         var parts = operation.Path.Split('/').Select(segment =>
         {
-            if (segment.Length > 2 && segment[0] == '{' && segment[^1] == '}')
+            if (SdkMethods.PathArgument(method, segment) is { } argument)
             {
-                var argument = method.Arguments.First(a => a.Kind == ArgumentKind.Parameter && a.Parameter!.Location == ParameterLocation.Path && a.Parameter.Name == segment[1..^1]);
                 return $"GatewayConnection.escape(String(describing: {argument.Name}))";
             }
 

@@ -160,9 +160,8 @@ internal sealed class TypeScriptSdk : ISdkLanguage
     {
         var parts = operation.Path.Split('/').Select(segment =>
         {
-            if (segment.Length > 2 && segment[0] == '{' && segment[^1] == '}')
+            if (SdkMethods.PathArgument(method, segment) is { } argument)
             {
-                var argument = method.Arguments.First(a => a.Kind == ArgumentKind.Parameter && a.Parameter!.Location == ParameterLocation.Path && a.Parameter.Name == segment[1..^1]);
                 return $"encodeURIComponent(format({argument.Name}))";
             }
 
