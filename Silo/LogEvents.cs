@@ -4,6 +4,7 @@ namespace Gateway.Silo;
 internal static class LogEvents
 {
     public const int CatalogSeeded = 1001;
+    public const int CatalogSeedUnchanged = 1002;
     public const int AdminOpenOnLoopback = 1101;
     public const int AdminRefused = 1102;
     public const int AdminForbidden = 1103;

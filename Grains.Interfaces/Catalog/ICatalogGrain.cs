@@ -31,6 +31,13 @@ public interface ICatalogGrain : IGrainWithStringKey
     /// <summary>Makes the catalog hold the document; an import that changes nothing keeps the revision.</summary>
     [Alias("Import")] Task<CatalogResult> Import(CatalogDocument document, CatalogImportMode mode);
 
+    /// <summary>
+    /// Merges a silo's start-up document once per content (<paramref name="digest"/>): the same file at the next
+    /// start changes nothing, so a pod restart does not undo what was edited or published since; a changed file
+    /// is merged again. Several silos starting with one file agree, since the grain takes one call at a time.
+    /// </summary>
+    [Alias("ImportSeed")] Task<CatalogResult> ImportSeed(CatalogDocument document, string digest);
+
     /// <summary>A dry run of <see cref="Import"/>: validates and answers the changes it would make, storing nothing.</summary>
     [ReadOnly, Alias("PreviewImport")] Task<CatalogResult> PreviewImport(CatalogDocument document, CatalogImportMode mode);
 

@@ -204,6 +204,46 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
         return Change(state => CatalogImport.Apply(state, document, mode, (s, draft, stage, remark) => PublishDraft(s, draft, stage, remark), _time), dryRun: dryRun);
     }
 
+    public async Task<CatalogResult> ImportSeed(CatalogDocument document, string digest)
+    {
+        if (State.SeedDigest == digest)
+        {
+            return CatalogResult.Ok(State.Revision);
+        }
+
+        document = CatalogNormalizer.Normalize(document);
+        var result = await Change(state =>
+        {
+            state.SeedDigest = digest;
+            return CatalogImport.Apply(state, document, CatalogImportMode.Merge, (s, draft, stage, remark) => PublishDraft(s, draft, stage, remark), _time);
+        });
+        if (result.Succeeded && State.SeedDigest != digest)
+        {
+            // The document held nothing new, so no revision was stored with the digest: store it alone, so that a
+            // later start with this file does not merge it over edits made in between.
+            await StoreSeedDigest(digest);
+        }
+
+        return result;
+    }
+
+    private async Task StoreSeedDigest(string digest)
+    {
+        var stored = _state.State.SeedDigest;
+        _state.State.SeedDigest = digest;
+        try
+        {
+            await _state.WriteStateAsync();
+        }
+        catch
+        {
+            _state.State.SeedDigest = stored;
+            throw;
+        }
+
+        State.SeedDigest = digest;
+    }
+
     public Task<CatalogDocument> Export() => Task.FromResult(CatalogImport.Export(State));
 
     public Task<ApiGroup[]> GetGroups() => Task.FromResult(State.Groups.Values.OrderBy(g => g.Name, StringComparer.Ordinal).ToArray());

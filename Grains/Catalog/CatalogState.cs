@@ -9,6 +9,12 @@ public sealed class CatalogState
 {
     /// <summary>Goes up by one with every accepted change; frontends compare it with the snapshot they hold.</summary>
     [Id(0)] public long Revision { get; set; }
+
+    /// <summary>
+    /// The digest of the last start-up seed document merged (<c>--catalog FILE</c>): a silo restarted with the same
+    /// file leaves alone what was changed since through the admin API.
+    /// </summary>
+    [Id(9)] public string? SeedDigest { get; set; }
     [Id(1)] public Dictionary<string, ApiGroup> Groups { get; set; } = new(StringComparer.Ordinal);
     [Id(2)] public Dictionary<string, Backend> Backends { get; set; } = new(StringComparer.Ordinal);
 
@@ -57,6 +63,7 @@ public sealed class CatalogState
     public CatalogState Clone() => new()
     {
         Revision = Revision,
+        SeedDigest = SeedDigest,
         Groups = new(Groups, StringComparer.Ordinal),
         Backends = new(Backends, StringComparer.Ordinal),
         Apis = new(Apis, StringComparer.Ordinal),
