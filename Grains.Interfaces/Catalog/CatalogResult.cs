@@ -17,6 +17,9 @@ public enum CatalogFailure
 
     /// <summary>The thing to change does not exist.</summary>
     NotFound = 2,
+
+    /// <summary>The change would touch a collection the caller may not change; the changes it would make there are listed.</summary>
+    Forbidden = 3,
 }
 
 /// <summary>

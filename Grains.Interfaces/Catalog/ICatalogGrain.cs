@@ -38,6 +38,13 @@ public interface ICatalogGrain : IGrainWithStringKey
     /// </summary>
     [Alias("ImportSeed")] Task<CatalogResult> ImportSeed(CatalogDocument document, string digest);
 
+    /// <summary>
+    /// <see cref="Import"/> (or its dry run) refused whole, as <see cref="CatalogFailure.Forbidden"/>, when it would
+    /// change one of the <paramref name="locked"/> collections (those the caller's role may not edit): checked on the
+    /// state the import is applied to, so that no concurrent change can slip between a check and the import.
+    /// </summary>
+    [Alias("ImportLocked")] Task<CatalogResult> ImportLocked(CatalogDocument document, CatalogImportMode mode, bool dryRun, string[] locked);
+
     /// <summary>A dry run of <see cref="Import"/>: validates and answers the changes it would make, storing nothing.</summary>
     [ReadOnly, Alias("PreviewImport")] Task<CatalogResult> PreviewImport(CatalogDocument document, CatalogImportMode mode);
 

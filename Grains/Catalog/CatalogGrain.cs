@@ -198,10 +198,16 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
 
     public Task<CatalogResult> PreviewImport(CatalogDocument document, CatalogImportMode mode) => Import(document, mode, dryRun: true);
 
-    private Task<CatalogResult> Import(CatalogDocument document, CatalogImportMode mode, bool dryRun)
+    public Task<CatalogResult> ImportLocked(CatalogDocument document, CatalogImportMode mode, bool dryRun, string[] locked) =>
+        Import(document, mode, dryRun, locked);
+
+    private Task<CatalogResult> Import(CatalogDocument document, CatalogImportMode mode, bool dryRun, string[]? locked = null)
     {
         document = CatalogNormalizer.Normalize(document);
-        return Change(state => CatalogImport.Apply(state, document, mode, (s, draft, stage, remark) => PublishDraft(s, draft, stage, remark), _time), dryRun: dryRun);
+        return Change(
+            state => CatalogImport.Apply(state, document, mode, (s, draft, stage, remark) => PublishDraft(s, draft, stage, remark), _time),
+            dryRun: dryRun,
+            locked: locked);
     }
 
     public async Task<CatalogResult> ImportSeed(CatalogDocument document, string digest)
@@ -341,7 +347,8 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
     /// found, in use) or null; then the whole copy is validated, and only a valid copy that differs from the
     /// state is stored, announced, logged and audited. A dry run stops before storing.
     /// </summary>
-    private async Task<CatalogResult> Change(Func<CatalogState, CatalogResult?> edit, Func<int?>? version = null, bool dryRun = false)
+    /// <param name="locked">Collections the change may not touch: a change that would is refused as <see cref="CatalogFailure.Forbidden"/>.</param>
+    private async Task<CatalogResult> Change(Func<CatalogState, CatalogResult?> edit, Func<int?>? version = null, bool dryRun = false, string[]? locked = null)
     {
         var previous = State;
         var candidate = previous.Clone();
@@ -360,6 +367,12 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
         }
 
         var changes = CatalogDiff.Between(previous, candidate);
+        if (locked is { Length: > 0 } && changes.Where(c => locked.Contains(c.Collection)).ToList() is { Count: > 0 } forbidden)
+        {
+            return CatalogResult.Refused(CatalogFailure.Forbidden, previous.Revision,
+                forbidden.Select(c => new CatalogError($"{c.Collection}[{c.Item}]", "RoleRequired", c.ToString())));
+        }
+
         if (dryRun || changes.Length == 0)
         {
             // Nothing differs (an unchanged export imported again): the revision stays, frontends keep their snapshot.

@@ -140,28 +140,20 @@ public static class AdminApi
                 $"{fieldErrors.Count} problem(s) in the document; nothing was changed", fieldErrors, "BadDocument");
         }
 
+        // Alert rules say who is paged and messaged: an editor's import may change anything else.
         var caller = http.Features.Get<AdminCaller>();
-        var mayChangeAlertRules = caller is null || caller.Role >= AdminRole.Admin;
-        if (!dry && mayChangeAlertRules)
-        {
-            return AdminResults.From(await Catalog(g).Import(document!, importMode));
-        }
-
-        var preview = await Catalog(g).PreviewImport(document!, importMode);
-        if (!preview.Succeeded)
-        {
-            return AdminResults.From(preview);
-        }
-
-        if (!mayChangeAlertRules && preview.Changes.Any(c => c.Collection == "alertRules"))
+        string[] locked = caller is null || caller.Role >= AdminRole.Admin ? [] : ["alertRules"];
+        var result = await Catalog(g).ImportLocked(document!, importMode, dry, locked);
+        if (result.Failure == CatalogFailure.Forbidden)
         {
             return AdminResults.Problem(StatusCodes.Status403Forbidden, "Forbidden",
                 $"the document changes alert rules, which needs the 'admin' role; token '{caller!.Name}' has '{caller.Role.Name()}'",
-                [.. preview.Changes.Where(c => c.Collection == "alertRules").Select(c => new CatalogError($"alertRules[{c.Item}]", "RoleRequired", c.ToString()))],
-                "RoleRequired");
+                result.Errors, "RoleRequired");
         }
 
-        return dry ? AdminResults.Json(new { dryRun = true, revision = preview.Revision, changes = preview.Changes }) : AdminResults.From(await Catalog(g).Import(document!, importMode));
+        return dry && result.Succeeded
+            ? AdminResults.Json(new { dryRun = true, revision = result.Revision, changes = result.Changes })
+            : AdminResults.From(result);
     }
 
     /// <summary>PUT semantics: the name in the URL wins; a body that names something else is a mistake worth reporting.</summary>

@@ -47,6 +47,8 @@ internal static class AdminResults
     {
         CatalogFailure.None => Results.Json(new { revision = result.Revision, version = result.Version, changes = result.Changes }, CatalogDocumentFormat.Json),
         CatalogFailure.NotFound => Problem(StatusCodes.Status404NotFound, "Not found", result.Errors.FirstOrDefault()?.Message ?? "not found", result.Errors),
+        CatalogFailure.Forbidden => Problem(StatusCodes.Status403Forbidden, "Forbidden",
+            $"{result.Errors.Length} change(s) need a role this token does not have; nothing was changed", result.Errors, "RoleRequired"),
         _ => Problem(StatusCodes.Status400BadRequest, "The catalog change was refused",
             $"{result.Errors.Length} problem(s); nothing was changed", result.Errors, "CatalogRefused"),
     };

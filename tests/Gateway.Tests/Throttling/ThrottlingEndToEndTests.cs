@@ -128,6 +128,13 @@ public sealed class ThrottlingEndToEndTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, reset.StatusCode);
         Assert.Equal(2, (await reset.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("remaining").GetInt64());
 
+        // A reset changes what callers may do without changing the catalog: the audit log has it, with the counter.
+        var audit = await _gateway.Admin.GetFromJsonAsync<JsonElement>("/v1/audit");
+        var record = Assert.Single(audit.EnumerateArray(), r => r.GetProperty("route").GetString() == "POST /v1/quotas/by-ip/RELEASE/ip/reset");
+        var item = Assert.Single(record.GetProperty("items").EnumerateArray()).GetString()!;
+        Assert.StartsWith("quotas/", item);
+        Assert.Contains(first.ToString(), item);
+
         // A refused caller is refused locally for up to a second before the frontend asks again.
         _time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal([200, 200, 429], await Statuses(client, first, "/by-ip", 3));

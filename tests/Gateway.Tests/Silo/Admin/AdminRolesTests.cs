@@ -91,6 +91,15 @@ public sealed class AdminRolesTests : IAsyncLifetime
         // The single Admin:Token is an admin token named 'admin'.
         using var admin = As(LegacyToken);
         await Ok(await admin.PostAsync("/v1/catalog/import", Yaml(withRule)));
+
+        // What counts is what the import would change, judged on the state it is applied to: the live rules again
+        // are fine for an editor; a changed threshold is not, in a dry run too, and nothing is stored.
+        await Ok(await editor.PostAsync("/v1/catalog/import", Yaml(withRule)));
+        var withRuleLive = await AdminGatewayFixture.StateOf(_gateway.Admin);
+        var changedRule = withRule.Replace("threshold: 1", "threshold: 2");
+        await AssertForbidden(await editor.PostAsync("/v1/catalog/import?dryRun=true", Yaml(changedRule)), "admin", "ci", "editor");
+        await AssertForbidden(await editor.PostAsync("/v1/catalog/import", Yaml(changedRule)), "admin", "ci", "editor");
+        Assert.Equal(withRuleLive, await AdminGatewayFixture.StateOf(_gateway.Admin));
     }
 
     [Theory]
