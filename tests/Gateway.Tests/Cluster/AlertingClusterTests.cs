@@ -23,14 +23,14 @@ public sealed class AlertingClusterTests(ITestOutputHelper output)
         var clusterId = "alerts-" + Guid.NewGuid().ToString("N")[..8];
         var adminA = FreePorts.Next();
         await using var siloA = GatewayProcess.Start("silo-a", "Gateway.Silo", SiloEnvironment(redis, clusterId, adminA, smtp));
-        await siloA.WaitUntilReadyAsync($"http://127.0.0.1:{adminA}/health/ready", TimeSpan.FromSeconds(60));
+        await siloA.WaitUntilReadyAsync($"http://127.0.0.1:{adminA}/health/ready", GatewayProcess.StartTimeout);
 
         var ports = new[] { FreePorts.Next(), FreePorts.Next() };
         await using var frontend1 = StartFrontend("frontend-1", redis, clusterId, ports[0]);
         await using var frontend2 = StartFrontend("frontend-2", redis, clusterId, ports[1]);
         await Task.WhenAll(
-            frontend1.WaitUntilReadyAsync($"http://127.0.0.1:{ports[0]}/health/ready", TimeSpan.FromSeconds(60)),
-            frontend2.WaitUntilReadyAsync($"http://127.0.0.1:{ports[1]}/health/ready", TimeSpan.FromSeconds(60)));
+            frontend1.WaitUntilReadyAsync($"http://127.0.0.1:{ports[0]}/health/ready", GatewayProcess.StartTimeout),
+            frontend2.WaitUntilReadyAsync($"http://127.0.0.1:{ports[1]}/health/ready", GatewayProcess.StartTimeout));
 
         using var admin = ClusterModeTests.AdminClient(adminA);
         using var import = await admin.PostAsync("/v1/catalog/import", new StringContent($$"""
@@ -84,7 +84,7 @@ public sealed class AlertingClusterTests(ITestOutputHelper output)
         // wake on silo B by itself (its reminder) from what Redis holds.
         var adminB = FreePorts.Next();
         await using var siloB = GatewayProcess.Start("silo-b", "Gateway.Silo", SiloEnvironment(redis, clusterId, adminB, smtp));
-        await siloB.WaitUntilReadyAsync($"http://127.0.0.1:{adminB}/health/ready", TimeSpan.FromSeconds(60));
+        await siloB.WaitUntilReadyAsync($"http://127.0.0.1:{adminB}/health/ready", GatewayProcess.StartTimeout);
         siloA.Kill();
         Assert.Empty(smtp.Messages);
         await smtp.StartAsync();

@@ -27,8 +27,8 @@ public sealed class ClusterModeTests
         await using var siloA = GatewayProcess.Start("silo-a", "Gateway.Silo", SiloEnvironment(redis, clusterId, adminA));
         await using var siloB = GatewayProcess.Start("silo-b", "Gateway.Silo", SiloEnvironment(redis, clusterId, adminB));
         await Task.WhenAll(
-            siloA.WaitUntilReadyAsync($"http://127.0.0.1:{adminA}/health/ready", TimeSpan.FromSeconds(60)),
-            siloB.WaitUntilReadyAsync($"http://127.0.0.1:{adminB}/health/ready", TimeSpan.FromSeconds(60)));
+            siloA.WaitUntilReadyAsync($"http://127.0.0.1:{adminA}/health/ready", GatewayProcess.StartTimeout),
+            siloB.WaitUntilReadyAsync($"http://127.0.0.1:{adminB}/health/ready", GatewayProcess.StartTimeout));
 
         await using var frontend = GatewayProcess.Start("frontend", "Gateway.Frontend", new Dictionary<string, string>
         {
@@ -37,7 +37,7 @@ public sealed class ClusterModeTests
             ["Frontend__HttpPort"] = frontendPort.ToString(),
             ["Frontend__Http2Port"] = FreePorts.Next().ToString(),
         });
-        await frontend.WaitUntilReadyAsync($"http://127.0.0.1:{frontendPort}/health/ready", TimeSpan.FromSeconds(60));
+        await frontend.WaitUntilReadyAsync($"http://127.0.0.1:{frontendPort}/health/ready", GatewayProcess.StartTimeout);
 
         using var admin = AdminClient(adminA);
         using var import = await admin.PostAsync("/v1/catalog/import", new StringContent($$"""
@@ -82,7 +82,7 @@ public sealed class ClusterModeTests
         // activated again from what Redis holds, history included.
         var adminC = FreePorts.Next();
         await using var siloC = GatewayProcess.Start("silo-c", "Gateway.Silo", SiloEnvironment(redis, clusterId, adminC));
-        await siloC.WaitUntilReadyAsync($"http://127.0.0.1:{adminC}/health/ready", TimeSpan.FromSeconds(60));
+        await siloC.WaitUntilReadyAsync($"http://127.0.0.1:{adminC}/health/ready", GatewayProcess.StartTimeout);
         siloB.Kill();
         Assert.Equal("/v2/orders/1", (await Call(client, "/orders/1"))?.Path);
 

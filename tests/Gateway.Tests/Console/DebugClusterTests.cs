@@ -24,7 +24,7 @@ public sealed class DebugClusterTests
         silo["Debug__Key"] = key;
         silo["Debug__FrontendAddress"] = $"http://127.0.0.1:{frontendPort}";
         await using var siloProcess = GatewayProcess.Start("silo", "Gateway.Silo", silo);
-        await siloProcess.WaitUntilReadyAsync($"http://127.0.0.1:{adminPort}/health/ready", TimeSpan.FromSeconds(60));
+        await siloProcess.WaitUntilReadyAsync($"http://127.0.0.1:{adminPort}/health/ready", GatewayProcess.StartTimeout);
         await using var frontend = GatewayProcess.Start("frontend", "Gateway.Frontend", new Dictionary<string, string>
         {
             ["Cluster__Redis"] = redis.ConnectionString,
@@ -34,7 +34,7 @@ public sealed class DebugClusterTests
             ["Frontend__HttpsPort"] = FreePorts.Next().ToString(),
             ["Debug__Key"] = key,
         });
-        await frontend.WaitUntilReadyAsync($"http://127.0.0.1:{frontendPort}/health/ready", TimeSpan.FromSeconds(60));
+        await frontend.WaitUntilReadyAsync($"http://127.0.0.1:{frontendPort}/health/ready", GatewayProcess.StartTimeout);
 
         using var admin = ClusterModeTests.AdminClient(adminPort);
         using (var import = await admin.PostAsync("/v1/catalog/import", new StringContent($$"""

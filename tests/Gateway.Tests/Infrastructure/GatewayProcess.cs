@@ -69,10 +69,18 @@ public sealed class GatewayProcess : IAsyncDisposable
         return new GatewayProcess(name, Process.Start(start)!);
     }
 
+    /// <summary>
+    /// How long a silo or frontend process may take to become ready: a few seconds on an idle machine, a minute and
+    /// more when CI shares two cores with other work. Readiness is waited for, so a long bound costs nothing when
+    /// things go well.
+    /// </summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
     /// <summary>Waits until GET <paramref name="url"/> answers 200, failing with the process output otherwise.</summary>
     public async Task WaitUntilReadyAsync(string url, TimeSpan within)
     {
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        // A loaded machine can take seconds to answer a probe: a short timeout would only cancel answers on their way.
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var deadline = DateTime.UtcNow + within;
         while (true)
         {

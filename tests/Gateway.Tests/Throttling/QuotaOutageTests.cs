@@ -17,11 +17,13 @@ namespace Gateway.Tests.Throttling;
 public sealed class QuotaOutageTests(QuotaOutageFixture fixture) : IAsyncLifetime
 {
     /// <summary>
-    /// Failed calls take 2 s of real time (long enough that a call which should succeed, a grain's first read of
-    /// Redis on a loaded machine included, does); the grace is set to 10 s of the fake clock. Two frontends assumed:
-    /// shares are limit / 2.
+    /// Calls to a paused Redis fail through storage's own 1 s timeout, so the call timeout only bounds the calls that
+    /// should succeed: 10 s, for a grain's first read of Redis on a machine whose two cores run a whole CI beside
+    /// (2 s was overrun there). The grace is set to 10 s of the fake clock. Two frontends assumed: shares are limit / 2.
     /// </summary>
-    private static readonly ThrottlingSettings Settings = new() { CallTimeoutMs = 2000, RetryAfterFailureMs = 1000, Frontends = 2, UnreachableGraceMs = 10000 };
+    private const int CallTimeoutMs = 10_000;
+
+    private static readonly ThrottlingSettings Settings = new() { CallTimeoutMs = CallTimeoutMs, RetryAfterFailureMs = 1000, Frontends = 2, UnreachableGraceMs = 10000 };
 
     private readonly FakeTimeProvider _clock = new(QuotaOutageFixture.Noon);
 
@@ -29,18 +31,21 @@ public sealed class QuotaOutageTests(QuotaOutageFixture fixture) : IAsyncLifetim
     public Task InitializeAsync() => WaitForStorageAsync();
 
     /// <summary>
-    /// Until a quota call of a counter never used before succeeds (30 s at most), made by a client of its own so
+    /// Until a quota call of a counter never used before succeeds (60 s at most), made by a client of its own so
     /// that the test's client sees none of the failures: after a pause, Redis and the grains' pending writes take
     /// a moment to be answered again.
     /// </summary>
     private async Task WaitForStorageAsync()
     {
         var probing = new QuotaClient(fixture.Grains, new FakeTimeProvider(QuotaOutageFixture.Noon), Settings, NullLogger<QuotaClient>.Instance);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!(await probing.TakeAsync(Counter(1, ThrottleFailureMode.Closed))).Admitted && DateTime.UtcNow < deadline)
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        QuotaTake take;
+        while (!(take = await probing.TakeAsync(Counter(1, ThrottleFailureMode.Closed))).Admitted && DateTime.UtcNow < deadline)
         {
             await Task.Delay(200);
         }
+
+        Assert.True(take.Admitted, $"quota calls still fail 60 s after the last Redis pause: {take.Verdict}");
     }
 
     public Task DisposeAsync()
@@ -132,7 +137,7 @@ public sealed class QuotaOutageTests(QuotaOutageFixture fixture) : IAsyncLifetim
             .AddKeyedSingleton<TimeProvider>(GatewayTime.Key, _clock)
             .AddThrottling(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["Frontend:Throttling:CallTimeoutMs"] = "2000",
+                ["Frontend:Throttling:CallTimeoutMs"] = CallTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Frontend:Throttling:Frontends"] = "2",
             }).Build());
         await using var provider = services.BuildServiceProvider();

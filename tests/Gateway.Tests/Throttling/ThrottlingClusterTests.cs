@@ -27,17 +27,29 @@ public sealed class ThrottlingClusterTests(ITestOutputHelper output)
             - { name: large, unit: Minute, apiLimit: 1000 }
             """, ["small", "large"]);
 
-        // Per-request mode: 20 per second is too small to lease. Four windows in a row, each driven from
-        // 100 ms to 600 ms after the second starts.
-        for (var window = 0; window < 4; window++)
+        // Per-request mode: 20 per second is too small to lease. Four windows, each driven from 100 ms to 600 ms
+        // after the second starts. A drive that a loaded machine stretched past its second says nothing about one
+        // window (its calls fell in two), and one that could not send more than the limit never tested it: neither
+        // is a sample, and the next second is driven instead, 12 times at most. Admitting more than the limit
+        // within one second fails at once.
+        var skipped = new List<string>();
+        for (var window = 0; window < 4;)
         {
+            Assert.True(skipped.Count < 12, $"only {window} drives stayed within their second and overloaded it; the others: {string.Join("; ", skipped)}");
             var start = NextSecond().AddMilliseconds(100);
             await Task.Delay(start - DateTimeOffset.UtcNow);
             var result = await cluster.DriveAsync("/small", until: start.AddMilliseconds(500), stopOn429: false);
-            Assert.True(result.FirstSent >= start.AddMilliseconds(-100) && result.LastDone < start.AddMilliseconds(900), $"window {window} left its second: {result}");
+            var withinItsSecond = result.FirstSent >= start.AddMilliseconds(-100) && result.LastDone < start.AddMilliseconds(900);
+            if (!withinItsSecond || (result.Refused == 0 && result.Admitted <= 20))
+            {
+                output.WriteLine($"not a sample ({(withinItsSecond ? "never overloaded" : "left its second")}): {result}");
+                skipped.Add(result.ToString());
+                continue;
+            }
+
             Assert.Equal(20, result.Admitted);
-            Assert.True(result.Refused > 0, $"window {window} was never overloaded: {result}");
             Assert.True(result.AdmittedBy.All(f => f > 0), $"both frontends admit: {result}");
+            window++;
         }
 
         // Lease mode: 1000 per minute, leases of 2% / 2 frontends = 10. Clients call until each has been
@@ -364,20 +376,20 @@ internal sealed class ThrottledCluster : IAsyncDisposable
             GatewayProcess? first = null;
             if (firstFrontendOnSiloA)
             {
-                await siloA.WaitUntilReadyAsync($"http://127.0.0.1:{adminA}/health/ready", TimeSpan.FromSeconds(90));
+                await siloA.WaitUntilReadyAsync($"http://127.0.0.1:{adminA}/health/ready", GatewayProcess.StartTimeout);
                 first = StartFrontend(0);
                 parts.Insert(0, first);
-                await first.WaitUntilReadyAsync($"http://127.0.0.1:{ports[0]}/health/ready", TimeSpan.FromSeconds(90));
+                await first.WaitUntilReadyAsync($"http://127.0.0.1:{ports[0]}/health/ready", GatewayProcess.StartTimeout);
             }
 
             var siloB = GatewayProcess.Start("silo-b", "Gateway.Silo", ClusterModeTests.SiloEnvironment(redis, clusterId, adminB));
             parts.Insert(0, siloB);
             await Task.WhenAll(
-                siloA.WaitUntilReadyAsync($"http://127.0.0.1:{adminA}/health/ready", TimeSpan.FromSeconds(90)),
-                siloB.WaitUntilReadyAsync($"http://127.0.0.1:{adminB}/health/ready", TimeSpan.FromSeconds(90)));
+                siloA.WaitUntilReadyAsync($"http://127.0.0.1:{adminA}/health/ready", GatewayProcess.StartTimeout),
+                siloB.WaitUntilReadyAsync($"http://127.0.0.1:{adminB}/health/ready", GatewayProcess.StartTimeout));
             GatewayProcess[] frontends = [first ?? StartFrontend(0), StartFrontend(1)];
             parts.InsertRange(0, frontends.Where(f => f != first));
-            await Task.WhenAll(frontends.Select((f, i) => f.WaitUntilReadyAsync($"http://127.0.0.1:{ports[i]}/health/ready", TimeSpan.FromSeconds(90))));
+            await Task.WhenAll(frontends.Select((f, i) => f.WaitUntilReadyAsync($"http://127.0.0.1:{ports[i]}/health/ready", GatewayProcess.StartTimeout)));
             parts.Clear();
             var cluster = new ThrottledCluster(backend, redis, siloA, siloB, adminA, adminB, ports, frontends);
             cluster._parts.AddRange([.. frontends, siloA, siloB, redis, backend]);
