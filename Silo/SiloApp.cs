@@ -48,7 +48,7 @@ public static class SiloApp
         builder.Services.Configure<Gateway.Audit.AuditSettings>(builder.Configuration.GetSection(Gateway.Audit.AuditSettings.Section));
         builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(o => o.DescribeAdminBodies());
         builder.Services.AddDocumentation(builder.Configuration);
         builder.Services.AddServiceDefaults(builder.Configuration, "gateway-silo");
         builder.Services.AddHealthChecks().AddCheck<SiloReadyCheck>("silo", tags: [ServiceDefaults.ReadyTag]);

@@ -23,7 +23,7 @@ public static class AdminApi
             (await Catalog(g).GetGroups()).FirstOrDefault(x => x.Name == name) is { } group ? AdminResults.Json(group) : AdminResults.NotFound($"group '{name}'"));
         api.MapPut("/groups/{name}", (string name, HttpContext http, IGrainFactory g) =>
             Upsert<ApiGroup>(http, name, x => x.Name, (x, n) => x with { Name = n }, x => Catalog(g).UpsertGroup(x)))
-            .RequireRole(AdminRole.Editor);
+            .Reads<ApiGroup>().RequireRole(AdminRole.Editor);
         api.MapDelete("/groups/{name}", async (string name, IGrainFactory g) => AdminResults.From(await Catalog(g).DeleteGroup(name))).RequireRole(AdminRole.Editor);
 
         api.MapGet("/backends", async (IGrainFactory g) => AdminResults.Json(await Catalog(g).GetBackends()));
@@ -31,7 +31,7 @@ public static class AdminApi
             (await Catalog(g).GetBackends()).FirstOrDefault(x => x.Name == name) is { } backend ? AdminResults.Json(backend) : AdminResults.NotFound($"backend '{name}'"));
         api.MapPut("/backends/{name}", (string name, HttpContext http, IGrainFactory g) =>
             Upsert<Backend>(http, name, x => x.Name, (x, n) => x with { Name = n }, x => Catalog(g).UpsertBackend(x)))
-            .RequireRole(AdminRole.Editor);
+            .Reads<Backend>().RequireRole(AdminRole.Editor);
         api.MapDelete("/backends/{name}", async (string name, IGrainFactory g) => AdminResults.From(await Catalog(g).DeleteBackend(name))).RequireRole(AdminRole.Editor);
 
         api.MapGet("/apis", async (IGrainFactory g) => AdminResults.Json(await Catalog(g).GetApis()));
@@ -39,7 +39,7 @@ public static class AdminApi
             (await Catalog(g).GetApis()).FirstOrDefault(x => x.Draft.Id == id) is { } view ? AdminResults.Json(view) : AdminResults.NotFound($"API '{id}'"));
         api.MapPut("/apis/{id}", (string id, HttpContext http, IGrainFactory g) =>
             Upsert<ApiDefinition>(http, id, x => x.Id, (x, n) => x with { Id = n }, x => Catalog(g).UpsertApi(x)))
-            .RequireRole(AdminRole.Editor);
+            .Reads<ApiDefinition>().RequireRole(AdminRole.Editor);
         api.MapDelete("/apis/{id}", async (string id, IGrainFactory g) => AdminResults.From(await Catalog(g).DeleteApi(id))).RequireRole(AdminRole.Editor);
         api.MapGet("/apis/{id}/versions", async (string id, IGrainFactory g) =>
             await Catalog(g).GetVersions(id) is { } versions ? AdminResults.Json(versions) : AdminResults.NotFound($"API '{id}'"));
@@ -48,7 +48,7 @@ public static class AdminApi
         {
             var (request, error) = await ReadOptional<PublishRequest>(http);
             return error ?? AdminResults.From(await Catalog(g).Publish(id, stage, request?.Remark));
-        }).RequireRole(AdminRole.Editor);
+        }).Reads<PublishRequest>(required: false).RequireRole(AdminRole.Editor);
         api.MapPost("/apis/{id}/stages/{stage}/offline", async (string id, string stage, IGrainFactory g) =>
             AdminResults.From(await Catalog(g).TakeOffline(id, stage))).RequireRole(AdminRole.Editor);
         api.MapPost("/apis/{id}/stages/{stage}/rollback", async (string id, string stage, HttpContext http, IGrainFactory g) =>
@@ -62,9 +62,9 @@ public static class AdminApi
             return request is { Version: > 0 }
                 ? AdminResults.From(await Catalog(g).Rollback(id, stage, request.Version))
                 : AdminResults.BadRequest("the body must name the version to roll back to, as {\"version\": 3}");
-        }).RequireRole(AdminRole.Editor);
+        }).Reads<RollbackRequest>().RequireRole(AdminRole.Editor);
 
-        api.MapPost("/catalog/import", Import).RequireRole(AdminRole.Editor);
+        api.MapPost("/catalog/import", Import).Reads<CatalogDocument>().RequireRole(AdminRole.Editor);
 
         api.MapGet("/catalog/export", async (HttpContext http, IGrainFactory g, [FromQuery] string? format) =>
         {

@@ -35,7 +35,7 @@ public static class AlertsApi
             }
 
             return AdminResults.From(await Catalog(g).UpsertAlertRule(rule with { Id = id }));
-        }).WithTags("alerts");
+        }).Reads<AlertRule>().WithTags("alerts");
         api.MapDelete("/alert-rules/{id}", async (string id, IGrainFactory g) => AdminResults.From(await Catalog(g).DeleteAlertRule(id))).WithTags("alerts");
 
         api.MapGet("/alert-rules/{id}/alerts", async (string id, IGrainFactory g) =>

@@ -32,7 +32,7 @@ public static class AppsApi
             return !string.IsNullOrEmpty(app!.Id) && app.Id != id
                 ? AdminResults.BadRequest($"the body names '{app.Id}' but the URL names '{id}'")
                 : AdminResults.From(await Catalog(g).UpsertApp(app with { Id = id }));
-        }).RequireRole(AdminRole.Editor);
+        }).Reads<App>().RequireRole(AdminRole.Editor);
         api.MapDelete("/apps/{id}", async (string id, IGrainFactory g) => AdminResults.From(await Catalog(g).DeleteApp(id))).RequireRole(AdminRole.Editor);
 
         api.MapPost("/apps/{id}/keys", async (string id, HttpContext http, IGrainFactory g) =>
@@ -55,7 +55,7 @@ public static class AppsApi
                 new CreatedAppKey(created.Name, created.Secret, created.CreatedAt, created.Result.Revision),
                 CatalogDocumentFormat.Json,
                 statusCode: StatusCodes.Status201Created);
-        }).Produces<CreatedAppKey>(StatusCodes.Status201Created);
+        }).Reads<AppKeyImport>(required: false).Produces<CreatedAppKey>(StatusCodes.Status201Created);
         api.MapDelete("/apps/{id}/keys/{key}", async (string id, string key, IGrainFactory g) =>
             AdminResults.From(await Catalog(g).DeleteAppKey(id, key)));
 
@@ -65,7 +65,7 @@ public static class AppsApi
         {
             var (request, error) = await Read<GrantRequest>(http, required: false);
             return error ?? AdminResults.From(await Catalog(g).Grant(new AppGrant { App = id, Api = apiId, Stage = stage, ExpiresAt = request?.ExpiresAt }));
-        }).RequireRole(AdminRole.Editor);
+        }).Reads<GrantRequest>(required: false).RequireRole(AdminRole.Editor);
         api.MapDelete("/apps/{id}/grants/{apiId}/{stage}", async (string id, string apiId, string stage, IGrainFactory g) =>
             AdminResults.From(await Catalog(g).Revoke(id, apiId, stage))).RequireRole(AdminRole.Editor);
 
@@ -90,7 +90,7 @@ public static class AppsApi
                 new CreatedSigningKey(created.Name, created.Secret, created.CreatedAt, created.Result.Revision),
                 CatalogDocumentFormat.Json,
                 statusCode: StatusCodes.Status201Created);
-        }).Produces<CreatedSigningKey>(StatusCodes.Status201Created);
+        }).Reads<SigningKeyRequest>().Produces<CreatedSigningKey>(StatusCodes.Status201Created);
         api.MapDelete("/backends/{name}/signing-keys/{key}", async (string name, string key, IGrainFactory g) =>
             AdminResults.From(await Catalog(g).DeleteBackendSigningKey(name, key)));
 

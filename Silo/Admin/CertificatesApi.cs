@@ -39,7 +39,7 @@ public static class CertificatesApi
 
             var info = (await Catalog(g).GetCertificates()).FirstOrDefault(c => c.Domain == domain.Trim().ToLowerInvariant());
             return AdminResults.Json(new { revision = result.Revision, certificate = info });
-        });
+        }).Reads<TlsCertificateUpload>();
         api.MapDelete("/certificates/{domain}", async (string domain, IGrainFactory g) => AdminResults.From(await Catalog(g).DeleteCertificate(domain)));
 
         api.MapGet("/identity-providers", async (IGrainFactory g) => AdminResults.Json(await Catalog(g).GetIdentityProviders()));
@@ -61,7 +61,7 @@ public static class CertificatesApi
             }
 
             return AdminResults.From(await Catalog(g).UpsertIdentityProvider(provider with { Name = name }));
-        }).RequireRole(AdminRole.Editor);
+        }).Reads<IdentityProvider>().RequireRole(AdminRole.Editor);
         api.MapDelete("/identity-providers/{name}", async (string name, IGrainFactory g) => AdminResults.From(await Catalog(g).DeleteIdentityProvider(name))).RequireRole(AdminRole.Editor);
         return endpoints;
     }

@@ -30,7 +30,7 @@ public static partial class DebugApi
     public static IEndpointRouteBuilder MapDebugApi(this IEndpointRouteBuilder api)
     {
         // Editor: a debug call reaches the backend, and may change things there.
-        api.MapPost("/debug", Debug).RequireRole(AdminRole.Editor).WithTags("debug");
+        api.MapPost("/debug", Debug).Reads<DebugRequest>().RequireRole(AdminRole.Editor).WithTags("debug");
         return api;
     }
 

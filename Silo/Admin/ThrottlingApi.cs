@@ -35,7 +35,7 @@ public static class ThrottlingApi
             return !string.IsNullOrEmpty(policy!.Name) && policy.Name != name
                 ? AdminResults.BadRequest($"the body names '{policy.Name}' but the URL names '{name}'")
                 : AdminResults.From(await Catalog(g).UpsertThrottlePolicy(policy with { Name = name }));
-        }).RequireRole(AdminRole.Editor);
+        }).Reads<ThrottlePolicy>().RequireRole(AdminRole.Editor);
         api.MapDelete("/throttle-policies/{name}", async (string name, IGrainFactory g) => AdminResults.From(await Catalog(g).DeleteThrottlePolicy(name))).RequireRole(AdminRole.Editor);
 
         api.MapGet("/throttle-bindings", async (IGrainFactory g) => AdminResults.Json(await Catalog(g).GetThrottleBindings()));
@@ -50,7 +50,7 @@ public static class ThrottlingApi
             return string.IsNullOrWhiteSpace(body!.Policy)
                 ? AdminResults.BadRequest("the body must name the policy, as {\"policy\": \"p1\"}")
                 : AdminResults.From(await Catalog(g).BindThrottlePolicy(id, stage, body.Policy.Trim()));
-        }).RequireRole(AdminRole.Editor);
+        }).Reads<BindThrottlePolicyRequest>().RequireRole(AdminRole.Editor);
         api.MapDelete("/apis/{id}/stages/{stage}/throttle-policy", async (string id, string stage, IGrainFactory g) =>
             AdminResults.From(await Catalog(g).UnbindThrottlePolicy(id, stage))).RequireRole(AdminRole.Editor);
 

@@ -146,7 +146,31 @@ public sealed class AdminApiTests : IAsyncLifetime
     {
         var document = await _gateway.Admin.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
         Assert.True(document.GetProperty("paths").TryGetProperty("/v1/apis/{id}/stages/{stage}/publish", out _));
+
+        // Each route that reads a body says which, as JSON or YAML, so that scripts and generated clients know.
+        var putApi = document.GetProperty("paths").GetProperty("/v1/apis/{id}").GetProperty("put").GetProperty("requestBody");
+        Assert.True(putApi.GetProperty("required").GetBoolean());
+        var content = putApi.GetProperty("content");
+        Assert.Equal(["application/json", "application/yaml"], content.EnumerateObject().Select(p => p.Name).Order());
+        var schema = Resolve(document, content.GetProperty("application/json").GetProperty("schema"));
+        Assert.True(schema.GetProperty("properties").TryGetProperty("backendPath", out _));
+        var import = document.GetProperty("paths").GetProperty("/v1/catalog/import").GetProperty("post");
+        Assert.True(Resolve(document, import.GetProperty("requestBody").GetProperty("content").GetProperty("application/yaml").GetProperty("schema"))
+            .GetProperty("properties").TryGetProperty("deployments", out _));
+        var publish = document.GetProperty("paths").GetProperty("/v1/apis/{id}/stages/{stage}/publish").GetProperty("post").GetProperty("requestBody");
+        Assert.False(publish.TryGetProperty("required", out var required) && required.GetBoolean());
+
+        // Declaring the body does not make routing judge the content type: YAML still reaches the route, and a
+        // wrong type gets the route's own 415 naming the accepted types.
+        using var wrongType = await _gateway.Admin.PutAsync("/v1/groups/plain", new StringContent("name: plain", Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, wrongType.StatusCode);
+        Assert.Contains("application/yaml", await wrongType.Content.ReadAsStringAsync());
     }
+
+    private static JsonElement Resolve(JsonElement document, JsonElement schema) =>
+        schema.TryGetProperty("$ref", out var reference)
+            ? document.GetProperty("components").GetProperty("schemas").GetProperty(reference.GetString()!["#/components/schemas/".Length..])
+            : schema;
 
     private async Task AssertCatalogIntact()
     {
