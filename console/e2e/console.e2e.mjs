@@ -157,6 +157,31 @@ async function workflow() {
   step("debug call answered 200 with the backend's reply and the timeline");
   await shot("debug-200");
 
+  // A change saved and not published: a debug call of the draft sees it, a debug call of TEST's version does not.
+  await go("#/apis/orders");
+  const saved = page.locator('textarea[name="definition"]');
+  await saved.fill((await saved.inputValue()).replace("/echo/orders/{id}", "/echo/draft/{id}"));
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await page.getByTestId("publish").getByText("/echo/draft/{id}").first().waitFor(); // the diff against TEST
+  await go("#/debug");
+  await page.locator('select[name="api"]').selectOption("orders");
+  await page.locator('select[name="stage"]').selectOption("TEST");
+  await page.locator('select[name="app"]').selectOption("shopper");
+  await page.locator('input[name="path.id"]').fill("42");
+  await page.locator('input[name="draft"]').check();
+  await debugUntil(200);
+  const draftBody = await page.getByTestId("body").textContent();
+  expect(draftBody.includes("/echo/draft/42"), `the draft's backend path is called: ${draftBody}`);
+  await page.getByTestId("draft").waitFor();
+  await page.locator('[data-step="route"]').filter({ hasText: "unpublished draft" }).waitFor();
+  await shot("debug-draft");
+  await page.locator('input[name="draft"]').uncheck();
+  await debugUntil(200);
+  const liveBody = await page.getByTestId("body").textContent();
+  expect(liveBody.includes("/echo/orders/42"), `without the draft, TEST's version answers: ${liveBody}`);
+  expect(await page.getByTestId("draft").count() === 0, "a call of the published version names no draft");
+  step("a debug call of the unpublished draft sees its change; a call of the published version does not");
+
   await go("#/apps");
   await page.getByTestId("app-shopper").getByRole("button", { name: "Revoke" }).click();
   await page.getByTestId("app-shopper").getByRole("button", { name: "Revoke" }).waitFor({ state: "detached" });
