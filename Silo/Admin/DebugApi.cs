@@ -8,8 +8,9 @@ using Gateway.Secrets;
 namespace Gateway.Silo.Admin;
 
 /// <summary>
-/// The Debug API: <c>POST /v1/debug</c> calls a published API through a real frontend, signed server-side with the
-/// chosen app's key, and answers with what came back and the timeline of the pipeline's steps. Its calls carry a
+/// The Debug API: <c>POST /v1/debug</c> calls an API (the version published in the stage, or its unpublished draft)
+/// through a real frontend, signed server-side with the chosen app's key, and answers with what came back and the
+/// timeline of the pipeline's steps. Its calls carry a
 /// debug ticket (<see cref="DebugTicket"/>) so that the frontend charges no quota and counts nothing for billing.
 /// </summary>
 public static partial class DebugApi
@@ -262,7 +263,7 @@ public static partial class DebugApi
                 Draft = call.Draft is not null && DebugDraft.TryParse(call.Draft, out _, out var digest) ? digest : null,
                 Note = timeline is null
                     ? "The frontend did not accept the debug ticket (is Debug:Key the same there?): this call was an ordinary one, charged and counted."
-                    : "Debug call: it carried a ticket only the admin host can make (HMAC-SHA256 under Debug:Key over method, path and expiry), so the frontend took nothing from any quota and counted nothing for billing, monitoring windows or alerts. The curl command below carries no ticket: running it is an ordinary call."
+                    : "Debug call: it carried a ticket only the admin host can make (HMAC-SHA256 under Debug:Key over method, path, expiry and any draft, good once), so the frontend took nothing from any quota and counted nothing for billing, monitoring windows or alerts. The curl command below carries no ticket: running it is an ordinary call."
                       + (call.Draft is null ? "" : " This call went to the API's unpublished draft, compiled by the frontend for it alone (the ticket names the draft's digest and is good once); the curl command reaches the version live in the stage, if any."),
             };
         }

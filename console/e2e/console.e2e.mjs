@@ -104,6 +104,14 @@ async function workflow() {
   step("API created through the four-step wizard");
   await shot("apis");
 
+  // A refusal of the admin API is shown where the change was made, with its status, code and message.
+  await go("#/groups");
+  await page.getByTestId("groups").getByRole("button", { name: "Delete" }).click();
+  await page.getByTestId("problem").filter({ hasText: "400 CatalogRefused" }).filter({ hasText: "the group still holds APIs: orders" }).waitFor();
+  await page.getByTestId("groups").getByText("/shop").waitFor();
+  step("deleting a group that holds an API is refused, with the admin API's problem shown in place");
+  await shot("groups-refused");
+
   await go("#/apis/orders");
   const publish = page.getByTestId("publish");
   await publish.getByText("path").first().waitFor(); // the diff against what is live (nothing yet)
@@ -241,9 +249,15 @@ async function quota() {
   await page.locator('select[name="Minutes"]').selectOption("5");
   await page.getByTestId("charts").waitFor();
   await page.waitForFunction(() => /Totals: ([3-9]|\d\d+) calls/.test(document.querySelector('[data-testid="charts"]')?.textContent ?? ""));
-  expect(await page.locator('[data-testid="charts"] polyline').count() === 3, "three charts");
-  step("the monitoring charts show the API's calls");
+  expect(await page.locator('[data-testid="charts"] polyline').count() === 4, "four charts: calls, errors, p95, p99");
+  expect(/p95 ≤ \d+ ms, p99 ≤ \d+ ms/.test(await page.getByTestId("charts").textContent()), "the totals' p95 and p99");
+  step("the monitoring charts show the API's calls and latency percentiles");
   await shot("monitoring-charts");
+
+  await go("#/overview");
+  await page.getByTestId("overview").getByTestId("p95").filter({ hasText: /≤ \d+ ms/ }).first().waitFor();
+  step("the overview shows the p95 latency of the last 5 minutes");
+  await shot("overview-p95");
 }
 
 try {

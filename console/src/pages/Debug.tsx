@@ -37,9 +37,8 @@ export function Debug() {
           options={apis.data?.map((a) => a.draft.id) ?? []} blank="choose an API" />
         <Select label="Stage" name="stage" value={stage} onChange={setStage} options={stages} />
         {api && <p className="hint">Live: {api.stages.map((s) => `${s.stage} v${s.version}`).join(", ") || "not published (call its draft)"}</p>}
-        <label className="field"><span>Unpublished draft</span>
-          <input type="checkbox" name="draft" checked={draft} onChange={(e) => setDraft(e.target.checked)} />
-          <span className="hint">call the definition as saved, as if published in {stage}; normal callers still get what is live</span></label>
+        <p><label><input type="checkbox" name="draft" checked={draft} onChange={(e) => setDraft(e.target.checked)} /> Unpublished draft</label>
+          <span className="hint"> — call the definition as saved, as if published in {stage}; normal callers still get what is live</span></p>
         <Select label="App" name="app" value={app} onChange={setApp} options={apps.data?.map((a) => a.app.id) ?? []} blank="anonymous" />
         {fields.map((f) => {
           const key = `${f.where}.${f.name}`;
