@@ -46,4 +46,5 @@ internal static class LogEvents
     public const int DebugCallAccepted = 2801;
     public const int DebugTicketReplayed = 2802;
     public const int DebugTicketUnchecked = 2803;
+    public const int DebugDraftUnreadable = 2804;
 }

@@ -83,17 +83,31 @@ internal sealed partial class DebugCallsMiddleware(
         if (draftHeader is not null && DebugDraft.TryParse(draftHeader, out var apiId, out var digest))
         {
             // The draft as the catalog holds it now, for this call alone: it must still be the one the ticket names.
-            draft = await grains.GetGrain<ICatalogGrain>(GrainKeys.Catalog).GetDraft(apiId);
-            if (draft is null || DebugDraft.Digest(draft) != digest)
+            GatewayError? refused = null;
+            string? why = null;
+            try
+            {
+                draft = await grains.GetGrain<ICatalogGrain>(GrainKeys.Catalog).GetDraft(apiId);
+                (refused, why) = draft is null ? (GatewayError.ApiNotFound, $"API '{apiId}' has no draft")
+                    : DebugDraft.Digest(draft) != digest ? (GatewayError.ApiNotFound, $"the draft of API '{apiId}' changed since the Debug API read it; send the call again")
+                    : (null, null);
+            }
+            catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                // This step stands before the catch-all error handler: it answers its own failure, as the gateway's JSON error.
+                LogDraftUnreadable(e, apiId);
+                (refused, why) = (GatewayError.CatalogNotLoaded, $"the catalog could not be asked for the draft of '{apiId}'");
+            }
+
+            if (refused is not null)
             {
                 context.Features.Set(call);
                 WriteTimeline(context, call);
-                await GatewayErrorWriter.WriteAsync(context, GatewayError.ApiNotFound,
-                    draft is null ? $"API '{apiId}' has no draft" : $"the draft of API '{apiId}' changed since the Debug API read it; send the call again");
+                await GatewayErrorWriter.WriteAsync(context, refused, why);
                 return;
             }
 
-            call.ForDraft(draft, digest);
+            call.ForDraft(draft!, digest);
             drafts.SendToDraftRoute(context.Request);
         }
 
@@ -147,6 +161,10 @@ internal sealed partial class DebugCallsMiddleware(
     [LoggerMessage(EventId = LogEvents.DebugCallAccepted, Level = LogLevel.Information,
         Message = "{RequestId} {Method} {Path} is a debug call of the admin host{Draft}: no quota is taken and it is not counted")]
     private partial void LogAccepted(string requestId, string method, string path, string draft);
+
+    [LoggerMessage(EventId = LogEvents.DebugDraftUnreadable, Level = LogLevel.Warning,
+        Message = "The draft of API {ApiId} could not be read from the catalog for a debug call")]
+    private partial void LogDraftUnreadable(Exception exception, string apiId);
 
     [LoggerMessage(EventId = LogEvents.DebugTicketReplayed, Level = LogLevel.Warning,
         Message = "A debug ticket (nonce {Nonce}) came a second time: the call is an ordinary one")]

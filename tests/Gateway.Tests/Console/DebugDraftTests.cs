@@ -85,6 +85,26 @@ public sealed class DebugDraftTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_drafts_mock_answers_in_place_of_the_backend()
+    {
+        using (var saved = await _gateway.Admin.PutAsJsonAsync("/v1/apis/fresh", new
+        {
+            id = "fresh", group = "shop", name = "Fresh", methods = new[] { "GET" }, path = "/fresh", backend = "orders",
+            mock = new { status = 201, body = "mocked draft" },
+        }))
+        {
+            Assert.True(saved.IsSuccessStatusCode, await saved.Content.ReadAsStringAsync());
+        }
+
+        var before = _backend.Requests;
+        var answer = await Debug(new { api = "fresh", draft = true });
+        Assert.Equal((201, "mocked draft"), (answer.GetProperty("status").GetInt32(), answer.GetProperty("body").GetString()));
+        var last = answer.GetProperty("steps").EnumerateArray().Last();
+        Assert.Equal(("mock", "passed"), (last.GetProperty("step").GetString(), last.GetProperty("outcome").GetString()));
+        Assert.Equal(before, _backend.Requests);
+    }
+
+    [Fact]
     public async Task A_forged_altered_or_replayed_ticket_never_reaches_the_draft()
     {
         var key = _gateway.Host.App.Services.GetRequiredService<DebugSettings>().Key!;
