@@ -28,7 +28,7 @@ export function Overview() {
       <h2>Overview</h2>
       <p data-testid="health">Cluster: {health.data === undefined ? "…" : health.data ? "ready" : "not ready"}</p>
       <Problem error={apis.error} />
-      <table data-testid="overview"><thead><tr><th>API</th><th>Stage</th><th>Calls (5 min)</th><th>4xx</th><th>5xx</th><th>p95 ms</th><th>p99 ms</th></tr></thead>
+      <table data-testid="overview"><thead><tr><th>API</th><th>Stage</th><th>Calls (5 min)</th><th>4xx</th><th>5xx</th><th>p95 latency</th><th>p99 latency</th></tr></thead>
         <tbody>{live.map((l) => <OverviewRow key={`${l.id}/${l.stage}`} id={l.id} stage={l.stage} />)}</tbody></table>
       <p className="hint">Over the last 5 minutes. The usage windows keep a latency histogram per second; p95 and p99 are the upper bounds of the histogram's buckets (1, 2, 5, 10, 25, 50, 100, 250, 500 ms …) that hold them.</p>
     </section>
