@@ -44,4 +44,7 @@ internal static class LogEvents
     public const int UsageDropped = 2711;
     // Debug calls of the admin host's Debug API: 2800-2899.
     public const int DebugCallAccepted = 2801;
+    public const int DebugTicketReplayed = 2802;
+    public const int DebugTicketUnchecked = 2803;
+    public const int DebugDraftUnreadable = 2804;
 }

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Checks, without a Docker engine, that Silo/Dockerfile and Frontend/Dockerfile would build a working image:
-#   1. runs the exact `dotnet publish` line of each Dockerfile's build stage, with its /app output redirected to a
+#   1. runs each Dockerfile's web stage (WORKDIR, COPY and RUN lines: npm ci and the console's build) in a temporary
+#      folder standing for the stage's file system, and checks that it yields the console and the Redoc bundle that
+#      the build stage copies from it (COPY --from=web), and that they equal what the publish below ships;
+#      then runs the exact `dotnet publish` line of the build stage, with its /app output redirected to a
 #      temporary folder;
 #   2. checks that the final stage copies that folder whole (COPY --from=build /app/) and that the ENTRYPOINT's
 #      assembly, its runtimeconfig.json and deps.json are in it, and no native app host (UseAppHost=false);
 #   3. starts the published entry point as the image would (dotnet /app/X.dll, from the publish folder, on free
-#      loopback ports) and runs the Dockerfile's own HEALTHCHECK command against it until it passes.
+#      loopback ports) and runs the Dockerfile's own HEALTHCHECK command against it until it passes; then asks the
+#      admin port for /console/ and the documentation renderer, which must answer 200.
 # Usage: scripts/check-publish.sh [Silo|Frontend ...]   (default: both). Exits non-zero on the first failure.
 set -euo pipefail
 
@@ -30,6 +34,42 @@ free_port() {
   done
 }
 
+# Runs the WORKDIR, COPY and RUN lines of the stage "FROM ... AS $2" of Dockerfile $1, with $3 as the stage's root.
+run_stage() {
+  local dockerfile="$1" stage="$2" root="$3" in_stage=0 dir="/" line
+  mkdir -p "$root"
+  while IFS= read -r line; do
+    if [[ "$line" =~ ^FROM\  ]]; then
+      [[ "$line" == *" AS $stage" ]] && in_stage=1 || { (( in_stage )) && break; in_stage=0; }
+      continue
+    fi
+    (( in_stage )) || continue
+    case "$line" in
+      "WORKDIR "*) dir="${line#WORKDIR }"; mkdir -p "$root$dir" ;;
+      "COPY --from="*) fail "$dockerfile: stage $stage copies from another stage, which this check does not model: $line" ;;
+      "COPY "*)
+        local args=(${line#COPY }) dest
+        dest="${args[-1]}"; unset 'args[-1]'
+        [[ "$dest" == /* ]] || dest="$dir/$dest"
+        mkdir -p "$root$dest"
+        for src in "${args[@]}"; do
+          if [[ -d "$repo/$src" ]]; then cp -R "$repo/${src%/}/." "$root$dest/"; else cp "$repo/$src" "$root$dest/"; fi
+        done ;;
+      "RUN "*)
+        echo "   [$stage] $dir: ${line#RUN }"
+        (cd "$root$dir" && bash -c "${line#RUN }") >>"$work/$stage.log" 2>&1 || { tail -n 30 "$work/$stage.log" >&2; fail "$dockerfile: stage $stage: '${line#RUN }' failed"; } ;;
+      "#"*|"") ;;
+      *) fail "$dockerfile: stage $stage has a line this check does not model: $line" ;;
+    esac
+  done <"$dockerfile"
+  (( in_stage )) || [[ -d "$root/src" ]] || fail "$dockerfile has no stage '$stage'"
+}
+
+# Asks the host on 127.0.0.1:$1 for path $2 (HTTP/1.0, bash only) and prints the status line.
+http_status() {
+  ( exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n' "$2" >&3 && head -n 1 <&3 ) 2>/dev/null | tr -d '\r'
+}
+
 check() {
   local project="$1" dockerfile="$1/Dockerfile"
   [[ -f "$dockerfile" ]] || fail "$dockerfile not found"
@@ -41,6 +81,21 @@ check() {
   [[ "$publish" == *" -o /app "* ]] || fail "$dockerfile: the publish line must write to /app (-o /app)"
   grep -qE '^COPY --from=build( --chown=[^ ]+)? /app/ /app/$' "$dockerfile" \
     || fail "$dockerfile: the final stage must copy the publish output whole (COPY --from=build /app/ /app/)"
+
+  # The web stage, and what the build stage takes from it.
+  # Both Dockerfiles have the same web stage: run once per distinct stage text.
+  local stage_hash web
+  stage_hash="$(awk '/^FROM .* AS web$/{on=1; next} /^FROM /{on=0} on' "$dockerfile" | sha256sum | cut -c1-16)"
+  web="$work/web-$stage_hash"
+  if [[ -d "$web" ]]; then echo "   web stage: the same as the previous Dockerfile's, built once"; else run_stage "$dockerfile" web "$web"; fi
+  [[ -f "$web/src/console/dist/index.html" ]] || fail "$dockerfile: the web stage built no console/dist/index.html"
+  grep -qE '^COPY --from=web /src/console/dist/ console/dist/$' "$dockerfile" \
+    || fail "$dockerfile: the build stage must copy the built console (COPY --from=web /src/console/dist/ console/dist/)"
+  local redoc=Silo/Docs/renderer/node_modules/redoc/bundles/redoc.standalone.js
+  [[ -f "$web/src/$redoc" ]] || fail "$dockerfile: the web stage installed no $redoc"
+  grep -qE "^COPY --from=web /src/$redoc $(dirname "$redoc")/\$" "$dockerfile" \
+    || fail "$dockerfile: the build stage must copy the Redoc bundle from the web stage"
+  echo "   web stage: console $(find "$web/src/console/dist" -type f | wc -l) files, Redoc bundle $(du -h "$web/src/$redoc" | cut -f1)"
 
   local out="$work/$project/app"
   # Same command, same flags; only the output folder differs, and restore runs here (the image restores first).
@@ -57,6 +112,12 @@ check() {
   done
   [[ ! -e "$out/$dll" ]] || fail "$project: publish output has a native app host ($dll); the image runs 'dotnet $dll.dll'"
   echo "   entry point /app/$dll.dll present; $(find "$out" -type f | wc -l) files, $(du -sh "$out" | cut -f1)"
+
+  # The publish here takes console/dist from the work tree, the image's from the web stage: they must be the same build.
+  diff -r "$web/src/console/dist" "$out/console" >/dev/null \
+    || fail "$project: the published console/ differs from what the image's web stage builds (console/dist is stale: run bash console/build.sh)"
+  cmp -s "$web/src/$redoc" "$out/docs-renderer/redoc.standalone.js" \
+    || fail "$project: the published docs-renderer/redoc.standalone.js differs from the web stage's"
 
   # The HEALTHCHECK command, as the image runs it (bash -c '...').
   local health
@@ -83,6 +144,19 @@ check() {
     sleep 0.5
   done
   echo "   HEALTHCHECK passes against the published $dll (${env_vars[0]})"
+
+  # The admin host serves what the web stage built (the frontend's embedded default hosts one too).
+  local admin_port
+  admin_port="$(printf '%s\n' "${env_vars[@]}" | sed -n 's/^Admin__Port=//p')"
+  local asset
+  asset="$(grep -oE '/console/assets/[^"]+\.js' "$out/console/index.html" | head -n 1)"
+  [[ -n "$asset" ]] || fail "$project: console/index.html names no script under /console/assets/"
+  for path in /console/ "$asset" /docs-renderer/redoc.standalone.js; do
+    local status
+    status="$(http_status "$admin_port" "$path")"
+    [[ "$status" == *" 200 "* ]] || fail "$project: GET $path on the admin port answered '$status', not 200"
+  done
+  echo "   the admin port serves /console/, $asset and the Redoc bundle"
   kill -TERM "$pid"
   wait "$pid" || fail "$project did not stop cleanly on SIGTERM (exit $?)"
   pids=("${pids[@]/$pid}")

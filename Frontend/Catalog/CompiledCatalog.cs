@@ -66,22 +66,35 @@ public sealed class CompiledCatalog
         {
             if (groups.TryGetValue(api.Definition.Group, out var group))
             {
-                routes[ProxyConfigBuilder.RouteId(api.Stage, api.Definition.Id)] = new CompiledApi(
-                    api,
-                    group,
-                    IpAccessPolicy.Compile(group.IpAccess, api.Definition.IpAccess),
-                    ParameterPlan.Build(api, regexTimeout),
-                    throttling.PolicyFor(api.Definition.Id, api.Stage),
-                    callers.TryFindBackendKey(api.Definition.Backend, out var key) ? key : null,
-                    api.Definition.OpenIdConnect is { } oidc ? snapshot.IdentityProviders.FirstOrDefault(p => p.Name == oidc.Provider) : null)
-                {
-                    Policies = policies(api),
-                };
+                routes[ProxyConfigBuilder.RouteId(api.Stage, api.Definition.Id)] = CompileApi(api, group, snapshot, callers, throttling, policies, regexTimeout);
             }
         }
 
         return new CompiledCatalog(snapshot, routes, callers, throttling, snapshot.IdentityProviders);
     }
+
+    /// <summary>
+    /// An API version that is not in this catalog (a debug call's unpublished draft) compiled against it, as if it were
+    /// published in its stage: the same group, callers, grants, throttle bindings and policies. Null when its group is unknown.
+    /// </summary>
+    public CompiledApi? CompileOne(PublishedApi api, TimeSpan regexTimeout) =>
+        Snapshot?.Groups.FirstOrDefault(g => g.Name == api.Definition.Group) is { } group && Throttling is { } throttling
+            ? CompileApi(api, group, Snapshot, Callers, throttling, ApiPolicies.Resolver(Snapshot), regexTimeout)
+            : null;
+
+    private static CompiledApi CompileApi(
+        PublishedApi api, ApiGroup group, CatalogSnapshot snapshot, CallerDirectory callers, ThrottleRules throttling,
+        Func<PublishedApi, ApiPolicies> policies, TimeSpan regexTimeout) => new(
+            api,
+            group,
+            IpAccessPolicy.Compile(group.IpAccess, api.Definition.IpAccess),
+            ParameterPlan.Build(api, regexTimeout),
+            throttling.PolicyFor(api.Definition.Id, api.Stage),
+            callers.TryFindBackendKey(api.Definition.Backend, out var key) ? key : null,
+            api.Definition.OpenIdConnect is { } oidc ? snapshot.IdentityProviders.FirstOrDefault(p => p.Name == oidc.Provider) : null)
+        {
+            Policies = policies(api),
+        };
 }
 
 /// <summary>One published API version with everything a call to it needs, compiled with its catalog.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Catalog;
 using Gateway.Frontend.Pipeline;
 
 namespace Gateway.Frontend.Debugging;
@@ -21,6 +22,18 @@ public sealed class DebugCall(long started)
 
     /// <summary>Whether the API's mock answered rather than its backend.</summary>
     public bool Mocked { get; private set; }
+
+    /// <summary>The unpublished draft this call is for (read from the catalog for it alone); null for a published version.</summary>
+    public ApiDefinition? Draft { get; private set; }
+
+    /// <summary>The draft's digest, as the ticket named it.</summary>
+    public string? DraftDigest { get; private set; }
+
+    public void ForDraft(ApiDefinition draft, string digest)
+    {
+        Draft = draft;
+        DraftDigest = digest;
+    }
 
     /// <summary>The throttling step let the call through without taking from any quota.</summary>
     public void NotCharged(string policy) => UnchargedPolicy = policy;
@@ -121,6 +134,7 @@ public static class DebugTimelines
 
     private static string? Detail(string step, DebugCall call, GatewayRequest? request) => step switch
     {
+        "route" when request?.Api is { } api && call.DraftDigest is { } digest => $"{api.Definition.Id} unpublished draft {digest[..12]} in {api.Stage}",
         "route" when request?.Api is { } api => $"{api.Definition.Id} version {api.Version} in {api.Stage}",
         "authentication" => request?.AppId is { } app ? $"app {app} ({request.AppKey})" : "anonymous",
         "grant" => request?.AppId is null ? "no app: no grant needed" : "granted",

@@ -47,6 +47,9 @@ public static class GatewayPipeline
         app.UseStageSelection();
         app.UseRouting();
 
+        // A debug call of an unpublished draft matched the draft route: the draft is compiled and routed for it alone.
+        app.UseDraftRoutes();
+
         // From here on the request has its API (or was answered 404/503).
         app.UseUnmatchedRequests();
 

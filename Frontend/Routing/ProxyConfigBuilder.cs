@@ -36,42 +36,51 @@ public static class ProxyConfigBuilder
                 continue; // the catalog grain never publishes such a snapshot; skip rather than fail the rest
             }
 
-            var timeoutMs = api.TimeoutMs ?? backend.RequestTimeoutMs;
-            var clusterId = $"{backend.Name}/{timeoutMs.ToString(CultureInfo.InvariantCulture)}";
-            if (!clusters.ContainsKey(clusterId))
-            {
-                clusters[clusterId] = BuildCluster(clusterId, backend, timeoutMs);
-            }
-
-            var publicPath = PathTemplate.Combine(group.BasePath, api.Path);
-            routes.Add(new RouteConfig
-            {
-                RouteId = RouteId(published.Stage, api.Id),
-                ClusterId = clusterId,
-
-                // After the gateway's own endpoints (health, metrics), whose paths the catalog reserves anyway.
-                Order = 1,
-                Match = new RouteMatch
-                {
-                    Hosts = group.Domains.Length == 0 ? null : group.Domains,
-                    Path = publicPath,
-                    Methods = api.Methods,
-                    Headers =
-                    [
-                        new RouteHeader { Name = StageSelection.Header, Values = [published.Stage], Mode = HeaderMatchMode.ExactHeader },
-                    ],
-                },
-                Metadata = new Dictionary<string, string>
-                {
-                    [ApiIdKey] = api.Id,
-                    [StageKey] = published.Stage,
-                    [VersionKey] = published.Version.ToString(CultureInfo.InvariantCulture),
-                },
-                Transforms = BackendPathTransforms(publicPath, api.BackendPath ?? api.Path),
-            });
+            var cluster = Cluster(published, backend);
+            clusters.TryAdd(cluster.ClusterId, cluster);
+            routes.Add(Route(published, group, cluster.ClusterId));
         }
 
         return new ProxyConfig(routes, [.. clusters.Values]);
+    }
+
+    /// <summary>The route of one API version in its stage, to the cluster <paramref name="clusterId"/>.</summary>
+    public static RouteConfig Route(PublishedApi published, ApiGroup group, string clusterId)
+    {
+        var api = published.Definition;
+        var publicPath = PathTemplate.Combine(group.BasePath, api.Path);
+        return new RouteConfig
+        {
+            RouteId = RouteId(published.Stage, api.Id),
+            ClusterId = clusterId,
+
+            // After the gateway's own endpoints (health, metrics), whose paths the catalog reserves anyway.
+            Order = 1,
+            Match = new RouteMatch
+            {
+                Hosts = group.Domains.Length == 0 ? null : group.Domains,
+                Path = publicPath,
+                Methods = api.Methods,
+                Headers =
+                [
+                    new RouteHeader { Name = StageSelection.Header, Values = [published.Stage], Mode = HeaderMatchMode.ExactHeader },
+                ],
+            },
+            Metadata = new Dictionary<string, string>
+            {
+                [ApiIdKey] = api.Id,
+                [StageKey] = published.Stage,
+                [VersionKey] = published.Version.ToString(CultureInfo.InvariantCulture),
+            },
+            Transforms = BackendPathTransforms(publicPath, api.BackendPath ?? api.Path),
+        };
+    }
+
+    /// <summary>The cluster an API version's calls go to: its backend, with the API's timeout (or the backend's).</summary>
+    public static ClusterConfig Cluster(PublishedApi published, Backend backend)
+    {
+        var timeoutMs = published.Definition.TimeoutMs ?? backend.RequestTimeoutMs;
+        return BuildCluster($"{backend.Name}/{timeoutMs.ToString(CultureInfo.InvariantCulture)}", backend, timeoutMs);
     }
 
     /// <summary>

@@ -34,6 +34,12 @@ public static class UnmatchedRequests
             return next(context);
         }
 
+        // A debug call of an unpublished draft has its catalog and API pinned already (Debugging/DraftRoutes).
+        if (context.GetGatewayRequest().Route is not null)
+        {
+            return next(context);
+        }
+
         return GatewayErrorWriter.WriteAsync(context, store.IsLoaded ? GatewayError.ApiNotFound : GatewayError.CatalogNotLoaded);
     }
 }

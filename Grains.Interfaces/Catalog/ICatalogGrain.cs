@@ -53,6 +53,9 @@ public interface ICatalogGrain : IGrainWithStringKey
     [ReadOnly, Alias("GetBackends")] Task<Backend[]> GetBackends();
     [ReadOnly, Alias("GetApis")] Task<ApiView[]> GetApis();
 
+    /// <summary>An API's draft (the definition saved, published or not), for a debug call of it; null when there is no such API.</summary>
+    [ReadOnly, Alias("GetDraft")] Task<ApiDefinition?> GetDraft(string apiId);
+
     /// <summary>The versions of an API, newest first; null when the API does not exist.</summary>
     [ReadOnly, Alias("GetVersions")] Task<ApiVersion[]?> GetVersions(string apiId);
 

@@ -18,8 +18,13 @@ public sealed record UsagePoint
     [Id(6)] public long Timeouts { get; init; }
     [Id(7)] public long BytesIn { get; init; }
     [Id(8)] public long BytesOut { get; init; }
+
+    /// <summary>The latency 99 % of the span's calls stayed within: the upper bound of its bucket (<see cref="LatencyBuckets"/>).</summary>
     [Id(9)] public double P99LatencyMs { get; init; }
     [Id(10)] public ErrorCodeCount[] ErrorCodes { get; init; } = [];
+
+    /// <summary>The latency 95 % of the span's calls stayed within, from the same histogram as <see cref="P99LatencyMs"/>.</summary>
+    [Id(11)] public double P95LatencyMs { get; init; }
 }
 
 /// <summary>The live series of an API or app in a stage.</summary>

@@ -265,6 +265,8 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
         })
         .ToArray());
 
+    public Task<ApiDefinition?> GetDraft(string apiId) => Task.FromResult(State.Apis.GetValueOrDefault(apiId));
+
     public Task<ApiVersion[]?> GetVersions(string apiId) => Task.FromResult(
         State.Apis.ContainsKey(apiId)
             ? (State.Versions.GetValueOrDefault(apiId) ?? []).AsEnumerable().Reverse().ToArray()

@@ -101,6 +101,7 @@ internal sealed class UsageBucket
         Timeouts = Timeouts,
         BytesIn = BytesIn,
         BytesOut = BytesOut,
+        P95LatencyMs = LatencyBuckets.Quantile(Latency, 0.95),
         P99LatencyMs = LatencyBuckets.Quantile(Latency, 0.99),
         ErrorCodes = [.. ErrorCodes.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => new ErrorCodeCount(e.Key, e.Value))],
     };

@@ -8,8 +8,9 @@ using Gateway.Secrets;
 namespace Gateway.Silo.Admin;
 
 /// <summary>
-/// The Debug API: <c>POST /v1/debug</c> calls a published API through a real frontend, signed server-side with the
-/// chosen app's key, and answers with what came back and the timeline of the pipeline's steps. Its calls carry a
+/// The Debug API: <c>POST /v1/debug</c> calls an API (the version published in the stage, or its unpublished draft)
+/// through a real frontend, signed server-side with the chosen app's key, and answers with what came back and the
+/// timeline of the pipeline's steps. Its calls carry a
 /// debug ticket (<see cref="DebugTicket"/>) so that the frontend charges no quota and counts nothing for billing.
 /// </summary>
 public static partial class DebugApi
@@ -49,8 +50,10 @@ public static partial class DebugApi
                 code: "DebugUnavailable");
         }
 
-        var snapshot = await grains.GetGrain<ICatalogGrain>(GrainKeys.Catalog).GetSnapshot();
-        var (call, problems) = Prepare(request!, snapshot);
+        var catalog = grains.GetGrain<ICatalogGrain>(GrainKeys.Catalog);
+        var snapshot = await catalog.GetSnapshot();
+        var draft = request!.Draft && !string.IsNullOrEmpty(request.Api) ? await catalog.GetDraft(request.Api) : null;
+        var (call, problems) = Prepare(request, snapshot, draft);
         if (call is null)
         {
             var status = problems.Any(p => p.Code == "NotFound") ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest;
@@ -75,8 +78,8 @@ public static partial class DebugApi
         Message = "Debug call by '{Caller}' to {Api} in {Stage} as {App}: {Status} (request {RequestId})")]
     private static partial void LogDebugCall(ILogger logger, string caller, string api, string stage, string app, int status, string requestId);
 
-    /// <summary>The call to make, or every problem with the request at once.</summary>
-    internal static (DebugCallPlan? Call, List<CatalogError> Problems) Prepare(DebugRequest request, CatalogSnapshot snapshot)
+    /// <summary>The call to make, or every problem with the request at once. <paramref name="draft"/>: the API's draft, when the request asks for it.</summary>
+    internal static (DebugCallPlan? Call, List<CatalogError> Problems) Prepare(DebugRequest request, CatalogSnapshot snapshot, ApiDefinition? draft = null)
     {
         var problems = new List<CatalogError>();
         var stage = string.IsNullOrEmpty(request.Stage) ? "TEST" : request.Stage.ToUpperInvariant();
@@ -91,16 +94,30 @@ public static partial class DebugApi
             return (null, problems);
         }
 
-        var published = snapshot.Apis.FirstOrDefault(a => a.Definition.Id == request.Api && a.Stage == stage);
-        if (published is null)
+        ApiDefinition api;
+        if (request.Draft)
+        {
+            // The draft is called as if published in the stage: it need not be live anywhere.
+            if (draft is null)
+            {
+                problems.Add(new("api", "NotFound", $"API '{request.Api}' does not exist"));
+                return (null, problems);
+            }
+
+            api = draft;
+        }
+        else if (snapshot.Apis.FirstOrDefault(a => a.Definition.Id == request.Api && a.Stage == stage) is { } published)
+        {
+            api = published.Definition;
+        }
+        else
         {
             problems.Add(snapshot.Apis.Any(a => a.Definition.Id == request.Api)
-                ? new("stage", "NotPublished", $"API '{request.Api}' is not published in {stage}; publish it there first")
-                : new("api", "NotFound", $"API '{request.Api}' is not published in any stage"));
+                ? new("stage", "NotPublished", $"API '{request.Api}' is not published in {stage}; publish it there first, or call its draft (\"draft\": true)")
+                : new("api", "NotFound", $"API '{request.Api}' is not published in any stage; call its draft with \"draft\": true"));
             return (null, problems);
         }
 
-        var api = published.Definition;
         var method = string.IsNullOrEmpty(request.Method) ? api.Methods.FirstOrDefault() ?? "GET" : request.Method.ToUpperInvariant();
         if (api.Methods.Length > 0 && !api.Methods.Contains(method, StringComparer.OrdinalIgnoreCase))
         {
@@ -139,7 +156,8 @@ public static partial class DebugApi
 
         var query = string.Join('&', request.Query.Select(q => Uri.EscapeDataString(q.Key) + "=" + Uri.EscapeDataString(q.Value)));
         var contentType = request.Body is null ? null : request.ContentType ?? "application/json";
-        return (new DebugCallPlan(api.Id, stage, method, group?.Domains.FirstOrDefault(), path, query, request.Headers, request.Body, contentType, signer?.Key), problems);
+        var draftValue = request.Draft ? DebugDraft.Value(api.Id, DebugDraft.Digest(api)) : null;
+        return (new DebugCallPlan(api.Id, stage, method, group?.Domains.FirstOrDefault(), path, query, request.Headers, request.Body, contentType, signer?.Key, draftValue), problems);
     }
 
     private static string FillPath(string template, Dictionary<string, string> values, List<CatalogError> problems)
@@ -210,8 +228,14 @@ public static partial class DebugApi
             message.Content.Headers.TryAddWithoutValidation("Content-Type", call.ContentType);
         }
 
-        // The ticket is added last and kept out of "copy as curl": a copied command is an ordinary call.
-        message.Headers.TryAddWithoutValidation(DebugTicket.Header, DebugTicket.Create(key, call.Method, call.Path, time.GetUtcNow()));
+        // The ticket (and the draft it covers) is added last and kept out of "copy as curl": a copied command is an
+        // ordinary call, of the version live in the stage.
+        if (call.Draft is not null)
+        {
+            message.Headers.TryAddWithoutValidation(DebugDraft.Header, call.Draft);
+        }
+
+        message.Headers.TryAddWithoutValidation(DebugTicket.Header, DebugTicket.Create(key, call.Method, call.Path, time.GetUtcNow(), call.Draft));
         var curl = DebugCallSigner.Curl(call, new Uri(frontend, pathAndQuery), headers);
         var started = Stopwatch.GetTimestamp();
         try
@@ -236,9 +260,11 @@ public static partial class DebugApi
                 BackendMs = timeline?.BackendMs,
                 Steps = timeline?.Steps ?? [],
                 Curl = curl,
+                Draft = call.Draft is not null && DebugDraft.TryParse(call.Draft, out _, out var digest) ? digest : null,
                 Note = timeline is null
                     ? "The frontend did not accept the debug ticket (is Debug:Key the same there?): this call was an ordinary one, charged and counted."
-                    : "Debug call: it carried a ticket only the admin host can make (HMAC-SHA256 under Debug:Key over method, path and expiry), so the frontend took nothing from any quota and counted nothing for billing, monitoring windows or alerts. The curl command below carries no ticket: running it is an ordinary call.",
+                    : "Debug call: it carried a ticket only the admin host can make (HMAC-SHA256 under Debug:Key over method, path, expiry and any draft, good once), so the frontend took nothing from any quota and counted nothing for billing, monitoring windows or alerts. The curl command below carries no ticket: running it is an ordinary call."
+                      + (call.Draft is null ? "" : " This call went to the API's unpublished draft, compiled by the frontend for it alone (the ticket names the draft's digest and is good once); the curl command reaches the version live in the stage, if any."),
             };
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancel.IsCancellationRequested)

@@ -11,6 +11,9 @@ public sealed record DebugRequest
     /// <summary>Optional. RELEASE, PRE or TEST (default TEST).</summary>
     public string? Stage { get; init; }
 
+    /// <summary>Optional. Call the API's unpublished draft (as if published in the stage) instead of the version live there.</summary>
+    public bool Draft { get; init; }
+
     /// <summary>Optional. The app to sign as, with its newest key (the secret never leaves the server); none: anonymous.</summary>
     public string? App { get; init; }
 
@@ -34,9 +37,10 @@ public sealed record DebugRequest
 }
 
 /// <summary>A debug call ready to send.</summary>
+/// <param name="Draft">The <see cref="Gateway.Debugging.DebugDraft.Header"/> value when the call is for the unpublished draft.</param>
 internal sealed record DebugCallPlan(
     string Api, string Stage, string Method, string? Host, string Path, string Query,
-    Dictionary<string, string> Headers, string? Body, string? ContentType, AppKey? Signer);
+    Dictionary<string, string> Headers, string? Body, string? ContentType, AppKey? Signer, string? Draft = null);
 
 /// <summary>One pipeline step of a debug call, as the frontend reported it.</summary>
 public sealed record DebugStepAnswer(string Step, string Outcome, string? Detail);
@@ -74,4 +78,7 @@ public sealed record DebugAnswer
 
     /// <summary>How the call was kept out of quotas and billing.</summary>
     public string Note { get; init; } = "";
+
+    /// <summary>The digest of the unpublished draft the call went to; null for the version live in the stage.</summary>
+    public string? Draft { get; init; }
 }

@@ -104,6 +104,14 @@ async function workflow() {
   step("API created through the four-step wizard");
   await shot("apis");
 
+  // A refusal of the admin API is shown where the change was made, with its status, code and message.
+  await go("#/groups");
+  await page.getByTestId("groups").getByRole("button", { name: "Delete" }).click();
+  await page.getByTestId("problem").filter({ hasText: "400 CatalogRefused" }).filter({ hasText: "the group still holds APIs: orders" }).waitFor();
+  await page.getByTestId("groups").getByText("/shop").waitFor();
+  step("deleting a group that holds an API is refused, with the admin API's problem shown in place");
+  await shot("groups-refused");
+
   await go("#/apis/orders");
   const publish = page.getByTestId("publish");
   await publish.getByText("path").first().waitFor(); // the diff against what is live (nothing yet)
@@ -156,6 +164,31 @@ async function workflow() {
   expect(!(await page.content()).includes(secret), "the app's secret never reaches the debug page");
   step("debug call answered 200 with the backend's reply and the timeline");
   await shot("debug-200");
+
+  // A change saved and not published: a debug call of the draft sees it, a debug call of TEST's version does not.
+  await go("#/apis/orders");
+  const saved = page.locator('textarea[name="definition"]');
+  await saved.fill((await saved.inputValue()).replace("/echo/orders/{id}", "/echo/draft/{id}"));
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await page.getByTestId("publish").getByText("/echo/draft/{id}").first().waitFor(); // the diff against TEST
+  await go("#/debug");
+  await page.locator('select[name="api"]').selectOption("orders");
+  await page.locator('select[name="stage"]').selectOption("TEST");
+  await page.locator('select[name="app"]').selectOption("shopper");
+  await page.locator('input[name="path.id"]').fill("42");
+  await page.locator('input[name="draft"]').check();
+  await debugUntil(200);
+  const draftBody = await page.getByTestId("body").textContent();
+  expect(draftBody.includes("/echo/draft/42"), `the draft's backend path is called: ${draftBody}`);
+  await page.getByTestId("draft").waitFor();
+  await page.locator('[data-step="route"]').filter({ hasText: "unpublished draft" }).waitFor();
+  await shot("debug-draft");
+  await page.locator('input[name="draft"]').uncheck();
+  await debugUntil(200);
+  const liveBody = await page.getByTestId("body").textContent();
+  expect(liveBody.includes("/echo/orders/42"), `without the draft, TEST's version answers: ${liveBody}`);
+  expect(await page.getByTestId("draft").count() === 0, "a call of the published version names no draft");
+  step("a debug call of the unpublished draft sees its change; a call of the published version does not");
 
   await go("#/apps");
   await page.getByTestId("app-shopper").getByRole("button", { name: "Revoke" }).click();
@@ -216,9 +249,15 @@ async function quota() {
   await page.locator('select[name="Minutes"]').selectOption("5");
   await page.getByTestId("charts").waitFor();
   await page.waitForFunction(() => /Totals: ([3-9]|\d\d+) calls/.test(document.querySelector('[data-testid="charts"]')?.textContent ?? ""));
-  expect(await page.locator('[data-testid="charts"] polyline').count() === 3, "three charts");
-  step("the monitoring charts show the API's calls");
+  expect(await page.locator('[data-testid="charts"] polyline').count() === 4, "four charts: calls, errors, p95, p99");
+  expect(/p95 ≤ \d+ ms, p99 ≤ \d+ ms/.test(await page.getByTestId("charts").textContent()), "the totals' p95 and p99");
+  step("the monitoring charts show the API's calls and latency percentiles");
   await shot("monitoring-charts");
+
+  await go("#/overview");
+  await page.getByTestId("overview").getByTestId("p95").filter({ hasText: /≤ \d+ ms/ }).first().waitFor();
+  step("the overview shows the p95 latency of the last 5 minutes");
+  await shot("overview-p95");
 }
 
 try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { can, diffFields, debugFields, debugRequest, emptyWizard, pathParameters, sparkline, stepProblems, toDefinition, usedPercent } from "./logic";
+import { can, diffFields, debugFields, debugRequest, emptyWizard, latency, pathParameters, sparkline, stepProblems, toDefinition, usedPercent } from "./logic";
 
 describe("roles", () => {
   it("a viewer may not publish, edit or debug", () => {
@@ -62,6 +62,9 @@ describe("charts and quotas", () => {
   it("scales a series into the box, highest at the top", () => {
     expect(sparkline([0, 5, 10], 100, 50)).toBe("0.0,50.0 50.0,25.0 100.0,0.0");
     expect(sparkline([], 100, 50)).toBe("");
+    expect(latency(50, 1000)).toBe("≤ 50 ms");
+    expect(latency(120000, 3)).toBe("> 60000 ms");
+    expect(latency(0, 0)).toBe("–");
   });
   it("bounds the used share", () => {
     expect(usedPercent(3, 10)).toBe(30);

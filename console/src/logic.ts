@@ -157,7 +157,17 @@ export function debugRequest(
   return request;
 }
 
-export interface Point { requests: number; status4xx: number; status5xx: number; p99LatencyMs: number }
+export interface Point { requests: number; status4xx: number; status5xx: number; p95LatencyMs: number; p99LatencyMs: number }
+
+/**
+ * A latency percentile as the usage windows report it: the upper bound of the histogram bucket that holds it, so "≤".
+ * Slower than the last bound (60 s) is reported as twice that bound; no calls, no percentile.
+ */
+export function latency(ms: number, requests: number): string {
+  if (requests <= 0) return "–";
+  if (ms > 60000) return "> 60000 ms";
+  return `≤ ${ms} ms`;
+}
 
 /** An SVG polyline's points for a series, scaled into width × height (the highest value at the top). */
 export function sparkline(values: number[], width: number, height: number): string {

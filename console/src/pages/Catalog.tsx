@@ -213,6 +213,7 @@ export function ApiDetail({ id, role }: { id: string; role: string }) {
       </div>
       <div className="card">
         <h3>Version history</h3>
+        <Problem error={versions.error} />
         <table data-testid="versions"><thead><tr><th>Version</th><th>Stage</th><th>Remark</th><th>Published</th><th /></tr></thead>
           <tbody>{versions.data?.map((v) => (
             <tr key={`${v.version}-${v.stage}`}><td>{v.version}</td><td>{v.stage}</td><td>{v.remark}</td><td>{new Date(v.publishedAt).toLocaleString()}</td>

@@ -9,7 +9,7 @@ interface App { app: { id: string; name: string } }
 interface Step { step: string; outcome: string; detail?: string }
 interface Answer {
   status: number; headers: Record<string, string>; body: string; bodyTruncated: boolean; errorCode?: string; requestId?: string;
-  totalMs: number; gatewayMs?: number; backendMs?: number; steps: Step[]; curl: string; note: string;
+  totalMs: number; gatewayMs?: number; backendMs?: number; steps: Step[]; curl: string; note: string; draft?: string;
 }
 
 /** Call APIs > Debug: a real call through a real frontend, signed on the server with the chosen app's key. */
@@ -20,6 +20,7 @@ export function Debug() {
   const [apiId, setApiId] = useState("");
   const [stage, setStage] = useState("TEST");
   const [app, setApp] = useState("");
+  const [draft, setDraft] = useState(false);
   const [values, setValues] = useState<Record<string, string>>({});
   const [body, setBody] = useState("");
   const [answer, setAnswer] = useState<Answer>();
@@ -35,7 +36,9 @@ export function Debug() {
         <Select label="API" name="api" value={apiId} onChange={(v) => { setApiId(v); setValues({}); setAnswer(undefined); }}
           options={apis.data?.map((a) => a.draft.id) ?? []} blank="choose an API" />
         <Select label="Stage" name="stage" value={stage} onChange={setStage} options={stages} />
-        {api && <p className="hint">Live: {api.stages.map((s) => `${s.stage} v${s.version}`).join(", ") || "not published (publish it to call it)"}</p>}
+        {api && <p className="hint">Live: {api.stages.map((s) => `${s.stage} v${s.version}`).join(", ") || "not published (call its draft)"}</p>}
+        <p><label><input type="checkbox" name="draft" checked={draft} onChange={(e) => setDraft(e.target.checked)} /> Unpublished draft</label>
+          <span className="hint"> — call the definition as saved, as if published in {stage}; normal callers still get what is live</span></p>
         <Select label="App" name="app" value={app} onChange={setApp} options={apps.data?.map((a) => a.app.id) ?? []} blank="anonymous" />
         {fields.map((f) => {
           const key = `${f.where}.${f.name}`;
@@ -46,12 +49,13 @@ export function Debug() {
         })}
         {api && !fields.some((f) => f.where === "body") && <Field label="Body" name="body" value={body} onChange={setBody} />}
         <button disabled={!api || action.busy} onClick={() => action.run(async () =>
-          setAnswer(await call<Answer>("POST", "/v1/debug", debugRequest(apiId, stage, app, fields, values, body))))}>Send</button>
+          setAnswer(await call<Answer>("POST", "/v1/debug", { ...debugRequest(apiId, stage, app, fields, values, body), draft })))}>Send</button>
         <Problem error={action.error} />
       </div>
       {answer && (
         <div className="card" data-testid="answer">
-          <h3>Answer: <span data-testid="status">{answer.status}</span> {answer.errorCode && <code data-testid="error-code">{answer.errorCode}</code>}</h3>
+          <h3>Answer: <span data-testid="status">{answer.status}</span> {answer.errorCode && <code data-testid="error-code">{answer.errorCode}</code>}
+            {answer.draft && <> · <span data-testid="draft">draft {answer.draft.slice(0, 12)}</span></>}</h3>
           <p>Request id <code>{answer.requestId}</code> · total {answer.totalMs} ms
             {answer.gatewayMs !== undefined && answer.gatewayMs !== null && <> · gateway {answer.gatewayMs.toFixed(1)} ms</>}
             {answer.backendMs !== undefined && answer.backendMs !== null && <> · backend {answer.backendMs.toFixed(1)} ms</>}</p>

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { call, get } from "../api";
 import { Field, Problem, Select, stages, useAction, useLoad } from "../common";
-import { can, sparkline, usedPercent, type Point } from "../logic";
+import { can, latency, sparkline, usedPercent, type Point } from "../logic";
 
 interface Series { totals: Point; points: (Point & { time: string })[]; resolutionSeconds: number }
 interface ApiView { draft: { id: string; name: string }; stages: { stage: string; version: number }[] }
@@ -28,17 +28,19 @@ export function Overview() {
       <h2>Overview</h2>
       <p data-testid="health">Cluster: {health.data === undefined ? "…" : health.data ? "ready" : "not ready"}</p>
       <Problem error={apis.error} />
-      <table data-testid="overview"><thead><tr><th>API</th><th>Stage</th><th>Calls (5 min)</th><th>4xx</th><th>5xx</th><th>p99 ms (worst second)</th></tr></thead>
+      <table data-testid="overview"><thead><tr><th>API</th><th>Stage</th><th>Calls (5 min)</th><th>4xx</th><th>5xx</th><th>p95 latency</th><th>p99 latency</th></tr></thead>
         <tbody>{live.map((l) => <OverviewRow key={`${l.id}/${l.stage}`} id={l.id} stage={l.stage} />)}</tbody></table>
-      <p className="hint">The usage windows keep one point per second and report the 99th percentile latency; the console shows what the admin API answers.</p>
+      <p className="hint">Over the last 5 minutes. The usage windows keep a latency histogram per second; p95 and p99 are the upper bounds of the histogram's buckets (1, 2, 5, 10, 25, 50, 100, 250, 500 ms …) that hold them.</p>
     </section>
   );
 }
 
 function OverviewRow({ id, stage }: { id: string; stage: string }) {
   const s = useLoad(() => get<Series>(`/v1/monitoring/apis/${encodeURIComponent(id)}?stage=${stage}&minutes=5`), [id, stage]);
-  const worst = Math.max(0, ...(s.data?.points.map((p) => p.p99LatencyMs) ?? [0]));
-  return <tr><td>{id}</td><td>{stage}</td><td>{s.data?.totals.requests ?? "…"}</td><td>{s.data?.totals.status4xx}</td><td>{s.data?.totals.status5xx}</td><td>{worst.toFixed(1)}</td></tr>;
+  const t = s.data?.totals;
+  return <tr><td>{id}</td><td>{stage}</td><td>{t?.requests ?? "…"}</td><td>{t?.status4xx}</td><td>{t?.status5xx}</td>
+    <td data-testid="p95">{t ? latency(t.p95LatencyMs, t.requests) : ""}</td><td>{t ? latency(t.p99LatencyMs, t.requests) : ""}</td>
+    {s.error !== undefined && <td><Problem error={s.error} /></td>}</tr>;
 }
 
 export function Monitoring() {
@@ -68,9 +70,11 @@ export function Monitoring() {
       </div>
       <Problem error={series.error} />
       {series.data && (<div data-testid="charts">
-        <p>Totals: {series.data.totals.requests} calls, {series.data.totals.status4xx} 4xx, {series.data.totals.status5xx} 5xx; one point per {series.data.resolutionSeconds} s.</p>
+        <p>Totals: {series.data.totals.requests} calls, {series.data.totals.status4xx} 4xx, {series.data.totals.status5xx} 5xx,
+          p95 {latency(series.data.totals.p95LatencyMs, series.data.totals.requests)}, p99 {latency(series.data.totals.p99LatencyMs, series.data.totals.requests)}; one point per {series.data.resolutionSeconds} s.</p>
         {chart("Calls", points.map((p) => p.requests))}
         {chart("Errors (4xx + 5xx)", points.map((p) => p.status4xx + p.status5xx))}
+        {chart("p95 latency ms", points.map((p) => p.p95LatencyMs))}
         {chart("p99 latency ms", points.map((p) => p.p99LatencyMs))}
       </div>)}
     </section>
@@ -147,7 +151,7 @@ function QuotaState({ binding, role }: { binding: Binding; role: string }) {
   return (
     <div className="card" data-testid="quota">
       <h3>Live quota: {binding.api} in {binding.stage} ({binding.policy})</h3>
-      <Problem error={quota.error} />
+      <Problem error={quota.error ?? top.error} />
       {q && (<>
         <div className="bar"><div style={{ width: `${usedPercent(q.used, q.limit)}%` }} /></div>
         <p>Limit <span data-testid="quota-limit">{q.limit}</span> · used <span data-testid="quota-used">{q.used}</span> · remaining <span data-testid="quota-remaining">{q.remaining}</span>
@@ -211,7 +215,7 @@ function AppCard({ view, role, reload }: { view: AppView; role: string; reload: 
         <Select label="Stage" value={stage} onChange={setStage} options={stages} />
         <button onClick={() => action.run(() => call("PUT", `/v1/apps/${id}/grants/${encodeURIComponent(api)}/${stage}`, {}), grants.reload)}>Grant</button>
       </div>)}
-      <Problem error={action.error} />
+      <Problem error={action.error ?? grants.error} />
     </div>
   );
 }

@@ -208,3 +208,25 @@ password is never written into the manifest. External Redis: the whole connectio
   secret:
     secretName: {{ include "gateway.secretKeysSecret" . }}
 {{- end -}}
+
+{{/*
+The Debug API: both workloads get the debug key from its Secret (the existing one, else the chart's); the silos also
+get the frontend address they send debug calls to. Call with (dict "ctx" $ "silo" true|false).
+*/}}
+{{- define "gateway.debugKeySecret" -}}
+{{- default (printf "%s-debug-key" (include "gateway.fullname" .)) .Values.debug.key.existingSecret -}}
+{{- end -}}
+{{- define "gateway.debugEnv" -}}
+{{- $v := .ctx.Values -}}
+{{- if $v.debug.enabled }}
+- name: Debug__Key
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "gateway.debugKeySecret" .ctx }}
+      key: {{ if $v.debug.key.existingSecret }}{{ $v.debug.key.secretKey }}{{ else }}debug-key{{ end }}
+{{- if .silo }}
+- name: Debug__FrontendAddress
+  value: {{ default (printf "http://%s-frontend.%s.svc:%v" (include "gateway.fullname" .ctx) .ctx.Release.Namespace $v.frontend.service.httpPort) $v.debug.frontendAddress | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}

@@ -71,5 +71,20 @@ public sealed class DebugClusterTests
         var answer = JsonDocument.Parse(text).RootElement;
         Assert.Equal(200, answer.GetProperty("status").GetInt32());
         Assert.Contains(answer.GetProperty("steps").EnumerateArray(), s => s.GetProperty("step").GetString() == "throttling" && s.GetProperty("outcome").GetString() == "not charged");
+
+        // An API published nowhere: the frontend process reads its draft from the cluster's catalog for the debug call alone.
+        using (var saved = await admin.PutAsJsonAsync("/v1/apis/fresh", new { id = "fresh", group = "shop", name = "Fresh", methods = new[] { "GET" }, path = "/fresh", backend = "orders", backendPath = "/echo/fresh" }))
+        {
+            Assert.True(saved.IsSuccessStatusCode, await saved.Content.ReadAsStringAsync());
+        }
+
+        using var draft = await admin.PostAsJsonAsync("/v1/debug", new { api = "fresh", stage = "RELEASE", draft = true });
+        var draftText = await draft.Content.ReadAsStringAsync();
+        Assert.True(draft.IsSuccessStatusCode, draftText);
+        var draftAnswer = JsonDocument.Parse(draftText).RootElement;
+        Assert.Equal(200, draftAnswer.GetProperty("status").GetInt32());
+        Assert.Equal("/echo/fresh", JsonSerializer.Deserialize<EchoResponse>(draftAnswer.GetProperty("body").GetString()!, JsonSerializerOptions.Web)!.Path);
+        using var notLive = await client.GetAsync("/fresh");
+        Assert.Equal(HttpStatusCode.NotFound, notLive.StatusCode);
     }
 }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Configuration;
 
 namespace Gateway.Tests.Console;
 
-/// <summary>The debug ticket is good only with its key, for its method and path, until it expires.</summary>
+/// <summary>The debug ticket is good only with its key, for its method and path (and the draft it names), until it expires.</summary>
 public sealed class DebugTicketTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
@@ -27,6 +27,45 @@ public sealed class DebugTicketTests
         Assert.False(DebugTicket.Verify(Key, ticket, "POST", "/shop/orders/42", Now));
         Assert.False(DebugTicket.Verify(Key, ticket, "GET", "/shop/orders/43", Now));
         Assert.False(DebugTicket.Verify(Key, ticket, "GET", "/shop/orders/42", Now + DebugTicket.Lifetime + TimeSpan.FromSeconds(2)));
+    }
+
+    [Fact]
+    public void A_draft_ticket_verifies_only_with_the_draft_it_names_and_an_ordinary_one_with_none()
+    {
+        var draft = DebugDraft.Value("get-order", new string('a', 64));
+        var ticket = DebugTicket.Create(Key, "GET", "/shop/orders/42", Now, draft);
+        Assert.True(DebugTicket.Verify(Key, ticket, "GET", "/shop/orders/42", Now, draft));
+        Assert.False(DebugTicket.Verify(Key, ticket, "GET", "/shop/orders/42", Now));
+        Assert.False(DebugTicket.Verify(Key, ticket, "GET", "/shop/orders/42", Now, DebugDraft.Value("get-order", new string('b', 64))));
+        Assert.False(DebugTicket.Verify(Key, ticket, "GET", "/shop/orders/42", Now, DebugDraft.Value("other", new string('a', 64))));
+
+        var ordinary = DebugTicket.Create(Key, "GET", "/shop/orders/42", Now);
+        Assert.False(DebugTicket.Verify(Key, ordinary, "GET", "/shop/orders/42", Now, draft));
+
+        // Each ticket has a nonce of its own, kept until it expires, so that it is taken once.
+        Assert.True(DebugTicket.TryReadNonce(ticket, out var nonce, out var expires));
+        Assert.True(DebugTicket.TryReadNonce(ordinary, out var other, out _));
+        Assert.NotEqual(nonce, other);
+        Assert.Equal(Now + DebugTicket.Lifetime, expires);
+        Assert.False(DebugTicket.TryReadNonce("garbage", out _, out _));
+    }
+
+    [Theory]
+    [InlineData("get-order 0123")]
+    [InlineData("get-order")]
+    [InlineData(" aaaa")]
+    [InlineData(null)]
+    public void A_draft_header_that_does_not_name_an_api_and_a_digest_is_refused(string? value) =>
+        Assert.False(DebugDraft.TryParse(value, out _, out _));
+
+    [Fact]
+    public void The_draft_digest_follows_the_definition()
+    {
+        var api = new Gateway.Catalog.ApiDefinition { Id = "a", Group = "g", Name = "A", Methods = ["GET"], Path = "/a", Backend = "b" };
+        Assert.Equal(DebugDraft.Digest(api), DebugDraft.Digest(api with { }));
+        Assert.NotEqual(DebugDraft.Digest(api), DebugDraft.Digest(api with { BackendPath = "/other" }));
+        Assert.True(DebugDraft.TryParse(DebugDraft.Value("a", DebugDraft.Digest(api)), out var id, out var digest));
+        Assert.Equal(("a", DebugDraft.Digest(api)), (id, digest));
     }
 
     [Theory]

@@ -344,7 +344,9 @@ public sealed class HelmChartTests
         Assert.Null(chart.Find<V1ServiceAccount>("gateway-silo"));
 
         Assert.Equal("gateway-secret-keys", chart.Frontend.Spec.Template.Spec.Volumes.Single(v => v.Name == "secret-keys").Secret.SecretName);
-        AssertEveryReferenceResolves(chart, existing: ["gateway-admin", "gateway-redis", "gateway-app-secrets", "gateway-smtp", "gateway-sms", "gateway-tls", "gateway-catalog", "gateway-secret-keys"]);
+        var debugKey = chart.SiloContainer.Env.Single(e => e.Name == "Debug__Key").ValueFrom.SecretKeyRef;
+        Assert.Equal(("gateway-debug-key", "key"), (debugKey.Name, debugKey.Key));
+        AssertEveryReferenceResolves(chart, existing: ["gateway-admin", "gateway-redis", "gateway-app-secrets", "gateway-smtp", "gateway-sms", "gateway-tls", "gateway-catalog", "gateway-secret-keys", "gateway-debug-key"]);
     }
 
     [Fact]
