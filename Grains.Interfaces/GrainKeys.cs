@@ -132,6 +132,9 @@ public static class GrainKeys
     /// <summary>The usage and alert window of an API in a stage.</summary>
     public static string ApiWindow(string apiId, string stage) => $"api/{apiId}/{stage}";
 
+    /// <summary>An app's billable usage by day, API and stage.</summary>
+    public static string AppUsage(string appId) => appId;
+
     /// <summary>The usage window of an app (or of anonymous calls, <see cref="NoApp"/>) in a stage.</summary>
     public static string AppWindow(string? appId, string stage) => $"app/{(string.IsNullOrEmpty(appId) ? NoApp : appId)}/{stage}";
 

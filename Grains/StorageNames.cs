@@ -10,4 +10,7 @@ public static class StorageNames
     public const string Quota = "quota";
     /// <summary>Notification outboxes (pending alert messages and alert history): memory in embedded mode, Redis in cluster mode.</summary>
     public const string Notifications = "notifications";
+
+    /// <summary>Billable usage per app and day: memory in embedded mode, Redis in cluster mode, written before a batch is acknowledged.</summary>
+    public const string Metering = "metering";
 }

@@ -10,7 +10,11 @@ namespace Gateway.Monitoring;
 [Alias("gw.monitoring.IUsageIngestGrain")]
 public interface IUsageIngestGrain : IGrainWithIntegerKey
 {
-    [OneWay, Alias("Report")] Task Report(UsageBatch batch);
+    /// <summary>
+    /// Answers once the batch's billable usage is stored, so that a frontend holds a batch until it is safe and
+    /// sends it again otherwise (the monitoring windows are told one-way, as before).
+    /// </summary>
+    [Alias("Report")] Task Report(UsageBatch batch);
 }
 
 /// <summary>

@@ -22,6 +22,12 @@ public sealed class UsageIngestGrain : Grain, IUsageIngestGrain
             calls.Add(GrainFactory.GetGrain<IUsageWindowGrain>(app.Key).Record(batch.Second, [.. app]));
         }
 
+        // Billing: only calls of a known app can be charged to anyone.
+        foreach (var app in batch.Counters.Where(c => !string.IsNullOrEmpty(c.AppId)).GroupBy(c => c.AppId!, StringComparer.Ordinal))
+        {
+            calls.Add(GrainFactory.GetGrain<Metering.IAppUsageGrain>(GrainKeys.AppUsage(app.Key)).Record(batch.Id, batch.Second, [.. app]));
+        }
+
         await Task.WhenAll(calls);
     }
 }

@@ -63,6 +63,7 @@ public static class SiloSetup
                     o.DeleteStateOnClear = true;
                 });
                 silo.AddRedisGrainStorage(StorageNames.Notifications, o => o.ConfigurationOptions = redis);
+                silo.AddRedisGrainStorage(StorageNames.Metering, o => o.ConfigurationOptions = redis);
                 silo.UseRedisReminderService(o => o.ConfigurationOptions = redis);
                 if (IPAddress.TryParse(cluster.AdvertisedIP, out var advertised))
                 {
@@ -81,6 +82,7 @@ public static class SiloSetup
                 // window ended, i.e. of every caller ever seen. One silo, so process memory is the whole store.
                 silo.Services.AddGrainStorage(StorageNames.Quota, (services, _) => Gateway.Throttling.QuotaMemoryStorage.Create(services));
                 silo.AddMemoryGrainStorage(StorageNames.Notifications);
+                silo.AddMemoryGrainStorage(StorageNames.Metering);
                 silo.UseInMemoryReminderService();
             }
         });
