@@ -12,7 +12,7 @@ public interface IUsageIngestGrain : IGrainWithIntegerKey
 {
     /// <summary>
     /// Answers once the batch's billable usage is stored, so that a frontend holds a batch until it is safe and
-    /// sends it again otherwise (the monitoring windows are told one-way, as before).
+    /// sends it again otherwise (the monitoring windows are told one-way, and skip a batch id they have seen).
     /// </summary>
     [Alias("Report")] Task Report(UsageBatch batch);
 }
@@ -24,7 +24,11 @@ public interface IUsageIngestGrain : IGrainWithIntegerKey
 [Alias("gw.monitoring.IUsageWindowGrain")]
 public interface IUsageWindowGrain : IGrainWithStringKey
 {
-    [OneWay, Alias("Record")] Task Record(long second, UsageCounters[] counters);
+    /// <summary>
+    /// Adds one frontend batch's counters of this window; a batch id (<see cref="UsageBatch.Id"/>) already added
+    /// to that second changes nothing, so a batch its frontend sends again is counted once.
+    /// </summary>
+    [OneWay, Alias("Record")] Task Record(string batchId, long second, UsageCounters[] counters);
 
     /// <summary>The last 1 to 60 minutes.</summary>
     [ReadOnly, Alias("GetSeries")] Task<UsageSeries> GetSeries(int minutes);

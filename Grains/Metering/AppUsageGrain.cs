@@ -66,15 +66,27 @@ public sealed class AppUsageGrain(
         }
         catch
         {
-            // Not stored means not counted: the frontend sends the batch again.
-            state.State.Days = previous;
-            if (seen is null)
+            // Not stored means not counted: the frontend sends the batch again. A write can also fail on this
+            // side after it landed (a timeout), so what counts is what storage holds: read it back, which also
+            // renews the version this activation writes against. Only if that fails too, put memory back and
+            // let a new activation read it.
+            try
             {
-                state.State.Applied.Remove(frontend);
+                await state.ReadStateAsync();
             }
-            else
+            catch
             {
-                state.State.Applied[frontend] = seen;
+                state.State.Days = previous;
+                if (seen is null)
+                {
+                    state.State.Applied.Remove(frontend);
+                }
+                else
+                {
+                    state.State.Applied[frontend] = seen;
+                }
+
+                DeactivateOnIdle();
             }
 
             throw;

@@ -4,6 +4,8 @@ using Gateway.Metering;
 using Gateway.Monitoring;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Orleans.Serialization;
+using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace Gateway.Tests.Metering;
@@ -12,6 +14,9 @@ namespace Gateway.Tests.Metering;
 public sealed class MeteringClusterFixture : IAsyncLifetime
 {
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+
+    /// <summary>The metering storage, which can lose a write's answer after storing it.</summary>
+    public LostAnswerStorage Storage { get; } = new();
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
@@ -23,7 +28,7 @@ public sealed class MeteringClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(StorageNames.Catalog);
-            silo.AddMemoryGrainStorage(StorageNames.Metering);
+            silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Metering, (services, _) => Storage.Attach(services.GetRequiredService<DeepCopier>()));
             silo.Services.AddSingleton(Gateway.Secrets.SecretKeyRing.Generate("test"));
             silo.Services.AddKeyedSingleton<TimeProvider>(GatewayTime.Key, Time);
         });
@@ -103,6 +108,23 @@ public sealed class AppUsageTests(MeteringClusterFixture fixture) : IClassFixtur
         var days = await Usage(March1, March1.AddDays(1));
         Assert.Equal([(March1, 3L, 2L), (March1.AddDays(1), 1L, 1L)], days.Select(d => (d.Day, d.Total, d.Billable)));
         Assert.Empty(await Usage(March1.AddDays(2), March1.AddDays(9)));
+    }
+
+    [Fact]
+    public async Task A_batch_whose_write_was_stored_but_not_acknowledged_counts_once_when_sent_again()
+    {
+        var usage = fixture.Grains.GetGrain<IAppUsageGrain>(GrainKeys.AppUsage(_app));
+        await Send(Batch(new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero), (200, null, AnswerSource.Backend)));
+
+        // The write lands, its answer is lost: the frontend is told it failed and keeps the batch.
+        var lost = Batch(new DateTimeOffset(2026, 3, 1, 10, 0, 1, TimeSpan.Zero), (200, null, AnswerSource.Backend), (200, null, AnswerSource.Backend));
+        fixture.Storage.LoseNextAnswer(usage.GetGrainId());
+        await Assert.ThrowsAnyAsync<Exception>(() => Send(lost));
+
+        // Sent again, it is recognised; the next batch is stored and counted as usual.
+        await Send(lost);
+        await Send(Batch(new DateTimeOffset(2026, 3, 1, 10, 0, 2, TimeSpan.Zero), (200, null, AnswerSource.Backend)));
+        Assert.Equal((4L, 4L), (Assert.Single(await Usage(March1, March1)).Total, Assert.Single(await Usage(March1, March1)).Billable));
     }
 
     [Fact]
