@@ -132,6 +132,16 @@ public static class GrainKeys
     /// <summary>The usage and alert window of an API in a stage.</summary>
     public static string ApiWindow(string apiId, string stage) => $"api/{apiId}/{stage}";
 
+    /// <summary>
+    /// The quota counter of one package grant, whose window is the grant's validity: 'package/g-1'. Two parts
+    /// (grant ids hold no '/'), so it never reads as a throttle counter's key.
+    /// </summary>
+    public static string Package(string grantId) => PackagePrefix + grantId;
+
+    public static bool IsPackage(string quotaKey) => quotaKey.StartsWith(PackagePrefix, StringComparison.Ordinal);
+
+    private const string PackagePrefix = "package/";
+
     /// <summary>An app's billable usage by day, API and stage.</summary>
     public static string AppUsage(string appId) => appId;
 

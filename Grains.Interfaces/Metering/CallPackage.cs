@@ -7,6 +7,9 @@ namespace Gateway.Metering;
 [GenerateSerializer, Immutable, Alias("gw.metering.CallPackage")]
 public sealed record CallPackage
 {
+    /// <summary>The longest validity a package may have; a grant without an expiry lasts no longer either.</summary>
+    public const int MaxValidDays = 3660;
+
     /// <summary>Required. Unique name: letters, digits, '-', '_' and '.'.</summary>
     [Id(0)] public string Name { get; init; } = "";
 

@@ -117,6 +117,7 @@ public sealed class CatalogState
         ThrottleBindings = [.. ThrottleBindings.Values.OrderBy(b => b.GetKey(), StringComparer.Ordinal)],
         ApiPolicies = [.. ApiPolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
         PolicyBindings = [.. PolicyBindings.Values.OrderBy(b => b.GetKey(), StringComparer.Ordinal)],
+        Packages = Metering.PackageAllowances.Of(this),
     };
 
     private static string KeyOf(BackendSigningKey key) => BackendSigningKey.KeyOf(key.Backend, key.Name);

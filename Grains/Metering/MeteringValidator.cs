@@ -14,7 +14,7 @@ public static partial class MeteringValidator
     public const decimal MaxAmount = 1_000_000_000m;
 
     /// <summary>About ten years: a package valid longer is a mistake.</summary>
-    public const int MaxValidDays = 3660;
+    public const int MaxValidDays = CallPackage.MaxValidDays;
 
     public const int MaxPriority = 1000;
 

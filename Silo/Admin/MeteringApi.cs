@@ -54,6 +54,7 @@ public static class MeteringApi
         }).RequireRole(AdminRole.Editor);
 
         api.MapGet("/usage", Usage);
+        api.MapGet("/apps/{id}/balance", Balance);
 
         api.MapGet("/ledger", async ([FromQuery] string? app, [FromQuery] string? grant, IGrainFactory g) =>
             AdminResults.Json(await Catalog(g).GetLedger(string.IsNullOrEmpty(app) ? null : app, string.IsNullOrEmpty(grant) ? null : grant)));
@@ -107,6 +108,39 @@ public static class MeteringApi
         var days = await g.GetGrain<IAppUsageGrain>(GrainKeys.AppUsage(app!)).GetUsage(first, last, string.IsNullOrEmpty(api) ? null : api);
         return csv ? Results.Text(UsageCsv.Write(days), "text/csv", System.Text.Encoding.UTF8) : AdminResults.Json(days);
     }
+
+    /// <summary>
+    /// What each of the app's package grants has left: granted (with adjustments), used (as the frontends have
+    /// reported, each second), remaining, and when it is valid. In the order the app's calls use them.
+    /// </summary>
+    private static async Task<IResult> Balance(string id, IGrainFactory g, [FromKeyedServices(GatewayTime.Key)] TimeProvider time)
+    {
+        if (await Catalog(g).GetApp(id) is null)
+        {
+            return AdminResults.NotFound($"app '{id}'");
+        }
+
+        var now = time.GetUtcNow();
+        var allowances = (await Catalog(g).GetSnapshot()).Packages
+            .Where(p => p.App == id)
+            .OrderBy(p => p.Priority).ThenBy(p => p.Expiry).ThenBy(p => p.Grant, StringComparer.Ordinal)
+            .ToList();
+        var states = await Task.WhenAll(allowances.Select(p => g.GetGrain<Gateway.Throttling.IQuotaGrain>(GrainKeys.Package(p.Grant)).GetState(p.Spec)));
+        var packages = allowances.Zip(states, (p, state) =>
+        {
+            var used = Math.Min(p.Calls, state.Used);
+            return new PackageBalance(
+                p.Grant, p.Package, p.Apis, p.Calls, used, Math.Max(0, p.Calls - used), p.Start, p.Expiry, p.Priority,
+                now < p.Start ? "pending" : now >= p.Expiry ? "expired" : used >= p.Calls ? "usedUp" : "active");
+        }).ToArray();
+        return AdminResults.Json(new AppBalance(id, now, packages.Where(p => p.State == "active").Sum(p => p.Remaining), packages));
+    }
+
+    /// <summary>An app's packages; <c>remaining</c> is what its calls can still use now (active packages only).</summary>
+    private sealed record AppBalance(string App, DateTimeOffset At, long Remaining, PackageBalance[] Packages);
+
+    private sealed record PackageBalance(
+        string Grant, string Package, string[] Apis, long Granted, long Used, long Remaining, DateTimeOffset Start, DateTimeOffset Expiry, int Priority, string State);
 
     private static DateOnly ParseDay(string? text, string name, DateOnly fallback, List<CatalogError> problems)
     {

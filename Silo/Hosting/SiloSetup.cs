@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Gateway.Silo.Notifications;
 using Orleans.Configuration;
 using Orleans.Runtime.Hosting;
+using Orleans.Storage;
 using StackExchange.Redis;
 
 namespace Gateway.Silo.Hosting;
@@ -54,7 +55,7 @@ public static class SiloSetup
                     silo.UseKubernetesHosting();
                 }
 
-                silo.AddRedisGrainStorage(StorageNames.Quota, o =>
+                silo.AddRedisGrainStorage(StorageNames.QuotaWindows, o =>
                 {
                     o.ConfigurationOptions = redis;
 
@@ -64,6 +65,9 @@ public static class SiloSetup
                 });
                 silo.AddRedisGrainStorage(StorageNames.Notifications, o => o.ConfigurationOptions = redis);
                 silo.AddRedisGrainStorage(StorageNames.Metering, o => o.ConfigurationOptions = redis);
+                silo.Services.AddGrainStorage(StorageNames.Quota, (services, _) => new Gateway.Metering.QuotaStorageByKind(
+                    services.GetRequiredKeyedService<IGrainStorage>(StorageNames.QuotaWindows),
+                    services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Metering)));
                 silo.UseRedisReminderService(o => o.ConfigurationOptions = redis);
                 if (IPAddress.TryParse(cluster.AdvertisedIP, out var advertised))
                 {
