@@ -142,6 +142,10 @@ public static class GrainKeys
 
     private const string PackagePrefix = "package/";
 
+    /// <summary>An app's invoice for the billing period that starts on <paramref name="periodStart"/>: 'shop-app/2026-03-01'.</summary>
+    public static string Invoice(string appId, DateOnly periodStart) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{appId}/{periodStart:yyyy-MM-dd}");
+
     /// <summary>An app's billable usage by day, API and stage.</summary>
     public static string AppUsage(string appId) => appId;
 

@@ -90,6 +90,7 @@ internal sealed partial class PackageEnforcementMiddleware(
         {
             await next(context);
             billed = Billed(context, request, package.Allowance.Meter);
+            request.PaidByPackage = billed;
         }
         finally
         {

@@ -53,6 +53,11 @@ public sealed class UsageCounter
                 a.ErrorCodes[sample.ErrorCode] = a.ErrorCodes.GetValueOrDefault(sample.ErrorCode) + 1;
             }
 
+            if (sample.PaidByPackage)
+            {
+                a.PaidByPackage++;
+            }
+
             var statusClass = sample.Status / 100;
             if (statusClass is >= 1 and <= 5 && sample.Source != AnswerSource.Gateway)
             {
@@ -110,6 +115,7 @@ public sealed class UsageCounter
         public readonly Dictionary<string, long> ErrorCodes = new(StringComparer.Ordinal);
         public readonly long[] Served = new long[6];
         public readonly long[] Mocked = new long[6];
+        public long PaidByPackage;
 
         public UsageCounters ToCounters(Key key) => new()
         {
@@ -130,6 +136,7 @@ public sealed class UsageCounter
             ErrorCodeCounts = [.. ErrorCodes.Values],
             Served = Served,
             Mocked = Mocked,
+            PaidByPackage = PaidByPackage,
         };
     }
 }
@@ -138,7 +145,7 @@ public sealed class UsageCounter
 public readonly record struct UsageSample(
     long Second, string ApiId, string Group, string Stage, string? AppId, int Status, string? ErrorCode,
     bool Throttled, bool TimedOut, long BytesIn, long BytesOut, double LatencyMs,
-    AnswerSource Source = AnswerSource.Gateway);
+    AnswerSource Source = AnswerSource.Gateway, bool PaidByPackage = false);
 
 /// <summary>Who answered a call: only backends' and mocks' answers can be billed.</summary>
 public enum AnswerSource

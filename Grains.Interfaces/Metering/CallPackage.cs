@@ -16,7 +16,7 @@ public sealed record CallPackage
     /// <summary>Required. The calls the package holds.</summary>
     [Id(1)] public long Calls { get; init; }
 
-    /// <summary>Optional. What the package costs (default 0); charged on the invoice of the period it is granted in.</summary>
+    /// <summary>Optional. What the package costs (default 0); charged on the invoice of the period a grant of it starts in.</summary>
     [Id(2)] public decimal Price { get; init; }
 
     /// <summary>Required. ISO 4217 code in capitals.</summary>

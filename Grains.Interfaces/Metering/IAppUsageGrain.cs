@@ -18,6 +18,13 @@ public interface IAppUsageGrain : IGrainWithStringKey
 
     /// <summary>Days from <paramref name="from"/> to <paramref name="to"/> inclusive, of one API or all (null).</summary>
     [ReadOnly, Alias("GetUsage")] Task<UsageDay[]> GetUsage(DateOnly from, DateOnly to, string? api);
+
+    /// <summary>
+    /// Closes the days from <paramref name="from"/> to <paramref name="to"/> inclusive (an invoice is being
+    /// finalized) and answers their usage as it stands: batches for those days that arrive later are refused,
+    /// counted as <see cref="UsageDay.LateRefused"/> and logged.
+    /// </summary>
+    [Alias("Close")] Task<UsageDay[]> Close(DateOnly from, DateOnly to);
 }
 
 /// <summary>What one app did with one API in one stage on one day of its billing time zone.</summary>
@@ -45,4 +52,10 @@ public sealed record UsageDay
 
     /// <summary>Refused because the app's packages were used up or expired (A403QE, A403QX).</summary>
     [Id(8)] public long QuotaRefused { get; init; }
+
+    /// <summary>Billable calls paid by a prepaid package: not charged again by the invoice.</summary>
+    [Id(9)] public long PaidByPackage { get; init; }
+
+    /// <summary>Calls of batches that arrived after the day's invoice was finalized: refused, not counted above.</summary>
+    [Id(10)] public long LateRefused { get; init; }
 }

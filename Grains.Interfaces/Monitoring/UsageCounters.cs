@@ -39,6 +39,9 @@ public sealed record UsageCounters
 
     /// <summary>Answers of a mock, by status class.</summary>
     [Id(16)] public long[] Mocked { get; init; } = [];
+
+    /// <summary>Billable calls paid by one of the app's prepaid packages (an invoice does not charge them again).</summary>
+    [Id(17)] public long PaidByPackage { get; init; }
 }
 
 /// <summary>One frontend's counters of one second, sent to the silo in one call.</summary>

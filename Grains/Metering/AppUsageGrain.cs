@@ -3,6 +3,7 @@ using Gateway.Catalog;
 using Gateway.Monitoring;
 using Gateway.Throttling;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Metering;
 
@@ -12,9 +13,10 @@ namespace Gateway.Metering;
 /// silo crash costs no counted call: a batch the crash left unacknowledged is sent again by its frontend and
 /// counted then, and one stored but not acknowledged is recognised and skipped.
 /// </summary>
-public sealed class AppUsageGrain(
+public sealed partial class AppUsageGrain(
     [PersistentState("usage", StorageNames.Metering)] IPersistentState<AppUsageState> state,
-    [FromKeyedServices(GatewayTime.Key)] TimeProvider time) : Grain, IAppUsageGrain
+    [FromKeyedServices(GatewayTime.Key)] TimeProvider time,
+    ILogger<AppUsageGrain> logger) : Grain, IAppUsageGrain
 {
     /// <summary>A frontend keeps an unacknowledged batch for a minute; ids are remembered well past that.</summary>
     public static readonly TimeSpan RememberBatches = TimeSpan.FromMinutes(15);
@@ -40,12 +42,22 @@ public sealed class AppUsageGrain(
         var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeSeconds(second), _zone).DateTime);
         var now = time.GetUtcNow().ToUnixTimeSeconds();
         var previous = new Dictionary<string, UsageDay>(state.State.Days, StringComparer.Ordinal);
+        var closed = state.State.Closed.Any(c => day >= c.From && day <= c.To);
         foreach (var c in counters)
         {
             var key = KeyOf(day, c.ApiId, c.Stage);
             var current = state.State.Days.GetValueOrDefault(key) ?? new UsageDay { App = app, Api = c.ApiId, Stage = c.Stage, Day = day };
+            if (closed)
+            {
+                // The day's invoice is final: what it was made from must not change.
+                LogLateRefused(app, day, c.ApiId, c.Requests);
+                state.State.Days[key] = current with { LateRefused = current.LateRefused + c.Requests };
+                continue;
+            }
+
             state.State.Days[key] = current with
             {
+                PaidByPackage = current.PaidByPackage + c.PaidByPackage,
                 Total = current.Total + c.Requests,
                 Billable = current.Billable + Billable(c),
                 Errors = current.Errors + c.Status4xx + c.Status5xx,
@@ -91,6 +103,25 @@ public sealed class AppUsageGrain(
 
             throw;
         }
+    }
+
+    public async Task<UsageDay[]> Close(DateOnly from, DateOnly to)
+    {
+        if (!state.State.Closed.Any(c => c.From <= from && c.To >= to))
+        {
+            state.State.Closed.Add(new ClosedDays { From = from, To = to });
+            try
+            {
+                await state.WriteStateAsync();
+            }
+            catch
+            {
+                state.State.Closed.RemoveAt(state.State.Closed.Count - 1);
+                throw;
+            }
+        }
+
+        return await GetUsage(from, to, null);
     }
 
     public Task<UsageDay[]> GetUsage(DateOnly from, DateOnly to, string? api) => Task.FromResult(state.State.Days.Values
@@ -157,4 +188,7 @@ public sealed class AppUsageGrain(
 
         return refused;
     }
+
+    [LoggerMessage(EventId = LogEvents.LateUsageRefused, Level = LogLevel.Warning, Message = "Usage of app {App} on {Day} (API {Api}, {Calls} call(s)) arrived after that day's invoice was finalized; refused and counted as late")]
+    private partial void LogLateRefused(string app, DateOnly day, string api, long calls);
 }

@@ -14,6 +14,16 @@ public sealed class AppUsageState
     /// heard from for <see cref="AppUsageGrain.RememberBatches"/> (longer than one keeps a batch) are forgotten.
     /// </summary>
     [Id(1)] public Dictionary<string, AppliedBatches> Applied { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Days closed by finalized invoices, as inclusive ranges: their usage no longer changes.</summary>
+    [Id(2)] public List<ClosedDays> Closed { get; set; } = [];
+}
+
+[GenerateSerializer, Immutable, Alias("gw.metering.ClosedDays")]
+public sealed record ClosedDays
+{
+    [Id(0)] public DateOnly From { get; init; }
+    [Id(1)] public DateOnly To { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("gw.metering.AppliedBatches")]

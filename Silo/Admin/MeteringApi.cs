@@ -56,6 +56,14 @@ public static class MeteringApi
         api.MapGet("/usage", Usage);
         api.MapGet("/apps/{id}/balance", Balance);
 
+        api.MapGet("/apps/{id}/invoices/{day}", (string id, string day, IGrainFactory g) => Invoice(g, id, day, i => i.Get()));
+        api.MapPost("/apps/{id}/invoices/{day}/adjustments", (string id, string day, HttpContext http, IGrainFactory g) =>
+            InvoiceChange(http, g, id, day, (i, amount) => i.Adjust(amount, Gateway.Audit.AuditContext.Actor))).RequireRole(AdminRole.Editor);
+        api.MapPost("/apps/{id}/invoices/{day}/credit-notes", (string id, string day, HttpContext http, IGrainFactory g) =>
+            InvoiceChange(http, g, id, day, (i, amount) => i.Credit(amount, Gateway.Audit.AuditContext.Actor))).RequireRole(AdminRole.Editor);
+        api.MapPost("/apps/{id}/invoices/{day}/finalize", (string id, string day, IGrainFactory g) =>
+            Invoice(g, id, day, i => i.Finalize(Gateway.Audit.AuditContext.Actor))).RequireRole(AdminRole.Editor);
+
         api.MapGet("/ledger", async ([FromQuery] string? app, [FromQuery] string? grant, IGrainFactory g) =>
             AdminResults.Json(await Catalog(g).GetLedger(string.IsNullOrEmpty(app) ? null : app, string.IsNullOrEmpty(grant) ? null : grant)));
         return endpoints;
@@ -134,6 +142,42 @@ public static class MeteringApi
                 now < p.Start ? "pending" : now >= p.Expiry ? "expired" : used >= p.Calls ? "usedUp" : "active");
         }).ToArray();
         return AdminResults.Json(new AppBalance(id, now, packages.Where(p => p.State == "active").Sum(p => p.Remaining), packages));
+    }
+
+    /// <summary>The invoice of the app's billing period that <paramref name="day"/> (yyyy-MM-dd, in the billing time zone) falls in.</summary>
+    private static async Task<IResult> Invoice(IGrainFactory g, string app, string day, Func<IInvoiceGrain, Task<InvoiceResult>> act)
+    {
+        var problems = new List<CatalogError>();
+        var parsed = ParseDay(day, "day", default, problems);
+        if (problems.Count > 0)
+        {
+            return AdminResults.Problem(StatusCodes.Status400BadRequest, "Bad request", "the invoice is named by a day of its period", problems, "BadQuery");
+        }
+
+        if (await Catalog(g).GetApp(app) is null)
+        {
+            return AdminResults.NotFound($"app '{app}'");
+        }
+
+        var metering = await Metering(g);
+        var plan = metering.Subscriptions.FirstOrDefault(s => s.App == app) is { } subscription
+            ? metering.PricePlans.FirstOrDefault(p => p.Name == subscription.Plan)
+            : null;
+        if (plan is null)
+        {
+            return AdminResults.Problem(StatusCodes.Status404NotFound, "Not found", $"app '{app}' has no subscription to a price plan", code: "NotSubscribed");
+        }
+
+        var result = await act(g.GetGrain<IInvoiceGrain>(GrainKeys.Invoice(app, BillingPeriods.Of(parsed, plan.Period).Start)));
+        return result.Invoice is { } invoice
+            ? AdminResults.Json(invoice)
+            : AdminResults.Problem(result.Status, result.Status == StatusCodes.Status409Conflict ? "Conflict" : result.Status == StatusCodes.Status404NotFound ? "Not found" : "Bad request", result.Message, code: result.Error);
+    }
+
+    private static async Task<IResult> InvoiceChange(HttpContext http, IGrainFactory g, string app, string day, Func<IInvoiceGrain, InvoiceAmount, Task<InvoiceResult>> act)
+    {
+        var (amount, error) = await AdminBody.ReadAsync<InvoiceAmount>(http, MaxBodyBytes);
+        return error ?? await Invoice(g, app, day, i => act(i, amount!));
     }
 
     /// <summary>An app's packages; <c>remaining</c> is what its calls can still use now (active packages only).</summary>

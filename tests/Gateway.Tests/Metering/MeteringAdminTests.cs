@@ -124,6 +124,54 @@ public sealed class MeteringAdminTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, delete.StatusCode);
     }
 
+    [Fact]
+    public async Task Invoice_routes_read_for_viewers_change_for_editors_and_refuse_bad_input_with_its_code()
+    {
+        using var viewer = new HttpClient { BaseAddress = _gateway.AdminAddress };
+        viewer.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ViewerToken);
+
+        // Any day of the period names its invoice: the March one of the Berlin plan, a draft with the base fee and the package.
+        var draft = await viewer.GetFromJsonAsync<JsonElement>("/v1/apps/shop-app/invoices/2026-03-17");
+        Assert.Equal(("Draft", "2026-03-01", "2026-03-31", "EUR"), (draft.GetProperty("status").GetString(), draft.GetProperty("periodStart").GetString(),
+            draft.GetProperty("periodEnd").GetString(), draft.GetProperty("currency").GetString()));
+        Assert.Equal(["BaseFee", "IncludedCalls", "Package"], draft.GetProperty("lines").EnumerateArray().Select(l => l.GetProperty("kind").GetString()));
+        Assert.Equal(25m, draft.GetProperty("total").GetDecimal());
+
+        using var viewerFinalize = await viewer.PostAsync("/v1/apps/shop-app/invoices/2026-03-01/finalize", null);
+        Assert.Equal(HttpStatusCode.Forbidden, viewerFinalize.StatusCode);
+        using var viewerAdjust = await viewer.PostAsync("/v1/apps/shop-app/invoices/2026-03-01/adjustments", Json(new { amount = -5, reason = "discount" }));
+        Assert.Equal(HttpStatusCode.Forbidden, viewerAdjust.StatusCode);
+
+        var admin = _gateway.Admin;
+        using var adjusted = await admin.PostAsync("/v1/apps/shop-app/invoices/2026-03-01/adjustments", Json(new { amount = -5, reason = "discount" }));
+        Assert.Equal(HttpStatusCode.OK, adjusted.StatusCode);
+        Assert.Equal(20m, (await adjusted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("total").GetDecimal());
+
+        // March 2026 is over: it can be finalized, and then only credited.
+        using var finalized = await admin.PostAsync("/v1/apps/shop-app/invoices/2026-03-31/finalize", null);
+        Assert.Equal(HttpStatusCode.OK, finalized.StatusCode);
+        Assert.Equal("Finalized", (await finalized.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        using var again = await admin.PostAsync("/v1/apps/shop-app/invoices/2026-03-01/adjustments", Json(new { amount = 1, reason = "late fee" }));
+        Assert.Equal((HttpStatusCode.Conflict, "Finalized"), (again.StatusCode, again.Headers.GetValues("X-Ca-Error-Code").Single()));
+        using var credit = await admin.PostAsync("/v1/apps/shop-app/invoices/2026-03-01/credit-notes", Json(new { amount = 4.5, reason = "outage" }));
+        Assert.Equal(15.5m, (await credit.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("due").GetDecimal());
+
+        using var badDay = await admin.GetAsync("/v1/apps/shop-app/invoices/March");
+        Assert.Equal(HttpStatusCode.BadRequest, badDay.StatusCode);
+        using var unknownField = await admin.PostAsync("/v1/apps/shop-app/invoices/2026-03-01/credit-notes", Json(new { amount = 1, reason = "x", note = "y" }));
+        Assert.Equal(HttpStatusCode.BadRequest, unknownField.StatusCode);
+        using var ghost = await admin.GetAsync("/v1/apps/ghost/invoices/2026-03-01");
+        Assert.Equal(HttpStatusCode.NotFound, ghost.StatusCode);
+        await CallerAdminApp("plain-app");
+        using var unsubscribed = await admin.GetAsync("/v1/apps/plain-app/invoices/2026-03-01");
+        Assert.Equal((HttpStatusCode.NotFound, "NotSubscribed"), (unsubscribed.StatusCode, unsubscribed.Headers.GetValues("X-Ca-Error-Code").Single()));
+
+        // What was refused left the invoice as it was.
+        Assert.Equal(15.5m, (await viewer.GetFromJsonAsync<JsonElement>("/v1/apps/shop-app/invoices/2026-03-01")).GetProperty("due").GetDecimal());
+    }
+
+    private async Task CallerAdminApp(string id) => await Gateway.Tests.Security.CallerAdmin.PutAppAsync(_gateway.Admin, id, "carol");
+
     private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
 
     private static async Task<List<string>> Codes(HttpResponseMessage response)

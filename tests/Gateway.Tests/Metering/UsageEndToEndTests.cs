@@ -84,8 +84,8 @@ public sealed class UsageEndToEndTests : IAsyncLifetime
 
         var csv = await _gateway.Admin.GetStringAsync("/v1/usage?app=buyer&api=paid&format=csv");
         var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("day,app,api,stage,total,billable,errors,throttled,quotaRefused", lines[0]);
-        Assert.EndsWith(",buyer,paid,RELEASE,15,12,3,3,0", Assert.Single(lines[1..]));
+        Assert.Equal("day,app,api,stage,total,billable,errors,throttled,quotaRefused,paidByPackage,lateRefused", lines[0]);
+        Assert.EndsWith(",buyer,paid,RELEASE,15,12,3,3,0,0,0", Assert.Single(lines[1..]));
     }
 
     [Fact]
