@@ -132,6 +132,21 @@ public sealed class PackageEnforcementTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_debug_call_uses_no_package_and_is_not_refused_by_one()
+    {
+        // The Debug API's call of an app whose package has expired still reaches the backend, and uses nothing.
+        using var debug = await _gateway.Admin.PostAsJsonAsync("/v1/debug", new { api = "paid", stage = "RELEASE", app = "late" });
+        var answer = await debug.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(debug.IsSuccessStatusCode, answer.ToString());
+        Assert.Equal(200, answer.GetProperty("status").GetInt32());
+        Assert.Equal(0, Used(await Balance("late")));
+
+        using var buyer = await _gateway.Admin.PostAsJsonAsync("/v1/debug", new { api = "paid", stage = "RELEASE", app = "buyer" });
+        Assert.Equal(200, (await buyer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetInt32());
+        Assert.Equal(0, Used(await Balance("buyer")));
+    }
+
+    [Fact]
     public async Task The_balance_of_an_unknown_app_is_404_and_an_app_without_packages_has_none()
     {
         using var unknown = await _gateway.Admin.GetAsync("/v1/apps/ghost/balance");
