@@ -1,4 +1,6 @@
+using System.Net;
 using System.Text;
+using System.Text.Json;
 using Gateway.Tests.Cluster;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Security;
@@ -71,7 +73,7 @@ public sealed class MeteringCluster : IAsyncDisposable
         await Task.WhenAll(Frontends.Select((f, i) => f.WaitUntilReadyAsync($"http://127.0.0.1:{ports[i]}/health/ready", TimeSpan.FromSeconds(90))));
         Admin = ClusterModeTests.AdminClient(adminA);
         AdminOnB = ClusterModeTests.AdminClient(adminB);
-        using var import = await Admin.PostAsync("/v1/catalog/import", new StringContent($$"""
+        var catalog = $$"""
             groups: [{ name: shop }]
             backends: [{ name: echo, addresses: ["{{backend.Address}}"] }]
             apis: [{ id: paid, group: shop, name: Paid, methods: [GET], path: /paid, backend: echo, authType: AppSignature }]
@@ -79,15 +81,38 @@ public sealed class MeteringCluster : IAsyncDisposable
             grants: [{{string.Join(", ", apps.Select(a => $"{{ app: {a}, api: paid, stage: RELEASE }}"))}}]
             deployments: [{ api: paid, stage: RELEASE }]
             {{moreCatalog}}
-            """, Encoding.UTF8, "application/yaml"));
-        Assert.True(import.IsSuccessStatusCode, await import.Content.ReadAsStringAsync());
+            """;
+        var (status, body) = await AdminAsync(() => new StringContent(catalog, Encoding.UTF8, "application/yaml"), "/v1/catalog/import");
+        Assert.True(status == HttpStatusCode.OK, body);
         foreach (var app in apps)
         {
-            var key = await CallerAdmin.CreateKeyAsync(Admin, app);
+            (status, body) = await AdminAsync(() => null, $"/v1/apps/{app}/keys");
+            Assert.True(status == HttpStatusCode.Created, body);
+            var key = JsonSerializer.Deserialize<CallerAdmin.CreatedKey>(body, JsonSerializerOptions.Web)!;
             Signers.Add(new TestSigner(key.AppKey, key.AppSecret));
         }
 
         Clients = [.. ports.Select(p => new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{p}"), Timeout = TimeSpan.FromSeconds(60) })];
+    }
+
+    /// <summary>
+    /// Posts to the admin API, again while it answers 503: on a loaded machine a Redis write can time out, and the
+    /// admin API then says that nothing was changed and to retry (which is what a client is to do).
+    /// </summary>
+    private async Task<(HttpStatusCode Status, string Body)> AdminAsync(Func<HttpContent?> content, string path)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            using var response = await Admin.PostAsync(path, content());
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || DateTime.UtcNow > deadline)
+            {
+                return (response.StatusCode, body);
+            }
+
+            await Task.Delay(500);
+        }
     }
 
     private T Own<T>(T part)
