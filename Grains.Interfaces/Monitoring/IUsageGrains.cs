@@ -24,11 +24,14 @@ public interface IUsageIngestGrain : IGrainWithIntegerKey
 [Alias("gw.monitoring.IUsageWindowGrain")]
 public interface IUsageWindowGrain : IGrainWithStringKey
 {
+    /// <summary>Adds counters of one second to this window.</summary>
+    [OneWay, Alias("Record")] Task Record(long second, UsageCounters[] counters);
+
     /// <summary>
     /// Adds one frontend batch's counters of this window; a batch id (<see cref="UsageBatch.Id"/>) already added
     /// to that second changes nothing, so a batch its frontend sends again is counted once.
     /// </summary>
-    [OneWay, Alias("Record")] Task Record(string batchId, long second, UsageCounters[] counters);
+    [OneWay, Alias("RecordBatch")] Task RecordBatch(string batchId, long second, UsageCounters[] counters);
 
     /// <summary>The last 1 to 60 minutes.</summary>
     [ReadOnly, Alias("GetSeries")] Task<UsageSeries> GetSeries(int minutes);

@@ -50,7 +50,9 @@ public sealed partial class UsageWindowGrain : Grain, IUsageWindowGrain
         return Task.CompletedTask;
     }
 
-    public async Task Record(string batchId, long second, UsageCounters[] counters)
+    public Task Record(long second, UsageCounters[] counters) => RecordBatch("", second, counters);
+
+    public async Task RecordBatch(string batchId, long second, UsageCounters[] counters)
     {
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
 

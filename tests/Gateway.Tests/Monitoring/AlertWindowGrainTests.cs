@@ -65,17 +65,17 @@ public sealed class AlertWindowGrainTests(AlertClusterFixture fixture) : IClassF
         });
         var window = Grains.GetGrain<IUsageWindowGrain>(GrainKeys.ApiWindow("quiet-api", StageName.Release));
 
-        await window.Record(NewBatchId(), Now(), [Counters("quiet-api", requests: 5, errors: 5)]);
+        await window.Record(Now(), [Counters("quiet-api", requests: 5, errors: 5)]);
         await Mail("quiet@example.com", "[ALERT] Quiet rule", count: 1);
 
         // A minute later the failures have left the window: the alert resolves, with a notice.
         fixture.Time.Advance(TimeSpan.FromSeconds(61));
-        await window.Record(NewBatchId(), Now(), [Counters("quiet-api", requests: 1, errors: 0)]);
+        await window.Record(Now(), [Counters("quiet-api", requests: 1, errors: 0)]);
         await Mail("quiet@example.com", "[RESOLVED] Quiet rule", count: 1);
 
         // Failing again within the quiet period: no new alert.
         fixture.Time.Advance(TimeSpan.FromSeconds(30));
-        await window.Record(NewBatchId(), Now(), [Counters("quiet-api", requests: 5, errors: 5)]);
+        await window.Record(Now(), [Counters("quiet-api", requests: 5, errors: 5)]);
         var history = await Grains.GetGrain<INotificationOutboxGrain>(GrainKeys.Outbox("quiet-rule")).GetHistory();
         Assert.Single(history);
         Assert.NotNull(history[0].ResolvedAt);
@@ -83,7 +83,7 @@ public sealed class AlertWindowGrainTests(AlertClusterFixture fixture) : IClassF
 
         // After the quiet period, a new failure fires a new alert.
         fixture.Time.Advance(TimeSpan.FromMinutes(10));
-        await window.Record(NewBatchId(), Now(), [Counters("quiet-api", requests: 5, errors: 5)]);
+        await window.Record(Now(), [Counters("quiet-api", requests: 5, errors: 5)]);
         await Mail("quiet@example.com", "[ALERT] Quiet rule", count: 2);
         history = await Grains.GetGrain<INotificationOutboxGrain>(GrainKeys.Outbox("quiet-rule")).GetHistory();
         Assert.Equal(2, history.Length);
@@ -103,12 +103,12 @@ public sealed class AlertWindowGrainTests(AlertClusterFixture fixture) : IClassF
         slow[LatencyBuckets.IndexOf(2000)] = 30;
 
         // Two frontends' batches of the same second, then one more second: 60 slow of 120 requests.
-        await window.Record(NewBatchId(), Now(), [Counters("sum-api", requests: 30, errors: 0, latency: slow)]);
-        await window.Record(NewBatchId(), Now(), [Counters("sum-api", requests: 30, errors: 0, latency: slow)]);
+        await window.Record(Now(), [Counters("sum-api", requests: 30, errors: 0, latency: slow)]);
+        await window.Record(Now(), [Counters("sum-api", requests: 30, errors: 0, latency: slow)]);
         fixture.Time.Advance(TimeSpan.FromSeconds(1));
         var fast = new long[LatencyBuckets.Count];
         fast[LatencyBuckets.IndexOf(3)] = 60;
-        await window.Record(NewBatchId(), Now(), [Counters("sum-api", requests: 60, errors: 0, latency: fast)]);
+        await window.Record(Now(), [Counters("sum-api", requests: 60, errors: 0, latency: fast)]);
 
         // Record is one-way (telemetry): the series shows the batches once the grain has taken them.
         var series = await window.GetSeries(1);
@@ -128,9 +128,9 @@ public sealed class AlertWindowGrainTests(AlertClusterFixture fixture) : IClassF
         Assert.Equal(0, (await window.GetSeries(60)).Totals.Requests);
 
         // A batch older than the hour is refused rather than wrapping round onto the current second's bucket.
-        await window.Record(NewBatchId(), Now(), [Counters("sum-api", requests: 1, errors: 0)]);
-        await window.Record(NewBatchId(), Now() - 3600, [Counters("sum-api", requests: 7, errors: 7)]);
-        await window.Record(NewBatchId(), Now(), [Counters("sum-api", requests: 1, errors: 0)]);
+        await window.Record(Now(), [Counters("sum-api", requests: 1, errors: 0)]);
+        await window.Record(Now() - 3600, [Counters("sum-api", requests: 7, errors: 7)]);
+        await window.Record(Now(), [Counters("sum-api", requests: 1, errors: 0)]);
         for (var i = 0; i < 100 && (await window.GetSeries(60)).Totals.Requests < 2; i++)
         {
             await Task.Delay(20);
@@ -145,9 +145,9 @@ public sealed class AlertWindowGrainTests(AlertClusterFixture fixture) : IClassF
         // A frontend sends a batch again when the silo did not acknowledge it, though the windows may have had it.
         var window = Grains.GetGrain<IUsageWindowGrain>(GrainKeys.ApiWindow("again-api", StageName.Release));
         var batch = NewBatchId();
-        await window.Record(batch, Now(), [Counters("again-api", requests: 4, errors: 1)]);
-        await window.Record(batch, Now(), [Counters("again-api", requests: 4, errors: 1)]);
-        await window.Record(NewBatchId(), Now(), [Counters("again-api", requests: 2, errors: 0)]);
+        await window.RecordBatch(batch, Now(), [Counters("again-api", requests: 4, errors: 1)]);
+        await window.RecordBatch(batch, Now(), [Counters("again-api", requests: 4, errors: 1)]);
+        await window.RecordBatch(NewBatchId(), Now(), [Counters("again-api", requests: 2, errors: 0)]);
 
         // One-way: the last batch seen means the ones before it were taken (a grain handles its calls in order).
         var series = await window.GetSeries(1);
@@ -173,12 +173,12 @@ public sealed class AlertWindowGrainTests(AlertClusterFixture fixture) : IClassF
         await fixture.Smtp.StopAsync();
         try
         {
-            await window.Record(NewBatchId(), Now(), [Counters("order-api", requests: 5, errors: 5)]);
+            await window.Record(Now(), [Counters("order-api", requests: 5, errors: 5)]);
             await Until(outbox, h => Delivery(h, AlertNoticeKind.Fired)?.Attempts >= 1, "the alert's first attempt failed");
 
             // The failures leave the window: the alert resolves while its own notice is still being retried.
             fixture.Time.Advance(TimeSpan.FromSeconds(61));
-            await window.Record(NewBatchId(), Now(), [Counters("order-api", requests: 1, errors: 0)]);
+            await window.Record(Now(), [Counters("order-api", requests: 1, errors: 0)]);
             await Until(outbox, h => h.ResolvedAt is not null && Delivery(h, AlertNoticeKind.Resolved) is not null, "the resolve is in the outbox");
             var retried = Delivery((await outbox.GetHistory())[0], AlertNoticeKind.Fired)!.Attempts;
             await Until(outbox, h => Delivery(h, AlertNoticeKind.Fired)?.Attempts >= retried + 2, "the alert was retried twice more", tick: true);
