@@ -33,6 +33,9 @@ internal static class LogEvents
     public const int QuotaFailingOpen = 2504;
     public const int ClusterGatewaysLost = 2505;
     public const int ClusterGatewaysChanged = 2506;
+    // Prepaid packages (spent right after throttling): 2900-2999.
+    public const int PackageRefused = 2901;
+    public const int PackageUnavailable = 2902;
     // Parameters and mock (issue 5): 2600-2699.
     public const int ParameterPlanFailed = 2601;
     public const int ParametersRefused = 2602;

@@ -132,6 +132,23 @@ public static class GrainKeys
     /// <summary>The usage and alert window of an API in a stage.</summary>
     public static string ApiWindow(string apiId, string stage) => $"api/{apiId}/{stage}";
 
+    /// <summary>
+    /// The quota counter of one package grant, whose window is the grant's validity: 'package/g-1'. Two parts
+    /// (grant ids hold no '/'), so it never reads as a throttle counter's key.
+    /// </summary>
+    public static string Package(string grantId) => PackagePrefix + grantId;
+
+    public static bool IsPackage(string quotaKey) => quotaKey.StartsWith(PackagePrefix, StringComparison.Ordinal);
+
+    private const string PackagePrefix = "package/";
+
+    /// <summary>An app's invoice for the billing period that starts on <paramref name="periodStart"/>: 'shop-app/2026-03-01'.</summary>
+    public static string Invoice(string appId, DateOnly periodStart) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{appId}/{periodStart:yyyy-MM-dd}");
+
+    /// <summary>An app's billable usage by day, API and stage.</summary>
+    public static string AppUsage(string appId) => appId;
+
     /// <summary>The usage window of an app (or of anonymous calls, <see cref="NoApp"/>) in a stage.</summary>
     public static string AppWindow(string? appId, string stage) => $"app/{(string.IsNullOrEmpty(appId) ? NoApp : appId)}/{stage}";
 

@@ -10,4 +10,8 @@ internal static partial class LogEvents
     // Throttling (issue 4): 3500-3599
     public const int QuotaReset = 3501;
     public const int QuotaStoreFailed = 3502;
+
+    // Metering: 3600-3699.
+    public const int LateUsageRefused = 3601;
+    public const int InvoiceFinalized = 3602;
 }

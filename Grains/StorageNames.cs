@@ -8,6 +8,16 @@ public static class StorageNames
 
     /// <summary>Quota counters (issue 4): memory in embedded mode, Redis in cluster mode, so a silo loss resets no window.</summary>
     public const string Quota = "quota";
+
+    /// <summary>
+    /// In cluster mode, where <see cref="Quota"/> keeps throttle counters (Redis records that expire after two days);
+    /// package counters, which must last as long as their package, go to <see cref="Metering"/>.
+    /// </summary>
+    public const string QuotaWindows = "quota-windows";
+
     /// <summary>Notification outboxes (pending alert messages and alert history): memory in embedded mode, Redis in cluster mode.</summary>
     public const string Notifications = "notifications";
+
+    /// <summary>Billable usage per app and day: memory in embedded mode, Redis in cluster mode, written before a batch is acknowledged.</summary>
+    public const string Metering = "metering";
 }

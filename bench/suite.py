@@ -286,6 +286,7 @@ apis:
   - {{ id: anon-signed, group: bench, name: Anonymous to a signing backend, methods: [GET], path: /anon-signed, backend: nginx-signed }}
   - {{ id: rewrite, group: based, name: Rewritten path, methods: [GET], path: "/items/{{id}}", backendPath: "/internal/items/{{id}}", backend: nginx }}
   - {{ id: signed, group: bench, name: Signed, methods: [GET], path: /signed, backend: nginx, authType: AppSignature }}
+  - {{ id: metered, group: bench, name: Signed and metered, methods: [GET], path: /metered, backend: nginx, authType: AppSignature }}
   - {{ id: oidc, group: bench, name: Token, methods: [GET], path: /oidc, backend: nginx, authType: OpenIdConnect, openIdConnect: {{ provider: bench-idp }} }}
   - {{ id: lease, group: bench, name: Throttled, methods: [GET], path: /throttled, backend: nginx }}
   - id: params
@@ -335,11 +336,16 @@ throttleBindings:
   - {{ api: lease, stage: RELEASE, policy: roomy }}
   - {{ api: all, stage: RELEASE, policy: roomy-all-levels }}
 deployments:
-{''.join(f"  - {{ api: {a}, stage: RELEASE }}{chr(10)}" for a in ['anon', 'anon-signed', 'rewrite', 'signed', 'oidc', 'lease', 'params', 'all', 'echo', 'cors'])}
+{''.join(f"  - {{ api: {a}, stage: RELEASE }}{chr(10)}" for a in ['anon', 'anon-signed', 'rewrite', 'signed', 'metered', 'oidc', 'lease', 'params', 'all', 'echo', 'cors'])}
 apps: [{{ id: bench-app, name: Benchmark client, owner: bench }}]
 grants:
   - {{ app: bench-app, api: signed, stage: RELEASE }}
+  - {{ app: bench-app, api: metered, stage: RELEASE }}
   - {{ app: bench-app, api: all, stage: RELEASE }}
+pricePlans: [{{ name: bench-plan, currency: EUR }}]
+subscriptions: [{{ app: bench-app, plan: bench-plan, start: "2026-01-01T00:00:00Z" }}]
+packages: [{{ name: bench-package, calls: 1000000000000, currency: EUR, validDays: 3650, apis: [metered] }}]
+packageGrants: [{{ id: bench-grant, app: bench-app, package: bench-package, start: "2026-01-01T00:00:00Z" }}]
 """
     path = os.path.join(work, "catalog.yaml")
     with open(path, "w") as f:
@@ -409,6 +415,8 @@ def configs(work, ports):
                doc="backend path rewrite under a group base path (/v1/items/{id} to /internal/items/{id})"),
         Config("gw-signature", "gateway", "gateway", "/signed", lambda: signed_headers("GET", "/signed"),
                doc="X-Ca HmacSHA256 signature (no nonce), app key, grant"),
+        Config("gw-metering", "gateway", "gateway", "/metered", lambda: signed_headers("GET", "/metered"),
+               doc="gw-signature plus a subscription and a prepaid package covering the API (a call of it spent per call, from leases)"),
         Config("gw-oidc", "gateway", "gateway", "/oidc", token, doc="OpenID Connect RS256 bearer token"),
         Config("gw-policies", "gateway", "gateway", "/cors", lambda: {"Origin": "https://app.bench.invalid"},
                doc="CORS (allowed origin, credentials), three header rewrites and a canary rule tried on every call; compare with gw-anonymous"),

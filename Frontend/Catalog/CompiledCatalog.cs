@@ -50,6 +50,9 @@ public sealed class CompiledCatalog
 
     public IReadOnlyList<IdentityProvider> IdentityProviders { get; }
 
+    /// <summary>The apps' package grants with their counters.</summary>
+    public Metering.AppPackages Packages { get; private init; } = Metering.AppPackages.None;
+
     /// <summary>The compiled API behind a YARP route id of this revision.</summary>
     public bool TryFindRoute(string routeId, out CompiledApi api) => _routes.TryGetValue(routeId, out api!);
 
@@ -70,7 +73,7 @@ public sealed class CompiledCatalog
             }
         }
 
-        return new CompiledCatalog(snapshot, routes, callers, throttling, snapshot.IdentityProviders);
+        return new CompiledCatalog(snapshot, routes, callers, throttling, snapshot.IdentityProviders) { Packages = Metering.AppPackages.Build(snapshot) };
     }
 
     /// <summary>

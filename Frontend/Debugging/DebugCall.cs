@@ -76,6 +76,8 @@ public static class DebugTimelines
         "A403AD" or "A403NG" or "A403GX" => "grant",
         "A400IP" or "A400PT" or "A413BL" or "A415CT" => "parameters",
         "S503TU" => "throttling",
+        // Packages are spent right after throttling, in the same sense (how many calls); debug calls use none.
+        "A403QE" or "A403QX" or "S503QU" => "throttling",
         // The caller hung up. A debug call's caller is the admin host, which leaves only when its own timeout ends
         // while it waits for the answer, that is, while the backend has the call.
         "A499CA" => "backend",

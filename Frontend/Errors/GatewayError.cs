@@ -64,6 +64,11 @@ public sealed record GatewayError(int Status, string Code, string Message)
     public static readonly GatewayError ThrottledByIp = new(429, "A429TI", "Too many calls to this API from this IP address in the current window");
     public static readonly GatewayError ThrottlingUnavailable = new(503, "S503TU", "The gateway cannot count calls against this API's limits now; retry later");
 
+    // Prepaid packages
+    public static readonly GatewayError PackageUsedUp = new(403, "A403QE", "The app's call packages for this API are used up");
+    public static readonly GatewayError PackageExpired = new(403, "A403QX", "None of the app's call packages for this API is valid now (expired, or not started yet)");
+    public static readonly GatewayError PackageUnavailable = new(503, "S503QU", "The gateway cannot count calls against the app's packages now; retry later");
+
     // Parameters (issue 5)
     public static readonly GatewayError InvalidParameters = new(400, "A400IP", "The request's parameters break the API's rules");
     public static readonly GatewayError ParameterCheckTimeout = new(400, "A400PT", "A parameter's value could not be checked against its pattern in time");
@@ -79,5 +84,6 @@ public sealed record GatewayError(int Status, string Code, string Message)
          IpDenied, BadForwardedFor, HttpsRequired, TokenMissing, TokenInvalid, TokenAlgorithm, TokenUnknownKey, TokenExpired,
          TokenNotYetValid, TokenAudience, TokenIssuer, TokenSubject, IdentityProviderUnavailable,
          ThrottledByApi, ThrottledByUser, ThrottledByApp, ThrottledByIp, ThrottlingUnavailable,
+         PackageUsedUp, PackageExpired, PackageUnavailable,
          InvalidParameters, ParameterCheckTimeout, BodyTooLarge, UnsupportedContentType];
 }

@@ -32,7 +32,9 @@ public static partial class MockResponses
         }
 
         response.ContentLength = mock.Body.Length;
-        var api = context.GetGatewayRequest().Api!;
+        var gateway = context.GetGatewayRequest();
+        gateway.MockAnswered = true;
+        var api = gateway.Api!;
         LogMocked(logger, api.Definition.Id, api.Stage, api.Version, mock.Status);
         return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(mock.Body, context.RequestAborted).AsTask();
     }

@@ -52,6 +52,17 @@ public sealed class UsageCounter
             {
                 a.ErrorCodes[sample.ErrorCode] = a.ErrorCodes.GetValueOrDefault(sample.ErrorCode) + 1;
             }
+
+            if (sample.PaidByPackage)
+            {
+                a.PaidByPackage++;
+            }
+
+            var statusClass = sample.Status / 100;
+            if (statusClass is >= 1 and <= 5 && sample.Source != AnswerSource.Gateway)
+            {
+                (sample.Source == AnswerSource.Mock ? a.Mocked : a.Served)[statusClass]++;
+            }
         }
     }
 
@@ -102,6 +113,9 @@ public sealed class UsageCounter
         public long BytesOut;
         public readonly long[] Latency = new long[LatencyBuckets.Count];
         public readonly Dictionary<string, long> ErrorCodes = new(StringComparer.Ordinal);
+        public readonly long[] Served = new long[6];
+        public readonly long[] Mocked = new long[6];
+        public long PaidByPackage;
 
         public UsageCounters ToCounters(Key key) => new()
         {
@@ -120,6 +134,9 @@ public sealed class UsageCounter
             Latency = Latency,
             ErrorCodes = [.. ErrorCodes.Keys],
             ErrorCodeCounts = [.. ErrorCodes.Values],
+            Served = Served,
+            Mocked = Mocked,
+            PaidByPackage = PaidByPackage,
         };
     }
 }
@@ -127,4 +144,13 @@ public sealed class UsageCounter
 /// <summary>What is counted of one request.</summary>
 public readonly record struct UsageSample(
     long Second, string ApiId, string Group, string Stage, string? AppId, int Status, string? ErrorCode,
-    bool Throttled, bool TimedOut, long BytesIn, long BytesOut, double LatencyMs);
+    bool Throttled, bool TimedOut, long BytesIn, long BytesOut, double LatencyMs,
+    AnswerSource Source = AnswerSource.Gateway, bool PaidByPackage = false);
+
+/// <summary>Who answered a call: only backends' and mocks' answers can be billed.</summary>
+public enum AnswerSource
+{
+    Gateway = 0,
+    Backend = 1,
+    Mock = 2,
+}

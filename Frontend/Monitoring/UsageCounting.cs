@@ -78,7 +78,9 @@ internal sealed class UsageCountingMiddleware(RequestDelegate next, UsageCounter
             timedOut,
             bytesIn,
             bytesOut,
-            elapsed.TotalMilliseconds);
+            elapsed.TotalMilliseconds,
+            code is not null || api is null ? AnswerSource.Gateway : gateway!.MockAnswered ? AnswerSource.Mock : AnswerSource.Backend,
+            gateway?.PaidByPackage == true);
 
         // Requests that matched no API have no window to go to; they still count in metrics and the access log.
         // Debug calls are not the app's traffic: not billed, not in the API's windows, alerts or traffic bytes

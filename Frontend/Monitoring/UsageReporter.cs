@@ -3,8 +3,9 @@ using Gateway.Monitoring;
 namespace Gateway.Frontend.Monitoring;
 
 /// <summary>
-/// Sends the finished seconds' counters to the silo once a second, in one call per second (a one-way call:
-/// this is telemetry, and a frontend must not wait on it). What cannot be sent is kept and tried again for a minute.
+/// Sends the finished seconds' counters to the silo once a second, in one call per second, off the request path.
+/// The silo answers once the batch's billable usage is stored; a batch it did not acknowledge is kept and sent
+/// again (under the same id, so it is counted once) for a minute, then dropped and logged.
 /// The drained seconds' traffic and timeouts also go to the frontend's OpenTelemetry counters here.
 /// </summary>
 internal sealed partial class UsageReporter(UsageCounter counter, GatewayMetrics metrics, IGrainFactory grains, TimeProvider time, ILogger<UsageReporter> logger) : BackgroundService
@@ -14,6 +15,10 @@ internal sealed partial class UsageReporter(UsageCounter counter, GatewayMetrics
     /// <summary>Names this frontend in batches (diagnosis only).</summary>
     private readonly string _frontend = $"{Environment.MachineName}/{Environment.ProcessId}";
     private readonly List<UsageBatch> _unsent = [];
+
+    /// <summary>With <see cref="_sequence"/>, makes every batch's id unique across frontends and restarts.</summary>
+    private readonly string _instance = Guid.NewGuid().ToString("N");
+    private long _sequence;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -38,7 +43,7 @@ internal sealed partial class UsageReporter(UsageCounter counter, GatewayMetrics
         var now = time.GetUtcNow().ToUnixTimeSeconds();
         var drained = counter.Drain(everything ? long.MaxValue : now, _frontend);
         metrics.AddTraffic(drained);
-        _unsent.AddRange(drained);
+        _unsent.AddRange(drained.Select(b => b with { Id = $"{_instance}/{++_sequence}" }));
         if (_unsent.Count > MaxHeldSeconds)
         {
             LogDropped(_unsent.Count - MaxHeldSeconds);

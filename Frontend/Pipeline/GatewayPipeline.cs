@@ -1,6 +1,7 @@
 using Gateway.Frontend.Debugging;
 using Gateway.Frontend.Errors;
 using Gateway.Frontend.Forwarding;
+using Gateway.Frontend.Metering;
 using Gateway.Frontend.Mock;
 using Gateway.Frontend.Monitoring;
 using Gateway.Frontend.Parameters;
@@ -71,6 +72,9 @@ public static class GatewayPipeline
         // Only an authorized call has its parameters checked, and only a valid one spends quota.
         app.UseParameterValidation();
         app.UseThrottling();
+
+        // After throttling, so that a throttled call uses none of the app's prepaid calls (and a refused one none either).
+        app.UsePackageEnforcement();
 
         app.MapServiceDefaults();
         app.MapReverseProxy(proxy =>

@@ -82,6 +82,12 @@ public sealed class GatewayRequest
 
     /// <summary>The caller went away: its connection closed, or its body broke off.</summary>
     public bool CallerGone(HttpContext context) => CallerLeft || context.RequestAborted.IsCancellationRequested;
+
+    /// <summary>Answered by the API's mock rather than its backend (metering tells the two apart).</summary>
+    public bool MockAnswered { get; set; }
+
+    /// <summary>The call was billed to one of the app's prepaid packages: an invoice does not charge it again.</summary>
+    public bool PaidByPackage { get; set; }
 }
 
 public static class GatewayRequestExtensions

@@ -70,6 +70,12 @@ public sealed partial class QuotaClient
     {
         lock (local.Gate)
         {
+            if (!ReferenceEquals(local.Counter, counter) && local.Counter.Spec.Limit != counter.Spec.Limit)
+            {
+                // A new limit (an operator changed the policy, or added calls to a package): ask again at once.
+                local.ExhaustedUntil = 0;
+            }
+
             local.Counter = counter;
             local.LastUsed = Environment.TickCount64;
             var now = _time.GetTimestamp();
@@ -425,7 +431,7 @@ public sealed partial class QuotaClient
     {
         var counter = local.Counter;
         var now = _time.GetUtcNow();
-        var window = ThrottleWindow.Of(now, counter.Spec.Unit, ThrottleWindow.ZoneOrUtc(counter.Spec.TimeZone));
+        var window = ThrottleWindow.Of(now, counter.Spec);
         if (counter.WhenUnreachable == ThrottleFailureMode.Closed)
         {
             return new QuotaTake(counter, QuotaVerdict.Unavailable, counter.Spec.Limit, 0, now.AddSeconds(1), QuotaTakeSource.None, 0);

@@ -40,6 +40,13 @@ public sealed record CatalogDocument
     [Id(61)] public Policies.ApiPolicyBinding[] PolicyBindings { get; init; } = [];
     /// <summary>Alert rules (issue 6).</summary>
     [Id(50)] public AlertRule[] AlertRules { get; init; } = [];
+
+    /// <summary>Metering: which calls are billable, price plans, prepaid packages, subscriptions and package grants (the ledger is history and is not part of documents).</summary>
+    [Id(70)] public Metering.Meter[] Meters { get; init; } = [];
+    [Id(71)] public Metering.PricePlan[] PricePlans { get; init; } = [];
+    [Id(72)] public Metering.CallPackage[] Packages { get; init; } = [];
+    [Id(73)] public Metering.Subscription[] Subscriptions { get; init; } = [];
+    [Id(74)] public Metering.PackageGrant[] PackageGrants { get; init; } = [];
 }
 
 /// <summary>One API to have online in one stage.</summary>

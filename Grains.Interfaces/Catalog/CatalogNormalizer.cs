@@ -113,6 +113,11 @@ public static class CatalogNormalizer
         ThrottlePolicies = [.. (document.ThrottlePolicies ?? []).Where(p => p is not null).Select(Throttling.ThrottleNormalizer.Normalize)],
         ThrottleBindings = [.. (document.ThrottleBindings ?? []).Where(b => b is not null).Select(Throttling.ThrottleNormalizer.Normalize)],
         AlertRules = [.. (document.AlertRules ?? []).Where(r => r is not null)],
+        Meters = [.. (document.Meters ?? []).Where(m => m is not null).Select(Metering.MeteringNormalizer.Normalize)],
+        PricePlans = [.. (document.PricePlans ?? []).Where(p => p is not null).Select(Metering.MeteringNormalizer.Normalize)],
+        Packages = [.. (document.Packages ?? []).Where(p => p is not null).Select(Metering.MeteringNormalizer.Normalize)],
+        Subscriptions = [.. (document.Subscriptions ?? []).Where(s => s is not null).Select(Metering.MeteringNormalizer.Normalize)],
+        PackageGrants = [.. (document.PackageGrants ?? []).Where(g => g is not null).Select(Metering.MeteringNormalizer.Normalize)],
         ApiPolicies = [.. (document.ApiPolicies ?? []).Where(p => p is not null).Select(Policies.ApiPolicyNormalizer.Normalize)],
         PolicyBindings = [.. (document.PolicyBindings ?? []).Where(b => b is not null).Select(Policies.ApiPolicyNormalizer.Normalize)],
     };

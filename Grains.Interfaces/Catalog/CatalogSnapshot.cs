@@ -44,4 +44,7 @@ public sealed record CatalogSnapshot
     /// <summary>Per-API policies (CORS, header rewrites) and their bindings to APIs and groups per stage.</summary>
     [Id(60)] public Policies.ApiPolicy[] ApiPolicies { get; init; } = [];
     [Id(61)] public Policies.ApiPolicyBinding[] PolicyBindings { get; init; } = [];
+
+    /// <summary>The apps' package grants, as frontends enforce them.</summary>
+    [Id(80)] public Metering.PackageAllowance[] Packages { get; init; } = [];
 }

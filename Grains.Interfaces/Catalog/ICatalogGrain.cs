@@ -152,6 +152,35 @@ public interface ICatalogGrain : IGrainWithStringKey
     [Alias("UpsertAlertRule")] Task<CatalogResult> UpsertAlertRule(AlertRule rule);
     [Alias("DeleteAlertRule")] Task<CatalogResult> DeleteAlertRule(string id);
     [ReadOnly, Alias("GetAlertRules")] Task<AlertRule[]> GetAlertRules();
+
+    // Metering: plans, packages, subscriptions, grants; every change of a grant is kept in the ledger.
+    [Alias("UpsertMeter")] Task<CatalogResult> UpsertMeter(Metering.Meter meter);
+
+    /// <summary>Refused while a price plan uses the meter.</summary>
+    [Alias("DeleteMeter")] Task<CatalogResult> DeleteMeter(string name);
+    [Alias("UpsertPricePlan")] Task<CatalogResult> UpsertPricePlan(Metering.PricePlan plan);
+
+    /// <summary>Refused while an app is subscribed to the plan.</summary>
+    [Alias("DeletePricePlan")] Task<CatalogResult> DeletePricePlan(string name);
+    [Alias("UpsertPackage")] Task<CatalogResult> UpsertPackage(Metering.CallPackage package);
+
+    /// <summary>Refused while a grant holds the package.</summary>
+    [Alias("DeletePackage")] Task<CatalogResult> DeletePackage(string name);
+
+    /// <summary>Subscribes the app, replacing the subscription it had.</summary>
+    [Alias("PutSubscription")] Task<CatalogResult> PutSubscription(Metering.Subscription subscription);
+    [Alias("DeleteSubscription")] Task<CatalogResult> DeleteSubscription(string app);
+    [Alias("UpsertPackageGrant")] Task<CatalogResult> UpsertPackageGrant(Metering.PackageGrant grant);
+
+    /// <summary>Deletes the grant; the ledger keeps its history and a Revoked entry for what it still held.</summary>
+    [Alias("DeletePackageGrant")] Task<CatalogResult> DeletePackageGrant(string id);
+
+    /// <summary>Adds or takes off calls with a reason; refused when the grant would hold fewer than 0.</summary>
+    [Alias("AdjustPackageGrant")] Task<CatalogResult> AdjustPackageGrant(string id, Metering.PackageAdjustment adjustment);
+    [ReadOnly, Alias("GetMetering")] Task<Metering.MeteringCatalog> GetMetering();
+
+    /// <summary>Ledger entries, oldest first, of one app or grant (null: all).</summary>
+    [ReadOnly, Alias("GetLedger")] Task<Metering.LedgerEntry[]> GetLedger(string? app, string? grant);
 }
 
 /// <summary>A frontend that wants to hear of catalog changes as soon as they are made.</summary>

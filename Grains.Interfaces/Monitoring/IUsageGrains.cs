@@ -10,7 +10,11 @@ namespace Gateway.Monitoring;
 [Alias("gw.monitoring.IUsageIngestGrain")]
 public interface IUsageIngestGrain : IGrainWithIntegerKey
 {
-    [OneWay, Alias("Report")] Task Report(UsageBatch batch);
+    /// <summary>
+    /// Answers once the batch's billable usage is stored, so that a frontend holds a batch until it is safe and
+    /// sends it again otherwise (the monitoring windows are told one-way, and skip a batch id they have seen).
+    /// </summary>
+    [Alias("Report")] Task Report(UsageBatch batch);
 }
 
 /// <summary>
@@ -20,7 +24,14 @@ public interface IUsageIngestGrain : IGrainWithIntegerKey
 [Alias("gw.monitoring.IUsageWindowGrain")]
 public interface IUsageWindowGrain : IGrainWithStringKey
 {
+    /// <summary>Adds counters of one second to this window.</summary>
     [OneWay, Alias("Record")] Task Record(long second, UsageCounters[] counters);
+
+    /// <summary>
+    /// Adds one frontend batch's counters of this window; a batch id (<see cref="UsageBatch.Id"/>) already added
+    /// to that second changes nothing, so a batch its frontend sends again is counted once.
+    /// </summary>
+    [OneWay, Alias("RecordBatch")] Task RecordBatch(string batchId, long second, UsageCounters[] counters);
 
     /// <summary>The last 1 to 60 minutes.</summary>
     [ReadOnly, Alias("GetSeries")] Task<UsageSeries> GetSeries(int minutes);

@@ -29,6 +29,19 @@ public sealed record UsageCounters
     /// <summary>The gateway's error codes (X-Ca-Error-Code) seen, parallel to <see cref="ErrorCodeCounts"/>.</summary>
     [Id(13)] public string[] ErrorCodes { get; init; } = [];
     [Id(14)] public long[] ErrorCodeCounts { get; init; } = [];
+
+    /// <summary>
+    /// Answers that came from the backend, by status class (index 1 to 5): what a meter can bill. The gateway's
+    /// own answers (refusals, timeouts) carry an error code and are never here; the Debug API's calls are not
+    /// counted at all.
+    /// </summary>
+    [Id(15)] public long[] Served { get; init; } = [];
+
+    /// <summary>Answers of a mock, by status class.</summary>
+    [Id(16)] public long[] Mocked { get; init; } = [];
+
+    /// <summary>Billable calls paid by one of the app's prepaid packages (an invoice does not charge them again).</summary>
+    [Id(17)] public long PaidByPackage { get; init; }
 }
 
 /// <summary>One frontend's counters of one second, sent to the silo in one call.</summary>
@@ -41,6 +54,12 @@ public sealed record UsageBatch
     /// <summary>The second counted, in Unix seconds.</summary>
     [Id(1)] public long Second { get; init; }
     [Id(2)] public UsageCounters[] Counters { get; init; } = [];
+
+    /// <summary>
+    /// Unique per batch: 'frontend/sequence', the frontend process's random id and a number that goes up by one
+    /// per batch. A batch sent again after a failure whose answer was lost is recognised and counted once.
+    /// </summary>
+    [Id(3)] public string Id { get; init; } = "";
 }
 
 /// <summary>The latency histogram's bucket bounds, shared by frontends and window grains.</summary>

@@ -49,6 +49,17 @@ public sealed record QuotaSpec
 
     /// <summary>Time zone of Day windows; null for UTC.</summary>
     [Id(2)] public string? TimeZone { get; init; }
+
+    /// <summary>
+    /// With <see cref="Until"/>: one window fixed by its owner instead of windows aligned to the clock (a prepaid
+    /// package's validity). Its budget is the limit for the whole of it, and it never starts over.
+    /// </summary>
+    [Id(3)] public DateTimeOffset? From { get; init; }
+
+    /// <summary>The end (exclusive) of the fixed window; with <see cref="From"/>.</summary>
+    [Id(4)] public DateTimeOffset? Until { get; init; }
+
+    public bool IsFixed => From is not null && Until is not null;
 }
 
 /// <summary>A frontend's request for budget.</summary>

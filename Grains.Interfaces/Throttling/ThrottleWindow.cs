@@ -28,6 +28,11 @@ public readonly record struct ThrottleWindow(DateTimeOffset Start, DateTimeOffse
         return new ThrottleWindow(Midnight(localDay, zone), Midnight(localDay.AddDays(1), zone));
     }
 
+    /// <summary>The window a counter is in at <paramref name="now"/>: its fixed window, or the clock's window of its unit.</summary>
+    public static ThrottleWindow Of(DateTimeOffset now, QuotaSpec spec) => spec.IsFixed
+        ? new ThrottleWindow(spec.From!.Value, spec.Until!.Value)
+        : Of(now, spec.Unit, ZoneOrUtc(spec.TimeZone));
+
     /// <summary>Resolves a policy's time zone; null (UTC) when none is named.</summary>
     public static bool TryFindZone(string? id, out TimeZoneInfo zone)
     {

@@ -31,6 +31,19 @@ public static class CatalogDiff
         Compare("throttlePolicies", before.ThrottlePolicies, after.ThrottlePolicies, changes);
         Compare("throttleBindings", before.ThrottleBindings, after.ThrottleBindings, changes);
         Compare("alertRules", before.AlertRules, after.AlertRules, changes);
+        Compare("meters", before.Meters, after.Meters, changes);
+        Compare("pricePlans", before.PricePlans, after.PricePlans, changes);
+        Compare("packages", before.Packages, after.Packages, changes);
+        Compare("subscriptions", before.Subscriptions, after.Subscriptions, changes);
+        Compare("packageGrants", before.PackageGrants, after.PackageGrants, changes);
+
+        // The ledger only grows: each new entry is one created item.
+        changes.AddRange(after.Ledger.Skip(before.Ledger.Count).Select(e => new CatalogChange
+        {
+            Collection = "ledger",
+            Item = e.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Change = CatalogChangeKind.Created,
+        }));
         Compare("apiPolicies", before.ApiPolicies, after.ApiPolicies, changes);
         Compare("policyBindings", before.PolicyBindings, after.PolicyBindings, changes);
         CompareDeployments(before, after, changes);

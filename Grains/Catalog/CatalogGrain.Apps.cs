@@ -18,10 +18,18 @@ public sealed partial class CatalogGrain
     /// <summary>Deletes the app with its keys and grants: its calls stop on every frontend with the next snapshot.</summary>
     public Task<CatalogResult> DeleteApp(string id) => Change(state =>
     {
-        if (!state.Apps.Remove(id))
+        if (!state.Apps.ContainsKey(id))
         {
             return NotFound("apps", id);
         }
+
+        // Refuse before removing, so that the answer names the cause rather than its consequences.
+        if (BillingOf(state, id) is { } billed)
+        {
+            return billed;
+        }
+
+        state.Apps.Remove(id);
 
         CatalogImport.RemoveWhere(state.AppKeys, k => k.App == id);
         CatalogImport.RemoveWhere(state.Grants, g => g.App == id);

@@ -360,8 +360,13 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
             return refusal with { Revision = previous.Revision };
         }
 
+        // Whatever changed the grants, the ledger records it in the same write.
+        Metering.MeteringLedger.Complete(candidate);
+        var moved = Metering.MeteringLedger.Record(previous, candidate, _time.GetUtcNow(), AuditContext.Actor);
+
         // The edit's own objections and the whole-catalog rules together: every problem in one answer.
         var errors = refusal?.Errors.ToList() ?? [];
+        errors.AddRange(moved);
         errors.AddRange(CatalogValidator.Validate(candidate, _settings));
         if (errors.Count > 0)
         {

@@ -21,6 +21,11 @@ public static class CatalogImport
         CheckUnique(document.ThrottlePolicies.Select(p => p.Name), "throttlePolicies", errors);
         CheckUnique(document.ThrottleBindings.Select(b => b.GetKey()), "throttleBindings", errors);
         CheckUnique(document.AlertRules.Select(r => r.Id), "alertRules", errors);
+        CheckUnique(document.Meters.Select(m => m.Name), "meters", errors);
+        CheckUnique(document.PricePlans.Select(p => p.Name), "pricePlans", errors);
+        CheckUnique(document.Packages.Select(p => p.Name), "packages", errors);
+        CheckUnique(document.Subscriptions.Select(s => s.App), "subscriptions", errors);
+        CheckUnique(document.PackageGrants.Select(g => g.Id), "packageGrants", errors);
         CheckUnique(document.ApiPolicies.Select(p => p.Name), "apiPolicies", errors);
         CheckUnique(document.PolicyBindings.Select(b => b.GetKey()), "policyBindings", errors);
 
@@ -42,6 +47,13 @@ public static class CatalogImport
             RemoveMissing(state.AlertRules, document.AlertRules.Select(r => r.Id));
             RemoveMissing(state.ApiPolicies, document.ApiPolicies.Select(p => p.Name));
             RemoveMissing(state.PolicyBindings, document.PolicyBindings.Select(b => b.GetKey()));
+
+            // The ledger stays: it is history, and a grant dropped here gets its Revoked entry like a deleted one.
+            RemoveMissing(state.Meters, document.Meters.Select(m => m.Name));
+            RemoveMissing(state.PricePlans, document.PricePlans.Select(p => p.Name));
+            RemoveMissing(state.Packages, document.Packages.Select(p => p.Name));
+            RemoveMissing(state.Subscriptions, document.Subscriptions.Select(s => s.App));
+            RemoveMissing(state.PackageGrants, document.PackageGrants.Select(g => g.Id));
 
             // Replace means: live exactly where the document says.
             var wanted = document.Deployments
@@ -116,6 +128,31 @@ public static class CatalogImport
             state.AlertRules[rule.Id] = Gateway.Monitoring.AlertRuleValidator.Normalize(rule);
         }
 
+        foreach (var meter in document.Meters)
+        {
+            state.Meters[meter.Name] = meter;
+        }
+
+        foreach (var plan in document.PricePlans)
+        {
+            state.PricePlans[plan.Name] = plan;
+        }
+
+        foreach (var package in document.Packages)
+        {
+            state.Packages[package.Name] = package;
+        }
+
+        foreach (var subscription in document.Subscriptions)
+        {
+            state.Subscriptions[subscription.App] = subscription;
+        }
+
+        foreach (var grant in document.PackageGrants)
+        {
+            state.PackageGrants[grant.Id] = grant;
+        }
+
         for (var i = 0; i < document.Deployments.Length; i++)
         {
             var deployment = document.Deployments[i];
@@ -183,6 +220,11 @@ public static class CatalogImport
                },
         ],
         AlertRules = [.. state.AlertRules.Values.OrderBy(r => r.Id, StringComparer.Ordinal)],
+        Meters = [.. state.Meters.Values.OrderBy(m => m.Name, StringComparer.Ordinal)],
+        PricePlans = [.. state.PricePlans.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
+        Packages = [.. state.Packages.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
+        Subscriptions = [.. state.Subscriptions.Values.OrderBy(s => s.App, StringComparer.Ordinal)],
+        PackageGrants = [.. state.PackageGrants.Values.OrderBy(g => g.Id, StringComparer.Ordinal)],
     };
 
     /// <summary>

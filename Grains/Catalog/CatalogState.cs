@@ -56,6 +56,16 @@ public sealed class CatalogState
     /// <summary>Alert rules by id (issue 6).</summary>
     [Id(50)] public Dictionary<string, AlertRule> AlertRules { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Meters, price plans and packages by name; subscriptions by app id; package grants by id.</summary>
+    [Id(70)] public Dictionary<string, Metering.Meter> Meters { get; set; } = new(StringComparer.Ordinal);
+    [Id(71)] public Dictionary<string, Metering.PricePlan> PricePlans { get; set; } = new(StringComparer.Ordinal);
+    [Id(72)] public Dictionary<string, Metering.CallPackage> Packages { get; set; } = new(StringComparer.Ordinal);
+    [Id(73)] public Dictionary<string, Metering.Subscription> Subscriptions { get; set; } = new(StringComparer.Ordinal);
+    [Id(74)] public Dictionary<string, Metering.PackageGrant> PackageGrants { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The append-only package ledger, oldest first; kept with the grants so that both change in one write.</summary>
+    [Id(75)] public List<Metering.LedgerEntry> Ledger { get; set; } = [];
+
     /// <summary>
     /// A copy that a change can edit freely: a refused change is thrown away and leaves this state untouched.
     /// The records themselves are immutable, so only the containers are copied.
@@ -78,6 +88,12 @@ public sealed class CatalogState
         ThrottlePolicies = new(ThrottlePolicies, StringComparer.Ordinal),
         ThrottleBindings = new(ThrottleBindings, StringComparer.Ordinal),
         AlertRules = new(AlertRules, StringComparer.Ordinal),
+        Meters = new(Meters, StringComparer.Ordinal),
+        PricePlans = new(PricePlans, StringComparer.Ordinal),
+        Packages = new(Packages, StringComparer.Ordinal),
+        Subscriptions = new(Subscriptions, StringComparer.Ordinal),
+        PackageGrants = new(PackageGrants, StringComparer.Ordinal),
+        Ledger = [.. Ledger],
         ApiPolicies = new(ApiPolicies, StringComparer.Ordinal),
         PolicyBindings = new(PolicyBindings, StringComparer.Ordinal),
     };
@@ -108,6 +124,7 @@ public sealed class CatalogState
         ThrottleBindings = [.. ThrottleBindings.Values.OrderBy(b => b.GetKey(), StringComparer.Ordinal)],
         ApiPolicies = [.. ApiPolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
         PolicyBindings = [.. PolicyBindings.Values.OrderBy(b => b.GetKey(), StringComparer.Ordinal)],
+        Packages = Metering.PackageAllowances.Of(this),
     };
 
     private static string KeyOf(BackendSigningKey key) => BackendSigningKey.KeyOf(key.Backend, key.Name);

@@ -74,6 +74,8 @@ public static partial class CatalogValidator
             Gateway.Monitoring.AlertRuleValidator.Validate(rule, state, errors);
         }
 
+        Gateway.Metering.MeteringValidator.Validate(state, errors);
+
         return errors;
     }
 
@@ -292,7 +294,7 @@ public static partial class CatalogValidator
         }
     }
 
-    private static void CheckName(string? name, string where, List<CatalogError> errors)
+    internal static void CheckName(string? name, string where, List<CatalogError> errors)
     {
         if (string.IsNullOrEmpty(name))
         {

@@ -18,9 +18,16 @@ internal sealed class UsageBucket
     /// <summary>Errors as alert rules count them: any status of 400 or more.</summary>
     public long Errors => Status4xx + Status5xx;
 
+    /// <summary>The ids of the frontend batches added to this second, so that a batch sent again is added once.</summary>
+    private readonly HashSet<string> _batches = new(StringComparer.Ordinal);
+
+    /// <summary>False if the batch was already added to this second.</summary>
+    public bool Admit(string batchId) => batchId.Length == 0 || _batches.Add(batchId);
+
     public void Reset(long second)
     {
         Second = second;
+        _batches.Clear();
         Requests = Status2xx = Status4xx = Status5xx = Throttled = Timeouts = BytesIn = BytesOut = 0;
         Array.Clear(Latency);
         ErrorCodes.Clear();

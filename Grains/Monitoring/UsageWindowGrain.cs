@@ -50,7 +50,9 @@ public sealed partial class UsageWindowGrain : Grain, IUsageWindowGrain
         return Task.CompletedTask;
     }
 
-    public async Task Record(long second, UsageCounters[] counters)
+    public Task Record(long second, UsageCounters[] counters) => RecordBatch("", second, counters);
+
+    public async Task RecordBatch(string batchId, long second, UsageCounters[] counters)
     {
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
 
@@ -64,6 +66,12 @@ public sealed partial class UsageWindowGrain : Grain, IUsageWindowGrain
         if (bucket.Second != second)
         {
             bucket.Reset(second);
+        }
+
+        // A frontend sends a batch again when the silo did not acknowledge it (its billing part failed, say).
+        if (!bucket.Admit(batchId))
+        {
+            return;
         }
 
         foreach (var c in counters)

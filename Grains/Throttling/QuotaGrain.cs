@@ -49,7 +49,8 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
     {
         // A window that is over holds nothing worth keeping: forget it, so that a million callers seen once
         // do not stay in storage. A window still running stays stored for the next activation.
-        if (_state.RecordExists && _time.GetUtcNow() >= State.WindowEnd)
+        // A fixed window (a package) stays: what was used of it is part of its balance.
+        if (_state.RecordExists && !State.Fixed && _time.GetUtcNow() >= State.WindowEnd)
         {
             try
             {
@@ -79,7 +80,9 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
 
         var frontends = FrontendCount;
         var mode = ModeFor(spec.Limit, frontends, out var leaseSize);
-        var remaining = Math.Max(0, spec.Limit - State.Granted);
+
+        // Only a fixed window can be ahead of its start or over (a package not yet valid, or expired).
+        var remaining = now < State.WindowStart || now >= State.WindowEnd ? 0 : Math.Max(0, spec.Limit - State.Granted);
 
         // A call waiting for its own admission gets one token, whatever the mode: many such calls at once (a
         // frontend whose refill is late) would otherwise stack up leases beyond its share. A request its frontend
@@ -124,7 +127,7 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
             WindowEnd = State.WindowEnd,
             Now = now,
             Limit = spec.Limit,
-            Remaining = Math.Max(0, spec.Limit - State.Granted),
+            Remaining = remaining - grant,
             Mode = mode,
             Frontends = frontends,
         };
@@ -179,7 +182,17 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
     {
         spec = Checked(spec);
         var now = _time.GetUtcNow();
-        if (now >= State.WindowEnd)
+        if (spec.IsFixed && State.WindowEnd != spec.Until)
+        {
+            // A fixed window nothing was granted from yet.
+            return Task.FromResult(new QuotaState
+            {
+                Limit = spec.Limit, Unit = spec.Unit, WindowStart = spec.From!.Value, WindowEnd = spec.Until!.Value,
+                Remaining = spec.Limit, Mode = ModeFor(spec.Limit, 1, out _), Epoch = EpochOf(spec.From!.Value),
+            });
+        }
+
+        if (!spec.IsFixed && now >= State.WindowEnd)
         {
             // The stored window is over: the live view is the fresh window, without touching the state.
             var window = ThrottleWindow.Of(now, spec.Unit, ThrottleWindow.ZoneOrUtc(spec.TimeZone));
@@ -213,6 +226,28 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
     /// <summary>Starts a new window when the stored one is over. A clock behind the stored window never rolls it back.</summary>
     private bool Roll(DateTimeOffset now, QuotaSpec spec)
     {
+        if (spec.IsFixed)
+        {
+            if (State.Fixed && State.WindowStart == spec.From && State.WindowEnd == spec.Until)
+            {
+                return false;
+            }
+
+            // A fixed window never starts over: when its owner moves its bounds (a package's expiry changed), what
+            // was granted of it stays granted, under the same epoch, so the leases out stay valid.
+            if (!State.Fixed)
+            {
+                State.Granted = 0;
+                State.Frontends.Clear();
+                State.Epoch = EpochOf(spec.From!.Value);
+            }
+
+            State.Fixed = true;
+            State.WindowStart = spec.From!.Value;
+            State.WindowEnd = spec.Until!.Value;
+            return true;
+        }
+
         if (now < State.WindowEnd)
         {
             return false;
@@ -379,6 +414,11 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
         if (spec.Limit < 0 || !Enum.IsDefined(spec.Unit))
         {
             throw new ArgumentException($"a quota needs a limit of 0 or more and a known unit, not {spec.Limit} per {spec.Unit}");
+        }
+
+        if ((spec.From is null) != (spec.Until is null) || spec.From >= spec.Until)
+        {
+            throw new ArgumentException($"a fixed window needs a start before its end, not {spec.From} to {spec.Until}");
         }
 
         return spec;

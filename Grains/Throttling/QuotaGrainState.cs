@@ -19,6 +19,9 @@ public sealed class QuotaGrainState
 
     /// <summary>The limit of the last call, for the live view.</summary>
     [Id(6)] public long Limit { get; set; }
+
+    /// <summary>The window is fixed by its owner (a package's validity), not aligned to the clock: it never rolls over.</summary>
+    [Id(7)] public bool Fixed { get; set; }
 }
 
 /// <summary>What one frontend was granted in the window and has reported using.</summary>

@@ -125,7 +125,7 @@ public sealed class QuotaMemoryStorage : IGrainStorage, IDisposable
         {
             foreach (var (key, record) in _records)
             {
-                if (now >= record.State.WindowEnd)
+                if (now >= record.State.WindowEnd && !record.State.Fixed)
                 {
                     // Removing while enumerating is allowed for Dictionary (and only for removal).
                     _records.Remove(key);

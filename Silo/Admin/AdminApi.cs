@@ -84,6 +84,7 @@ public static class AdminApi
         endpoints.MapCertificatesApi();
         endpoints.MapSecretsApi();
         endpoints.MapThrottlingApi();
+        endpoints.MapMeteringApi();
         endpoints.MapPoliciesApi();
         api.MapAlertsApi();
         api.MapDocumentationApi();

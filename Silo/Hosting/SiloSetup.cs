@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Gateway.Silo.Notifications;
 using Orleans.Configuration;
 using Orleans.Runtime.Hosting;
+using Orleans.Storage;
 using StackExchange.Redis;
 
 namespace Gateway.Silo.Hosting;
@@ -54,7 +55,7 @@ public static class SiloSetup
                     silo.UseKubernetesHosting();
                 }
 
-                silo.AddRedisGrainStorage(StorageNames.Quota, o =>
+                silo.AddRedisGrainStorage(StorageNames.QuotaWindows, o =>
                 {
                     o.ConfigurationOptions = redis;
 
@@ -63,6 +64,10 @@ public static class SiloSetup
                     o.DeleteStateOnClear = true;
                 });
                 silo.AddRedisGrainStorage(StorageNames.Notifications, o => o.ConfigurationOptions = redis);
+                silo.AddRedisGrainStorage(StorageNames.Metering, o => o.ConfigurationOptions = redis);
+                silo.Services.AddGrainStorage(StorageNames.Quota, (services, _) => new Gateway.Metering.QuotaStorageByKind(
+                    services.GetRequiredKeyedService<IGrainStorage>(StorageNames.QuotaWindows),
+                    services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Metering)));
                 silo.UseRedisReminderService(o => o.ConfigurationOptions = redis);
                 if (IPAddress.TryParse(cluster.AdvertisedIP, out var advertised))
                 {
@@ -81,6 +86,7 @@ public static class SiloSetup
                 // window ended, i.e. of every caller ever seen. One silo, so process memory is the whole store.
                 silo.Services.AddGrainStorage(StorageNames.Quota, (services, _) => Gateway.Throttling.QuotaMemoryStorage.Create(services));
                 silo.AddMemoryGrainStorage(StorageNames.Notifications);
+                silo.AddMemoryGrainStorage(StorageNames.Metering);
                 silo.UseInMemoryReminderService();
             }
         });

@@ -140,6 +140,27 @@ public sealed class AlertWindowGrainTests(AlertClusterFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task A_batch_its_frontend_sends_again_is_counted_once()
+    {
+        // A frontend sends a batch again when the silo did not acknowledge it, though the windows may have had it.
+        var window = Grains.GetGrain<IUsageWindowGrain>(GrainKeys.ApiWindow("again-api", StageName.Release));
+        var batch = NewBatchId();
+        await window.RecordBatch(batch, Now(), [Counters("again-api", requests: 4, errors: 1)]);
+        await window.RecordBatch(batch, Now(), [Counters("again-api", requests: 4, errors: 1)]);
+        await window.RecordBatch(NewBatchId(), Now(), [Counters("again-api", requests: 2, errors: 0)]);
+
+        // One-way: the last batch seen means the ones before it were taken (a grain handles its calls in order).
+        var series = await window.GetSeries(1);
+        for (var i = 0; i < 100 && series.Totals.Requests < 6; i++)
+        {
+            await Task.Delay(20);
+            series = await window.GetSeries(1);
+        }
+
+        Assert.Equal((6L, 1L), (series.Totals.Requests, series.Totals.Status5xx));
+    }
+
+    [Fact]
     public async Task With_the_mail_server_down_a_resolve_notice_waits_for_its_alert_and_arrives_after_it()
     {
         await Import("order-api", new AlertRule
@@ -199,6 +220,9 @@ public sealed class AlertWindowGrainTests(AlertClusterFixture fixture) : IClassF
     }
 
     private long Now() => fixture.Time.GetUtcNow().ToUnixTimeSeconds();
+
+    /// <summary>A batch id as a frontend makes them: its process's random id and a sequence number.</summary>
+    private static string NewBatchId() => Guid.NewGuid().ToString("N") + "/1";
 
     private async Task Import(string apiId, AlertRule rule)
     {

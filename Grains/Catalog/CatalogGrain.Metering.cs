@@ -1,0 +1,166 @@
+using Gateway.Metering;
+
+namespace Gateway.Catalog;
+
+public sealed partial class CatalogGrain
+{
+    public Task<CatalogResult> UpsertMeter(Meter meter)
+    {
+        meter = MeteringNormalizer.Normalize(meter);
+        return Change(state =>
+        {
+            state.Meters[meter.Name] = meter;
+            return null;
+        });
+    }
+
+    public Task<CatalogResult> DeleteMeter(string name) => Change(state =>
+    {
+        if (!state.Meters.ContainsKey(name))
+        {
+            return NotFound("meters", name);
+        }
+
+        var users = state.PricePlans.Values.Where(p => p.Meter == name).Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
+        if (users.Count > 0)
+        {
+            // Refuse before removing, so that the answer names the cause rather than its consequences.
+            return Invalid($"meters[{name}]", "MeterInUse", $"price plans still use the meter: {string.Join(", ", users)}");
+        }
+
+        state.Meters.Remove(name);
+        return null;
+    });
+
+    public Task<CatalogResult> UpsertPricePlan(PricePlan plan)
+    {
+        plan = MeteringNormalizer.Normalize(plan);
+        return Change(state =>
+        {
+            state.PricePlans[plan.Name] = plan;
+            return null;
+        });
+    }
+
+    public Task<CatalogResult> DeletePricePlan(string name) => Change(state =>
+    {
+        if (!state.PricePlans.ContainsKey(name))
+        {
+            return NotFound("pricePlans", name);
+        }
+
+        var users = state.Subscriptions.Values.Where(s => s.Plan == name).Select(s => s.App).Order(StringComparer.Ordinal).ToList();
+        if (users.Count > 0)
+        {
+            // Refuse before removing, so that the answer names the cause rather than its consequences.
+            return Invalid($"pricePlans[{name}]", "PlanInUse", $"apps are still subscribed to the plan: {string.Join(", ", users)}");
+        }
+
+        state.PricePlans.Remove(name);
+        return null;
+    });
+
+    public Task<CatalogResult> UpsertPackage(CallPackage package)
+    {
+        package = MeteringNormalizer.Normalize(package);
+        return Change(state =>
+        {
+            state.Packages[package.Name] = package;
+            return null;
+        });
+    }
+
+    public Task<CatalogResult> DeletePackage(string name) => Change(state =>
+    {
+        if (!state.Packages.ContainsKey(name))
+        {
+            return NotFound("packages", name);
+        }
+
+        var users = state.PackageGrants.Values.Where(g => g.Package == name).Select(g => g.Id).Order(StringComparer.Ordinal).ToList();
+        if (users.Count > 0)
+        {
+            // Refuse before removing, so that the answer names the cause rather than its consequences.
+            return Invalid($"packages[{name}]", "PackageInUse", $"grants still hold the package: {string.Join(", ", users)}");
+        }
+
+        state.Packages.Remove(name);
+        return null;
+    });
+
+    public Task<CatalogResult> PutSubscription(Subscription subscription)
+    {
+        subscription = MeteringNormalizer.Normalize(subscription);
+        return Change(state =>
+        {
+            if (!state.Apps.ContainsKey(subscription.App))
+            {
+                return NotFound("apps", subscription.App);
+            }
+
+            state.Subscriptions[subscription.App] = subscription;
+            return null;
+        });
+    }
+
+    public Task<CatalogResult> DeleteSubscription(string app) => Change(state =>
+        state.Subscriptions.Remove(app) ? null : NotFound("subscriptions", app));
+
+    public Task<CatalogResult> UpsertPackageGrant(PackageGrant grant)
+    {
+        grant = MeteringNormalizer.Normalize(grant);
+        return Change(state =>
+        {
+            state.PackageGrants[grant.Id] = grant;
+            return null;
+        });
+    }
+
+    public Task<CatalogResult> DeletePackageGrant(string id) => Change(state =>
+        state.PackageGrants.Remove(id) ? null : NotFound("packageGrants", id));
+
+    public Task<CatalogResult> AdjustPackageGrant(string id, PackageAdjustment adjustment) => Change(state =>
+    {
+        if (!state.PackageGrants.TryGetValue(id, out var grant))
+        {
+            return NotFound("packageGrants", id);
+        }
+
+        var errors = new List<CatalogError>();
+        MeteringValidator.ValidateAdjustment(adjustment, errors);
+        if (errors.Count > 0)
+        {
+            return CatalogResult.Refused(CatalogFailure.Invalid, 0, errors);
+        }
+
+        MeteringLedger.Adjust(state, grant, adjustment, _time.GetUtcNow(), Gateway.Audit.AuditContext.Actor);
+        return null;
+    });
+
+    public Task<MeteringCatalog> GetMetering() => Task.FromResult(new MeteringCatalog
+    {
+        Meters = [.. State.Meters.Values.OrderBy(m => m.Name, StringComparer.Ordinal)],
+        PricePlans = [.. State.PricePlans.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
+        Packages = [.. State.Packages.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
+        Subscriptions = [.. State.Subscriptions.Values.OrderBy(s => s.App, StringComparer.Ordinal)],
+        PackageGrants = [.. State.PackageGrants.Values.OrderBy(g => g.Id, StringComparer.Ordinal)],
+    });
+
+    public Task<LedgerEntry[]> GetLedger(string? app, string? grant) => Task.FromResult(State.Ledger
+        .Where(e => (app is null || e.App == app) && (grant is null || e.Grant == grant))
+        .ToArray());
+
+    /// <summary>An app that is billed keeps its subscription and grants until they are deleted on purpose.</summary>
+    private static CatalogResult? BillingOf(CatalogState state, string app)
+    {
+        var held = state.PackageGrants.Values.Where(g => g.App == app).Select(g => "grant " + g.Id).Order(StringComparer.Ordinal).ToList();
+        if (state.Subscriptions.ContainsKey(app))
+        {
+            held.Insert(0, "its subscription");
+        }
+
+        return held.Count > 0
+            ? Invalid($"apps[{app}]", "AppBilled", $"the app is still billed: delete {string.Join(", ", held)} first")
+            : null;
+    }
+}

@@ -1,0 +1,109 @@
+using System.Globalization;
+using Gateway.Catalog;
+
+namespace Gateway.Metering;
+
+/// <summary>
+/// Keeps the package ledger in step with the grants. Every catalog change passes through here, whatever made
+/// it (an admin route, an import, a deleted app): a new grant is Granted, a grant whose calls changed is
+/// Adjusted by the difference, a deleted grant is Revoked of what it still held. Entries are only appended.
+/// </summary>
+public static class MeteringLedger
+{
+    /// <summary>
+    /// Fills what a grant may leave out from its package, once, when it is made: later changes of the package
+    /// never change what was already granted.
+    /// </summary>
+    public static void Complete(CatalogState state)
+    {
+        foreach (var grant in state.PackageGrants.Values.ToList())
+        {
+            if ((grant.Calls is null || grant.Expiry is null) && state.Packages.TryGetValue(grant.Package, out var package))
+            {
+                state.PackageGrants[grant.Id] = grant with
+                {
+                    Calls = grant.Calls ?? package.Calls,
+                    Expiry = grant.Expiry ?? (package.ValidDays is > 0 and <= MeteringValidator.MaxValidDays && grant.Start != default
+                        ? grant.Start.AddDays(package.ValidDays)
+                        : null),
+                };
+            }
+        }
+    }
+
+    /// <summary>
+    /// Appends the entries that the difference between the grants of <paramref name="before"/> and <paramref name="after"/>
+    /// makes. A grant never moves to another app or package (its ledger would no longer add up): that is refused.
+    /// </summary>
+    public static List<CatalogError> Record(CatalogState before, CatalogState after, DateTimeOffset now, string actor)
+    {
+        var refusals = new List<CatalogError>();
+        foreach (var (id, old) in before.PackageGrants)
+        {
+            if (after.PackageGrants.TryGetValue(id, out var moved) && (moved.App != old.App || moved.Package != old.Package))
+            {
+                refusals.Add(new($"packageGrants[{id}]", "GrantMoved",
+                    $"grant '{id}' is of package '{old.Package}' for app '{old.App}'; make a new grant instead of moving it"));
+            }
+        }
+
+        if (refusals.Count > 0)
+        {
+            return refusals;
+        }
+
+        var balances = Balances(after.Ledger);
+        foreach (var (id, old) in before.PackageGrants.OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            if (!after.PackageGrants.TryGetValue(id, out var current))
+            {
+                var held = balances.GetValueOrDefault(id);
+                if (held != 0)
+                {
+                    Append(after, now, actor, old.App, id, LedgerEntryKind.Revoked, -held, "grant deleted");
+                }
+            }
+            else if ((current.Calls ?? 0) != (old.Calls ?? 0))
+            {
+                Append(after, now, actor, current.App, id, LedgerEntryKind.Adjusted, (current.Calls ?? 0) - (old.Calls ?? 0),
+                    string.Create(CultureInfo.InvariantCulture, $"granted calls changed from {old.Calls ?? 0} to {current.Calls ?? 0}"));
+            }
+        }
+
+        foreach (var (id, grant) in after.PackageGrants.Where(g => !before.PackageGrants.ContainsKey(g.Key)).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            Append(after, now, actor, grant.App, id, LedgerEntryKind.Granted, grant.Calls ?? 0, "package " + grant.Package);
+        }
+
+        return refusals;
+    }
+
+    /// <summary>An operator's adjustment of one grant.</summary>
+    public static void Adjust(CatalogState state, PackageGrant grant, PackageAdjustment adjustment, DateTimeOffset now, string actor) =>
+        Append(state, now, actor, grant.App, grant.Id, LedgerEntryKind.Adjusted, adjustment.Calls, adjustment.Reason.Trim());
+
+    /// <summary>What each grant holds by the ledger: granted, plus adjustments, minus what was used, expired or revoked.</summary>
+    public static Dictionary<string, long> Balances(IEnumerable<LedgerEntry> ledger)
+    {
+        var balances = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var entry in ledger)
+        {
+            balances[entry.Grant] = balances.GetValueOrDefault(entry.Grant) + entry.Calls;
+        }
+
+        return balances;
+    }
+
+    private static void Append(CatalogState state, DateTimeOffset now, string actor, string app, string grant, LedgerEntryKind kind, long calls, string reason) =>
+        state.Ledger.Add(new LedgerEntry
+        {
+            Sequence = state.Ledger.Count == 0 ? 1 : state.Ledger[^1].Sequence + 1,
+            At = now,
+            App = app,
+            Grant = grant,
+            Kind = kind,
+            Calls = calls,
+            Reason = reason,
+            Actor = actor,
+        });
+}
