@@ -20,47 +20,47 @@ public static class MeteringApi
         api.MapGet("/meters", async (IGrainFactory g) => AdminResults.Json((await Metering(g)).Meters));
         api.MapGet("/meters/{name}", async (string name, IGrainFactory g) => One((await Metering(g)).Meters.FirstOrDefault(m => m.Name == name), $"meter '{name}'"));
         api.MapPut("/meters/{name}", (string name, HttpContext http, IGrainFactory g) =>
-            Put<Meter>(http, name, m => m.Name, m => m with { Name = name }, m => Catalog(g).UpsertMeter(m))).RequireRole(AdminRole.Editor);
+            Put<Meter>(http, name, m => m.Name, m => m with { Name = name }, m => Catalog(g).UpsertMeter(m))).Reads<Meter>().RequireRole(AdminRole.Editor);
         api.MapDelete("/meters/{name}", async (string name, IGrainFactory g) => AdminResults.From(await Catalog(g).DeleteMeter(name))).RequireRole(AdminRole.Editor);
 
         api.MapGet("/price-plans", async (IGrainFactory g) => AdminResults.Json((await Metering(g)).PricePlans));
         api.MapGet("/price-plans/{name}", async (string name, IGrainFactory g) => One((await Metering(g)).PricePlans.FirstOrDefault(p => p.Name == name), $"price plan '{name}'"));
         api.MapPut("/price-plans/{name}", (string name, HttpContext http, IGrainFactory g) =>
-            Put<PricePlan>(http, name, p => p.Name, p => p with { Name = name }, p => Catalog(g).UpsertPricePlan(p))).RequireRole(AdminRole.Editor);
+            Put<PricePlan>(http, name, p => p.Name, p => p with { Name = name }, p => Catalog(g).UpsertPricePlan(p))).Reads<PricePlan>().RequireRole(AdminRole.Editor);
         api.MapDelete("/price-plans/{name}", async (string name, IGrainFactory g) => AdminResults.From(await Catalog(g).DeletePricePlan(name))).RequireRole(AdminRole.Editor);
 
         api.MapGet("/packages", async (IGrainFactory g) => AdminResults.Json((await Metering(g)).Packages));
         api.MapGet("/packages/{name}", async (string name, IGrainFactory g) => One((await Metering(g)).Packages.FirstOrDefault(p => p.Name == name), $"package '{name}'"));
         api.MapPut("/packages/{name}", (string name, HttpContext http, IGrainFactory g) =>
-            Put<CallPackage>(http, name, p => p.Name, p => p with { Name = name }, p => Catalog(g).UpsertPackage(p))).RequireRole(AdminRole.Editor);
+            Put<CallPackage>(http, name, p => p.Name, p => p with { Name = name }, p => Catalog(g).UpsertPackage(p))).Reads<CallPackage>().RequireRole(AdminRole.Editor);
         api.MapDelete("/packages/{name}", async (string name, IGrainFactory g) => AdminResults.From(await Catalog(g).DeletePackage(name))).RequireRole(AdminRole.Editor);
 
         api.MapGet("/subscriptions", async (IGrainFactory g) => AdminResults.Json((await Metering(g)).Subscriptions));
         api.MapGet("/apps/{id}/subscription", async (string id, IGrainFactory g) => One((await Metering(g)).Subscriptions.FirstOrDefault(s => s.App == id), $"a subscription of app '{id}'"));
         api.MapPut("/apps/{id}/subscription", (string id, HttpContext http, IGrainFactory g) =>
-            Put<Subscription>(http, id, s => s.App, s => s with { App = id }, s => Catalog(g).PutSubscription(s))).RequireRole(AdminRole.Editor);
+            Put<Subscription>(http, id, s => s.App, s => s with { App = id }, s => Catalog(g).PutSubscription(s))).Reads<Subscription>().RequireRole(AdminRole.Editor);
         api.MapDelete("/apps/{id}/subscription", async (string id, IGrainFactory g) => AdminResults.From(await Catalog(g).DeleteSubscription(id))).RequireRole(AdminRole.Editor);
 
         api.MapGet("/package-grants", async ([FromQuery] string? app, IGrainFactory g) =>
             AdminResults.Json((await Metering(g)).PackageGrants.Where(p => app is null || p.App == app).ToArray()));
         api.MapGet("/package-grants/{id}", async (string id, IGrainFactory g) => One((await Metering(g)).PackageGrants.FirstOrDefault(p => p.Id == id), $"package grant '{id}'"));
         api.MapPut("/package-grants/{id}", (string id, HttpContext http, IGrainFactory g) =>
-            Put<PackageGrant>(http, id, p => p.Id, p => p with { Id = id }, p => Catalog(g).UpsertPackageGrant(p))).RequireRole(AdminRole.Editor);
+            Put<PackageGrant>(http, id, p => p.Id, p => p with { Id = id }, p => Catalog(g).UpsertPackageGrant(p))).Reads<PackageGrant>().RequireRole(AdminRole.Editor);
         api.MapDelete("/package-grants/{id}", async (string id, IGrainFactory g) => AdminResults.From(await Catalog(g).DeletePackageGrant(id))).RequireRole(AdminRole.Editor);
         api.MapPost("/package-grants/{id}/adjustments", async (string id, HttpContext http, IGrainFactory g) =>
         {
             var (adjustment, error) = await AdminBody.ReadAsync<PackageAdjustment>(http, MaxBodyBytes);
             return error ?? AdminResults.From(await Catalog(g).AdjustPackageGrant(id, adjustment!));
-        }).RequireRole(AdminRole.Editor);
+        }).Reads<PackageAdjustment>().RequireRole(AdminRole.Editor);
 
         api.MapGet("/usage", Usage);
         api.MapGet("/apps/{id}/balance", Balance);
 
         api.MapGet("/apps/{id}/invoices/{day}", (string id, string day, IGrainFactory g) => Invoice(g, id, day, i => i.Get()));
         api.MapPost("/apps/{id}/invoices/{day}/adjustments", (string id, string day, HttpContext http, IGrainFactory g) =>
-            InvoiceChange(http, g, id, day, (i, amount) => i.Adjust(amount, Gateway.Audit.AuditContext.Actor))).RequireRole(AdminRole.Editor);
+            InvoiceChange(http, g, id, day, (i, amount) => i.Adjust(amount, Gateway.Audit.AuditContext.Actor))).Reads<InvoiceAmount>().RequireRole(AdminRole.Editor);
         api.MapPost("/apps/{id}/invoices/{day}/credit-notes", (string id, string day, HttpContext http, IGrainFactory g) =>
-            InvoiceChange(http, g, id, day, (i, amount) => i.Credit(amount, Gateway.Audit.AuditContext.Actor))).RequireRole(AdminRole.Editor);
+            InvoiceChange(http, g, id, day, (i, amount) => i.Credit(amount, Gateway.Audit.AuditContext.Actor))).Reads<InvoiceAmount>().RequireRole(AdminRole.Editor);
         api.MapPost("/apps/{id}/invoices/{day}/finalize", (string id, string day, IGrainFactory g) =>
             Invoice(g, id, day, i => i.Finalize(Gateway.Audit.AuditContext.Actor))).RequireRole(AdminRole.Editor);
 
