@@ -142,7 +142,7 @@ public ref struct SignatureTextBuilder
         }
 
         var parameters = _parameters.AsSpan(0, _parameterCount);
-        parameters.Sort(new ParameterOrder());
+        Sort(parameters);
         Append('?');
         ReadOnlySpan<char> previous = default;
         for (var i = 0; i < parameters.Length; i++)
@@ -240,18 +240,41 @@ public ref struct SignatureTextBuilder
 
     private readonly record struct Parameter(ReadOnlyMemory<char> Name, ReadOnlyMemory<char> Value, int Order, bool FromForm);
 
-    /// <summary>By name (ordinal); within a name, form values before query values, each in the order sent.</summary>
-    private readonly struct ParameterOrder : IComparer<Parameter>
+    /// <summary>
+    /// By name (ordinal); within a name, form values before query values, each in the order sent. A call's few
+    /// parameters are sorted by insertion, without the comparer object and delegate a library sort allocates; a long
+    /// list takes the library's sort (its delegate is cached), so that no query can make the sort quadratic.
+    /// </summary>
+    private static void Sort(Span<Parameter> parameters)
     {
-        public int Compare(Parameter x, Parameter y)
+        if (parameters.Length > 16)
         {
-            var byName = x.Name.Span.SequenceCompareTo(y.Name.Span);
-            if (byName != 0)
+            parameters.Sort(static (x, y) => Compare(x, y));
+            return;
+        }
+
+        for (var i = 1; i < parameters.Length; i++)
+        {
+            var current = parameters[i];
+            var j = i - 1;
+            while (j >= 0 && Compare(parameters[j], current) > 0)
             {
-                return byName;
+                parameters[j + 1] = parameters[j];
+                j--;
             }
 
-            return x.FromForm != y.FromForm ? (x.FromForm ? -1 : 1) : x.Order.CompareTo(y.Order);
+            parameters[j + 1] = current;
         }
+    }
+
+    private static int Compare(in Parameter x, in Parameter y)
+    {
+        var byName = x.Name.Span.SequenceCompareTo(y.Name.Span);
+        if (byName != 0)
+        {
+            return byName;
+        }
+
+        return x.FromForm != y.FromForm ? (x.FromForm ? -1 : 1) : x.Order.CompareTo(y.Order);
     }
 }

@@ -54,6 +54,12 @@ internal sealed partial class DebugCallsMiddleware(
             return next(context);
         }
 
+        return Accept(context);
+    }
+
+    /// <summary>Apart from <see cref="Invoke"/>, so that the closure below is made for debug calls only.</summary>
+    private Task Accept(HttpContext context)
+    {
         var call = new DebugCall(time.GetTimestamp());
         context.Features.Set(call);
 

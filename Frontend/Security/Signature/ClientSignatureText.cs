@@ -120,8 +120,21 @@ public static class ClientSignatureText
             ranges[kept++] = ranges[i];
         }
 
+        // At most 32 names: sorted by insertion, without the comparer and delegate a library sort allocates.
         var chosen = ranges[..kept];
-        chosen.Sort(new ListedOrder(list));
+        for (var i = 1; i < chosen.Length; i++)
+        {
+            var current = chosen[i];
+            var j = i - 1;
+            while (j >= 0 && list.AsSpan(chosen[j]).SequenceCompareTo(list.AsSpan(current)) > 0)
+            {
+                chosen[j + 1] = chosen[j];
+                j--;
+            }
+
+            chosen[j + 1] = current;
+        }
+
         foreach (var range in chosen)
         {
             var name = list.AsSpan(range);
@@ -175,10 +188,5 @@ public static class ClientSignatureText
         }
 
         return name.ToString();
-    }
-
-    private readonly struct ListedOrder(string list) : IComparer<Range>
-    {
-        public int Compare(Range x, Range y) => list.AsSpan(x).SequenceCompareTo(list.AsSpan(y));
     }
 }
