@@ -528,9 +528,11 @@ def measure(work, config, protocol, proxies, ports, args):
         os.remove(log_file)
     result["peak_rss_mb"] = sampler.finish() / 1024
     result["cpu_us_per_request"] = (cpu_seconds(process_tree(process.pid)) - cpu_before) * 1e6 / max(1, result["requests"])
-    if allocated_before is not None:
-        # Includes the embedded silo's share (leases, usage batches): the whole process, as the CPU figure.
-        result["bytes_per_request"] = (allocated_bytes(config, ports) - allocated_before) / max(1, result["requests"])
+    allocated_after = allocated_bytes(config, ports) if allocated_before is not None else None
+    if allocated_after is not None and allocated_after > allocated_before:
+        # Includes the embedded silo's share (leases, usage batches): the whole process, as the CPU figure. A count
+        # that did not move is a stale scrape, not zero bytes: left out rather than reported.
+        result["bytes_per_request"] = (allocated_after - allocated_before) / max(1, result["requests"])
     return result
 
 
