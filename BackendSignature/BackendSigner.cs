@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Gateway.BackendSignature;
 
 /// <summary>
@@ -39,13 +37,40 @@ public static class BackendSigner
     /// <param name="pathAndParameters">See <see cref="CaSignatureText.PathAndParameters"/>.</param>
     public static string StringToSign(string method, string bodyMd5, IEnumerable<KeyValuePair<string, string>> signedHeaders, string pathAndParameters)
     {
-        var text = new StringBuilder(256).Append(method.ToUpperInvariant()).Append('\n').Append(bodyMd5).Append('\n');
-        foreach (var (name, value) in signedHeaders.OrderBy(h => h.Key, StringComparer.Ordinal))
+        var text = new SignatureTextBuilder(256);
+        try
         {
-            text.Append(name.ToLowerInvariant()).Append(':').Append(value).Append('\n');
-        }
+            WriteStart(ref text, method, bodyMd5);
+            foreach (var (name, value) in signedHeaders.OrderBy(h => h.Key, StringComparer.Ordinal))
+            {
+                WriteHeader(ref text, name, value);
+            }
 
-        return text.Append(pathAndParameters).ToString();
+            text.Append(pathAndParameters);
+            return text.ToString();
+        }
+        finally
+        {
+            text.Dispose();
+        }
+    }
+
+    /// <summary><c>HTTPMethod\nBodyMD5\n</c>: the start of the string-to-sign.</summary>
+    public static void WriteStart(ref SignatureTextBuilder text, string method, string bodyMd5)
+    {
+        text.AppendUpper(method);
+        text.Append('\n');
+        text.Append(bodyMd5);
+        text.Append('\n');
+    }
+
+    /// <summary><c>lower-case(name):value\n</c>: one signed header, written in the order of the names as listed (ordinal).</summary>
+    public static void WriteHeader(ref SignatureTextBuilder text, string name, string value)
+    {
+        text.AppendLower(name);
+        text.Append(':');
+        text.Append(value);
+        text.Append('\n');
     }
 
     /// <summary>Base64(HMAC-SHA256(secret, UTF-8 string-to-sign)).</summary>

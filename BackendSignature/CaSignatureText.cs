@@ -68,47 +68,22 @@ public static class CaSignatureText
         IEnumerable<KeyValuePair<string, string>> query,
         IEnumerable<KeyValuePair<string, string>>? form = null)
     {
-        var merged = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value) in query)
+        var text = new SignatureTextBuilder(path.Length + 128);
+        try
         {
-            merged.TryAdd(name, value);
-        }
-
-        if (form is not null)
-        {
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var (name, value) in form)
+            text.AddParameters(query, fromForm: false);
+            if (form is not null)
             {
-                if (seen.Add(name))
-                {
-                    merged[name] = value;
-                }
-            }
-        }
-
-        if (merged.Count == 0)
-        {
-            return path;
-        }
-
-        var text = new StringBuilder(path.Length + 16 * merged.Count).Append(path).Append('?');
-        var first = true;
-        foreach (var (name, value) in merged)
-        {
-            if (!first)
-            {
-                text.Append('&');
+                text.AddParameters(form, fromForm: true);
             }
 
-            first = false;
-            text.Append(name);
-            if (value.Length > 0)
-            {
-                text.Append('=').Append(value);
-            }
+            text.AppendPathAndParameters(path);
+            return text.ToString();
         }
-
-        return text.ToString();
+        finally
+        {
+            text.Dispose();
+        }
     }
 
     /// <summary>Base64(MD5(body)), the Content-MD5 of a body.</summary>
@@ -143,7 +118,7 @@ public static class CaSignatureText
         };
     }
 
-    private static string Decode(ReadOnlySpan<char> value)
+    internal static string Decode(ReadOnlySpan<char> value)
     {
         if (value.IndexOfAny('+', '%') < 0)
         {

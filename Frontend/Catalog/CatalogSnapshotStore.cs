@@ -10,7 +10,8 @@ namespace Gateway.Frontend.Catalog;
 /// from it alone; it is replaced as a whole when a newer revision arrives, and YARP's routes and clusters are rebuilt
 /// from it.
 /// </summary>
-public sealed partial class CatalogSnapshotStore(InMemoryConfigProvider proxyConfig, ParameterSettings parameters, ILogger<CatalogSnapshotStore> logger)
+public sealed partial class CatalogSnapshotStore(
+    InMemoryConfigProvider proxyConfig, ParameterSettings parameters, TimeProvider time, ILogger<CatalogSnapshotStore> logger)
 {
     private readonly TimeSpan _regexTimeout = TimeSpan.FromMilliseconds(Math.Max(1, parameters.RegexTimeoutMs));
     private volatile CompiledCatalog _compiled = CompiledCatalog.Empty;
@@ -65,7 +66,7 @@ public sealed partial class CatalogSnapshotStore(InMemoryConfigProvider proxyCon
             }
 
             // Compiled before its routes go live, so that no request finds a route without its catalog.
-            var compiled = CompiledCatalog.Compile(snapshot, _regexTimeout);
+            var compiled = CompiledCatalog.Compile(snapshot, _regexTimeout, _compiled, logger, time);
             foreach (var api in compiled.Apis)
             {
                 if (api.Parameters.Broken is { } problem)

@@ -5,8 +5,10 @@ using Gateway.Frontend.Policies;
 using Gateway.Frontend.Routing;
 using Gateway.Frontend.Security;
 using Gateway.Frontend.Security.IpAccess;
+using Gateway.Frontend.Security.Tls;
 using Gateway.Security;
 using Gateway.Throttling;
+using Microsoft.Extensions.Logging.Abstractions;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Frontend.Catalog;
@@ -18,24 +20,31 @@ namespace Gateway.Frontend.Catalog;
 /// </summary>
 /// <remarks>
 /// The snapshot's secrets (app secrets, backend signing keys) are turned into usable keys in one place:
-/// <see cref="CallerDirectory"/>, built here. TLS keys are read by <see cref="Security.Tls.ServerCertificates"/>, which
-/// serves handshakes, before any request exists.
+/// <see cref="CallerDirectory"/>, built here. The TLS certificates are loaded here too
+/// (<see cref="Certificates"/>); a handshake, which comes before any request, takes those of the catalog in force.
 /// </remarks>
 public sealed class CompiledCatalog
 {
     /// <summary>Before the first snapshot: no route, no caller.</summary>
-    public static readonly CompiledCatalog Empty = new(null, new Dictionary<string, CompiledApi>(), CallerDirectory.Build(null), null, []);
+    public static readonly CompiledCatalog Empty = new(
+        null, new Dictionary<string, CompiledApi>(), CallerDirectory.Build(null), null, [], ServerCertificateSet.Empty);
 
     private readonly IReadOnlyDictionary<string, CompiledApi> _routes;
 
     private CompiledCatalog(
-        CatalogSnapshot? snapshot, IReadOnlyDictionary<string, CompiledApi> routes, CallerDirectory callers, ThrottleRules? throttling, IdentityProvider[] providers)
+        CatalogSnapshot? snapshot,
+        IReadOnlyDictionary<string, CompiledApi> routes,
+        CallerDirectory callers,
+        ThrottleRules? throttling,
+        IdentityProvider[] providers,
+        ServerCertificateSet certificates)
     {
         Snapshot = snapshot;
         _routes = routes;
         Callers = callers;
         Throttling = throttling;
         IdentityProviders = providers;
+        Certificates = certificates;
     }
 
     public CatalogSnapshot? Snapshot { get; }
@@ -53,12 +62,20 @@ public sealed class CompiledCatalog
     /// <summary>The apps' package grants with their counters.</summary>
     public Metering.AppPackages Packages { get; private init; } = Metering.AppPackages.None;
 
+    /// <summary>The TLS certificates by host name, loaded for handshakes.</summary>
+    public ServerCertificateSet Certificates { get; }
+
     /// <summary>The compiled API behind a YARP route id of this revision.</summary>
     public bool TryFindRoute(string routeId, out CompiledApi api) => _routes.TryGetValue(routeId, out api!);
 
     public IEnumerable<CompiledApi> Apis => _routes.Values;
 
-    public static CompiledCatalog Compile(CatalogSnapshot snapshot, TimeSpan regexTimeout)
+    /// <summary>
+    /// Compiles a snapshot. Certificates that <paramref name="previous"/> holds unchanged are taken over rather than
+    /// loaded again; problems with certificates (expiring, unusable) go to <paramref name="logger"/>.
+    /// </summary>
+    public static CompiledCatalog Compile(
+        CatalogSnapshot snapshot, TimeSpan regexTimeout, CompiledCatalog? previous = null, ILogger? logger = null, TimeProvider? time = null)
     {
         var callers = CallerDirectory.Build(snapshot);
         var throttling = ThrottleRules.Build(snapshot);
@@ -73,7 +90,13 @@ public sealed class CompiledCatalog
             }
         }
 
-        return new CompiledCatalog(snapshot, routes, callers, throttling, snapshot.IdentityProviders) { Packages = Metering.AppPackages.Build(snapshot) };
+        var certificates = ServerCertificateSet.Build(
+            snapshot.Certificates,
+            (previous ?? Empty).Certificates,
+            (time ?? TimeProvider.System).GetUtcNow(),
+            snapshot.Revision,
+            logger ?? NullLogger.Instance);
+        return new CompiledCatalog(snapshot, routes, callers, throttling, snapshot.IdentityProviders, certificates) { Packages = Metering.AppPackages.Build(snapshot) };
     }
 
     /// <summary>

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Net.Http.Headers;
 using System.Text;
 using Gateway.Catalog;
 using Gateway.Frontend.Pipeline;
@@ -101,30 +103,41 @@ public static class ParameterForwarding
         {
             context.Query.Collection.Clear();
             var headers = context.ProxyRequest.Headers;
-            List<string>? dropped = null;
-            foreach (var header in headers.NonValidated)
-            {
-                if (!KeptHeaders.Contains(header.Key))
-                {
-                    (dropped ??= []).Add(header.Key);
-                }
-            }
-
-            foreach (var name in dropped ?? [])
-            {
-                headers.Remove(name);
-            }
+            RemoveAll(headers, static name => !KeptHeaders.Contains(name));
 
             // The body is the one BackendBody prepared; of the caller's content headers only its type and length remain.
             if (context.ProxyRequest.Content is { } content)
             {
-                foreach (var name in content.Headers.NonValidated.Select(h => h.Key)
-                    .Where(n => !string.Equals(n, "Content-Type", StringComparison.OrdinalIgnoreCase) && !string.Equals(n, "Content-Length", StringComparison.OrdinalIgnoreCase))
-                    .ToList())
+                RemoveAll(content.Headers, static name =>
+                    !string.Equals(name, "Content-Type", StringComparison.OrdinalIgnoreCase) && !string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase));
+            }
+        }
+
+        /// <summary>Removes the headers <paramref name="drop"/> names, collected first (a collection cannot change while read) in a pooled array.</summary>
+        private static void RemoveAll(HttpHeaders headers, Func<string, bool> drop)
+        {
+            var names = headers.NonValidated;
+            if (names.Count == 0)
+            {
+                return;
+            }
+
+            var dropped = ArrayPool<string>.Shared.Rent(names.Count);
+            var count = 0;
+            foreach (var header in names)
+            {
+                if (drop(header.Key))
                 {
-                    content.Headers.Remove(name);
+                    dropped[count++] = header.Key;
                 }
             }
+
+            for (var i = 0; i < count; i++)
+            {
+                headers.Remove(dropped[i]);
+            }
+
+            ArrayPool<string>.Shared.Return(dropped, clearArray: true);
         }
 
         public void Set(ParameterLocation location, string name, StringValues values)
@@ -157,6 +170,18 @@ public static class ParameterForwarding
 
             request.Headers.Remove(name);
             request.Content?.Headers.Remove(name);
+            if (values.Count == 1)
+            {
+                // The usual single value, without an array.
+                var value = ToHeaderValue(values[0] ?? "");
+                if (!request.Headers.TryAddWithoutValidation(name, value))
+                {
+                    request.Content?.Headers.TryAddWithoutValidation(name, value);
+                }
+
+                return;
+            }
+
             var encoded = values.Select(v => ToHeaderValue(v ?? "")).ToArray();
             if (!request.Headers.TryAddWithoutValidation(name, encoded))
             {
@@ -167,29 +192,35 @@ public static class ParameterForwarding
         public void Finish(ParameterPlan plan)
         {
             var template = plan.BackendPath!;
-            var builder = new StringBuilder();
+            var segments = template.Segments;
+
+            // Written in a pooled buffer: the path string is the only allocation.
+            var length = 1;
+            for (var i = 0; i < segments.Count; i++)
+            {
+                length += 1 + (segments[i].IsParameter ? (_path.GetValueOrDefault(segments[i].Value) ?? "").Length : segments[i].Value.Length);
+            }
+
+            var buffer = ArrayPool<char>.Shared.Rent(length);
+            var written = 0;
             var slash = false;
-            foreach (var segment in template.Segments)
+            for (var i = 0; i < segments.Count; i++)
             {
-                builder.Append('/');
-                if (segment.IsParameter)
-                {
-                    var value = _path.GetValueOrDefault(segment.Value) ?? "";
-                    slash |= value.Contains('/');
-                    builder.Append(value);
-                }
-                else
-                {
-                    builder.Append(segment.Value);
-                }
+                buffer[written++] = '/';
+                var text = segments[i].IsParameter ? _path.GetValueOrDefault(segments[i].Value) ?? "" : segments[i].Value;
+                slash |= segments[i].IsParameter && text.Contains('/');
+                text.CopyTo(buffer.AsSpan(written));
+                written += text.Length;
             }
 
-            if (builder.Length == 0 || template.Text.EndsWith('/'))
+            if (written == 0 || template.Text.EndsWith('/'))
             {
-                builder.Append('/');
+                buffer[written++] = '/';
             }
 
-            context.Path = new PathString(builder.ToString());
+            var path = new string(buffer, 0, written);
+            ArrayPool<char>.Shared.Return(buffer);
+            context.Path = new PathString(path);
             if (slash)
             {
                 // A '/' inside a value must stay inside its segment (%2F); YARP would send it as a separator, so the

@@ -33,12 +33,12 @@ internal sealed partial class ParameterValidation(
         return InvokeInternal(context, plan);
     }
 
-    private async Task InvokeInternal(HttpContext context, ParameterPlan plan)
+    /// <summary>Without an async state machine unless the body must be read: a GET is checked and passed on at once.</summary>
+    private Task InvokeInternal(HttpContext context, ParameterPlan plan)
     {
         if (plan.Broken is not null)
         {
-            await GatewayErrorWriter.WriteAsync(context, GatewayError.Internal);
-            return;
+            return GatewayErrorWriter.WriteAsync(context, GatewayError.Internal);
         }
 
         var receivedAt = time.GetUtcNow();
@@ -48,34 +48,47 @@ internal sealed partial class ParameterValidation(
         var limit = definition.MaxBodyBytes;
         if (limit is { } max && request.ContentLength > max)
         {
-            await RefuseBody(context, max);
-            return;
+            return RefuseBody(context, max);
         }
 
         if (hasBody && !AcceptsContentType(plan, request.ContentType, out var why))
         {
-            await RefuseBody(context, GatewayError.UnsupportedContentType, why);
-            return;
+            return RefuseBody(context, GatewayError.UnsupportedContentType, why);
         }
 
         // The body is read when a rule needs it, and when a limit must hold for a body of unknown length, so that an
         // oversized one gets a clean 413 instead of a backend call cut in the middle. A body with a Content-Length
         // within the limit streams: Kestrel holds it to its length, and to the limit set here.
-        RequestBody? body = null;
         if (hasBody && (plan.MustReadBody || (limit is not null && request.ContentLength is null)))
         {
-            body = await RequestBody.ReadAsync(context, settings.MaxReadBodyBytes);
-            if (body is null)
-            {
-                await RefuseBody(context, RequestBody.Limit(context.GetGatewayRequest(), settings.MaxReadBodyBytes));
-                return;
-            }
+            return ReadBodyAndCheckAsync(context, plan, receivedAt);
         }
-        else if (limit is { } streamed)
+
+        if (limit is { } streamed)
         {
             RequestBody.LimitServer(context, streamed);
         }
 
+        return Check(context, plan, null, receivedAt);
+    }
+
+    private async Task ReadBodyAndCheckAsync(HttpContext context, ParameterPlan plan, DateTimeOffset receivedAt)
+    {
+        var body = await RequestBody.ReadAsync(context, settings.MaxReadBodyBytes);
+        if (body is null)
+        {
+            await RefuseBody(context, RequestBody.Limit(context.GetGatewayRequest(), settings.MaxReadBodyBytes));
+            return;
+        }
+
+        await Check(context, plan, body, receivedAt);
+    }
+
+    /// <summary>Every parameter rule at once; the values found are kept for the forwarding transform.</summary>
+    private Task Check(HttpContext context, ParameterPlan plan, RequestBody? body, DateTimeOffset receivedAt)
+    {
+        var request = context.Request;
+        var definition = plan.Definition;
         var violations = new List<ParameterViolation>();
         var values = new StringValues[plan.Parameters.Length];
         var form = plan.ReadsForm ? body?.FormFields ?? NoFields : null;
@@ -135,8 +148,7 @@ internal sealed partial class ParameterValidation(
         if (violations.Count > 0)
         {
             LogRefused(definition.Id, plan.Api.Stage, violations.Count);
-            await ParameterErrorWriter.WriteAsync(context, violations);
-            return;
+            return ParameterErrorWriter.WriteAsync(context, violations);
         }
 
         var checkedValues = new ParameterValues(plan, values, body?.Bytes, receivedAt);
@@ -146,7 +158,7 @@ internal sealed partial class ParameterValidation(
             BackendBody.Prepare(context, checkedValues);
         }
 
-        await next(context);
+        return next(context);
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Net;
 using Gateway.Catalog;
 using Gateway.Frontend.Catalog;
 using Gateway.Frontend.Errors;
+using Gateway.Frontend.Throttling;
 using Gateway.Throttling;
 
 namespace Gateway.Frontend.Pipeline;
@@ -70,6 +71,9 @@ public sealed class GatewayRequest
 
     /// <summary>The backend a routing policy sent the call to instead of the API's own; null when it went to the API's.</summary>
     public string? RoutedBackend { get; set; }
+
+    /// <summary>The admitting throttle level with the least budget left, for the RateLimit headers; null when no policy limits the call.</summary>
+    public QuotaTake? RateLimit { get; set; }
 
     /// <summary>The error the gateway answered with (set by <see cref="GatewayErrorWriter"/>), or null when it forwarded the call.</summary>
     public GatewayError? Error { get; set; }

@@ -72,7 +72,8 @@ public static class ProxyConfigBuilder
                 [StageKey] = published.Stage,
                 [VersionKey] = published.Version.ToString(CultureInfo.InvariantCulture),
             },
-            Transforms = BackendPathTransforms(publicPath, api.BackendPath ?? api.Path),
+            // MAPPING mode builds the backend path itself (ParameterForwarding), from the checked values.
+            Transforms = api.RequestMode == RequestMode.Mapping ? [] : BackendPathTransforms(publicPath, api.BackendPath ?? api.Path),
         };
     }
 

@@ -11,7 +11,8 @@ namespace Gateway.Frontend.Security;
 public sealed class CallerDirectory
 {
     private readonly Dictionary<string, AppCredential> _keys;
-    private readonly Dictionary<string, AppGrant> _grants;
+    /// <summary>By app, API and stage as a value: a lookup builds no key string.</summary>
+    private readonly Dictionary<(string App, string Api, string Stage), AppGrant> _grants;
     private readonly Dictionary<string, BackendCredential> _backendKeys;
 
     private CallerDirectory(CatalogSnapshot? snapshot)
@@ -21,7 +22,7 @@ public sealed class CallerDirectory
         _keys = (snapshot?.AppKeys ?? [])
             .Where(k => apps.ContainsKey(k.App))
             .ToDictionary(k => k.Key, k => new AppCredential(apps[k.App], k.Key, Encoding.UTF8.GetBytes(k.Secret)), StringComparer.Ordinal);
-        _grants = (snapshot?.Grants ?? []).ToDictionary(g => g.GetKey(), StringComparer.Ordinal);
+        _grants = (snapshot?.Grants ?? []).ToDictionary(g => (g.App, g.Api, g.Stage));
         var signingKeys = (snapshot?.BackendSigningKeys ?? []).ToDictionary(k => BackendSigningKey.KeyOf(k.Backend, k.Name), StringComparer.Ordinal);
         _backendKeys = (snapshot?.Backends ?? [])
             .Where(b => b.SigningKey is not null && signingKeys.ContainsKey(BackendSigningKey.KeyOf(b.Name, b.SigningKey)))
@@ -34,7 +35,7 @@ public sealed class CallerDirectory
 
     public bool TryFindKey(string appKey, out AppCredential credential) => _keys.TryGetValue(appKey, out credential!);
 
-    public AppGrant? FindGrant(string appId, string apiId, string stage) => _grants.GetValueOrDefault(AppGrant.KeyOf(appId, apiId, stage));
+    public AppGrant? FindGrant(string appId, string apiId, string stage) => _grants.GetValueOrDefault((appId, apiId, stage));
 
     public bool TryFindBackendKey(string backend, out BackendCredential credential) => _backendKeys.TryGetValue(backend, out credential!);
 }

@@ -108,6 +108,18 @@ internal sealed partial class ThrottlingMiddleware(
     private const string RemainingHeader = "RateLimit-Remaining";
     private const string ResetHeader = "RateLimit-Reset";
 
+    /// <summary>Made once: the RateLimit headers of an admitted call are set from its request, with no state object per call.</summary>
+    private readonly Func<object, Task> _setHeaders = state =>
+    {
+        var context = (HttpContext)state;
+        if (context.GetGatewayRequest().RateLimit is { } take)
+        {
+            SetHeaders(context.Response, take, ResetSeconds(time, take));
+        }
+
+        return Task.CompletedTask;
+    };
+
     public Task Invoke(HttpContext context)
     {
         var request = context.Features.Get<GatewayRequest>();
@@ -139,12 +151,8 @@ internal sealed partial class ThrottlingMiddleware(
 
         if (decision.Tightest is { } tightest)
         {
-            context.Response.OnStarting(static state =>
-            {
-                var (ctx, take, time) = ((HttpContext, QuotaTake, TimeProvider))state;
-                SetHeaders(ctx.Response, take, ResetSeconds(time, take));
-                return Task.CompletedTask;
-            }, (context, tightest, time));
+            context.GetGatewayRequest().RateLimit = tightest;
+            context.Response.OnStarting(_setHeaders, context);
         }
 
         return next(context);

@@ -17,8 +17,17 @@ internal sealed partial class BackendRequestSigner(
     ParameterSettings parameters,
     ILogger<BackendRequestSigner> logger)
 {
-    /// <summary>The gateway's headers that the signature covers, when the request has them.</summary>
+    /// <summary>The gateway's headers that the signature covers, when the request has them, in the order X-Ca-Proxy-Signature-Headers lists them.</summary>
     private static readonly string[] SignedHeaderCandidates = [RequestIds.Header, StageSelection.Header, "X-Ca-Key"];
+
+    /// <summary>The candidates' indexes in the (ordinal) order of their names, the order the string-to-sign writes them in.</summary>
+    private static readonly int[] WriteOrder = [.. Enumerable.Range(0, SignedHeaderCandidates.Length).OrderBy(i => SignedHeaderCandidates[i], StringComparer.Ordinal)];
+
+    private static readonly string[] LowerCaseCandidates = [.. SignedHeaderCandidates.Select(n => n.ToLowerInvariant())];
+
+    /// <summary>X-Ca-Proxy-Signature-Headers for each set of candidates present (bit i: candidate i), made once.</summary>
+    private static readonly string[] SignedNames = [.. Enumerable.Range(0, 1 << SignedHeaderCandidates.Length)
+        .Select(present => string.Join(',', SignedHeaderCandidates.Where((_, i) => (present & (1 << i)) != 0)))];
 
     private static readonly string[] OwnHeaders = [BackendSigner.SignatureHeader, BackendSigner.SignedHeadersHeader, BackendSigner.KeyNameHeader];
 
@@ -79,39 +88,49 @@ internal sealed partial class BackendRequestSigner(
 
     private void Sign(RequestTransformContext context, string backend, BackendCredential key, string bodyMd5, IReadOnlyList<KeyValuePair<string, string>>? form)
     {
-        var signed = new List<KeyValuePair<string, string>>(SignedHeaderCandidates.Length);
-        foreach (var name in SignedHeaderCandidates)
+        // The address as the backend will see it (the destination's path base, then the transformed path), set here
+        // so that YARP does not build it a second time; a mapping that had to set it itself is taken as it is.
+        var query = context.Query.QueryString;
+        var destination = context.ProxyRequest.RequestUri ??= RequestUtilities.MakeDestinationAddress(context.DestinationPrefix, context.Path, query);
+        var text = new SignatureTextBuilder(512);
+        try
         {
-            var value = ReadHeader(context, name);
-            if (value is not null)
+            BackendSigner.WriteStart(ref text, context.HttpContext.Request.Method, bodyMd5);
+
+            // Each candidate the request has, in the order of their names.
+            var present = 0;
+            foreach (var i in WriteOrder)
             {
-                signed.Add(new(name, value));
+                if (ReadHeader(context, SignedHeaderCandidates[i]) is { } value)
+                {
+                    text.Append(LowerCaseCandidates[i]);
+                    text.Append(':');
+                    text.Append(value);
+                    text.Append('\n');
+                    present |= 1 << i;
+                }
             }
+
+            text.AddQuery(query.Value);
+            if (form is not null)
+            {
+                text.AddParameters(form, fromForm: true);
+            }
+
+            text.AppendPathAndParameters(Uri.UnescapeDataString(destination.AbsolutePath));
+            Span<byte> mac = stackalloc byte[32];
+            text.Sign(BackendSigner.Algorithm, key.Key, mac);
+            RequestTransform.AddHeader(context, BackendSigner.SignatureHeader, Convert.ToBase64String(mac));
+            RequestTransform.AddHeader(context, BackendSigner.SignedHeadersHeader, SignedNames[present]);
+            RequestTransform.AddHeader(context, BackendSigner.KeyNameHeader, key.Name);
+        }
+        finally
+        {
+            text.Dispose();
         }
 
-        // The path as the backend will see it: the destination's path base, then the transformed path.
-        var destination = RequestUtilities.MakeDestinationAddress(context.DestinationPrefix, context.Path, context.Query.QueryString);
-        var path = Uri.UnescapeDataString(destination.AbsolutePath);
-        var stringToSign = BackendSigner.StringToSign(
-            context.HttpContext.Request.Method,
-            bodyMd5,
-            signed,
-            CaSignatureText.PathAndParameters(path, CaSignatureText.ParseParameters(context.Query.QueryString.Value), form));
-
-        Span<byte> mac = stackalloc byte[32];
-        CaSignatureText.Sign(BackendSigner.Algorithm, key.Key, stringToSign, mac);
-        RequestTransform.AddHeader(context, BackendSigner.SignatureHeader, Convert.ToBase64String(mac));
-        RequestTransform.AddHeader(context, BackendSigner.SignedHeadersHeader, SignedNames(signed));
-        RequestTransform.AddHeader(context, BackendSigner.KeyNameHeader, key.Name);
         LogSigned(backend, key.Name);
     }
-
-    private static string SignedNames(List<KeyValuePair<string, string>> signed) => signed.Count switch
-    {
-        0 => "",
-        1 => signed[0].Key,
-        _ => string.Join(',', signed.Select(h => h.Key)),
-    };
 
     private static string? ReadHeader(RequestTransformContext context, string name)
     {
@@ -120,7 +139,20 @@ internal sealed partial class BackendRequestSigner(
             return context.HttpContext.Request.Headers.TryGetValue(name, out var raw) ? raw.ToString() : null;
         }
 
-        return context.ProxyRequest.Headers.TryGetValues(name, out var values) ? string.Join(',', values) : null;
+        if (!context.ProxyRequest.Headers.NonValidated.TryGetValues(name, out var values))
+        {
+            return null;
+        }
+
+        if (values.Count == 1)
+        {
+            foreach (var value in values)
+            {
+                return value;
+            }
+        }
+
+        return string.Join(',', values);
     }
 
     [LoggerMessage(EventId = LogEvents.BackendSigned, Level = LogLevel.Debug, Message = "Signed a request to backend {Backend} with key {KeyName}")]

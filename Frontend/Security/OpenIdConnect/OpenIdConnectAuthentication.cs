@@ -28,28 +28,37 @@ internal sealed partial class OpenIdConnectAuthentication(
         return InvokeInternal(context, request, api, request.Route!.IdentityProvider);
     }
 
-    private async Task InvokeInternal(HttpContext context, GatewayRequest request, ApiDefinition api, IdentityProvider? provider)
+    /// <summary>Without an async state machine when the token was verified before (the usual call): only a new token is awaited.</summary>
+    private Task InvokeInternal(HttpContext context, GatewayRequest request, ApiDefinition api, IdentityProvider? provider)
     {
         var requirement = api.OpenIdConnect;
         if (requirement is null || provider is null)
         {
             // The catalog grain refuses such an API; fail closed if one gets here anyway.
-            await Refuse(context, api, GatewayError.IdentityProviderUnavailable, requirement, "the API names no known identity provider");
-            return;
+            return Refuse(context, api, GatewayError.IdentityProviderUnavailable, requirement, "the API names no known identity provider");
         }
 
         var (token, problem) = ReadToken(context.Request, requirement);
-        if (token is null)
+        if (token.IsEmpty)
         {
-            await Refuse(context, api, problem is null ? GatewayError.TokenMissing : GatewayError.TokenInvalid, requirement, problem ?? Where(requirement));
-            return;
+            return Refuse(context, api, problem is null ? GatewayError.TokenMissing : GatewayError.TokenInvalid, requirement, problem ?? Where(requirement));
         }
 
-        var result = await validator.ValidateAsync(provider, token);
+        var validation = validator.ValidateAsync(provider, token);
+        return validation.IsCompletedSuccessfully
+            ? Continue(context, request, api, requirement, validation.Result)
+            : ContinueWhenValidated(context, request, api, requirement, validation);
+    }
+
+    private async Task ContinueWhenValidated(
+        HttpContext context, GatewayRequest request, ApiDefinition api, OpenIdConnectRequirement requirement, ValueTask<TokenValidation> validation) =>
+        await Continue(context, request, api, requirement, await validation);
+
+    private Task Continue(HttpContext context, GatewayRequest request, ApiDefinition api, OpenIdConnectRequirement requirement, TokenValidation result)
+    {
         if (!result.IsValid)
         {
-            await Refuse(context, api, result.Error!, requirement, result.Detail);
-            return;
+            return Refuse(context, api, result.Error!, requirement, result.Detail);
         }
 
         request.UserId = result.Subject;
@@ -58,10 +67,11 @@ internal sealed partial class OpenIdConnectAuthentication(
             RemoveQueryParameter(context.Request, requirement.TokenName!);
         }
 
-        await next(context);
+        return next(context);
     }
 
-    private static (string? Token, string? Problem) ReadToken(HttpRequest request, OpenIdConnectRequirement requirement)
+    /// <summary>The token as a slice of the header or query value it came in (no copy), or empty with the problem.</summary>
+    private static (ReadOnlyMemory<char> Token, string? Problem) ReadToken(HttpRequest request, OpenIdConnectRequirement requirement)
     {
         StringValues values = requirement.TokenLocation switch
         {
@@ -71,26 +81,26 @@ internal sealed partial class OpenIdConnectAuthentication(
         };
         if (values.Count == 0)
         {
-            return (null, null);
+            return (default, null);
         }
 
         if (values.Count > 1)
         {
-            return (null, "more than one token was sent");
+            return (default, "more than one token was sent");
         }
 
-        var value = values[0]?.Trim() ?? "";
+        var value = (values[0] ?? "").AsMemory().Trim();
         if (requirement.TokenLocation == TokenLocation.Bearer)
         {
-            if (!value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            if (!value.Span.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             {
-                return (null, value.Length == 0 ? null : "the Authorization header is not 'Bearer <token>'");
+                return (default, value.Length == 0 ? null : "the Authorization header is not 'Bearer <token>'");
             }
 
             value = value["Bearer ".Length..].Trim();
         }
 
-        return value.Length == 0 ? (null, null) : (value, null);
+        return (value, null);
     }
 
     private static void RemoveQueryParameter(HttpRequest request, string name)

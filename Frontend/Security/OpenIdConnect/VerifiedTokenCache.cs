@@ -14,15 +14,26 @@ internal sealed record VerifiedToken(IdentityProvider Provider, SigningKey Key, 
 /// drops the key sends the token through every check again). Expiry and not-before are checked on every use
 /// by the validator. Bounded: when full, it starts empty again rather than grow.
 /// </summary>
-internal sealed class VerifiedTokenCache(int capacity)
+internal sealed class VerifiedTokenCache
 {
-    private readonly ConcurrentDictionary<string, VerifiedToken> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, VerifiedToken> _entries;
+    private readonly ConcurrentDictionary<string, VerifiedToken>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
+
+    public VerifiedTokenCache(int capacity)
+    {
+        _capacity = capacity;
+        _entries = new(StringComparer.Ordinal);
+        _bySpan = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     public int Count => _entries.Count;
 
-    public bool TryGet(string token, IdentityProvider provider, ProviderKeySet keys, out VerifiedToken verified)
+    private readonly int _capacity;
+
+    /// <summary>Looked up by the token's characters where they stand (in the request's header), so a known token costs no copy.</summary>
+    public bool TryGet(ReadOnlySpan<char> token, IdentityProvider provider, ProviderKeySet keys, out VerifiedToken verified)
     {
-        if (_entries.TryGetValue(token, out verified!)
+        if (_bySpan.TryGetValue(token, out verified!)
             && ReferenceEquals(verified.Provider, provider)
             && StillHolds(keys, verified))
         {
@@ -35,12 +46,12 @@ internal sealed class VerifiedTokenCache(int capacity)
 
     public void Add(string token, VerifiedToken verified)
     {
-        if (capacity <= 0)
+        if (_capacity <= 0)
         {
             return;
         }
 
-        if (_entries.Count >= capacity)
+        if (_entries.Count >= _capacity)
         {
             _entries.Clear();
         }
@@ -48,7 +59,7 @@ internal sealed class VerifiedTokenCache(int capacity)
         _entries[token] = verified;
     }
 
-    public void Remove(string token) => _entries.TryRemove(token, out _);
+    public void Remove(ReadOnlySpan<char> token) => _bySpan.TryRemove(token, out _, out _);
 
     private static bool StillHolds(ProviderKeySet keys, VerifiedToken verified) =>
         verified.Kid is null

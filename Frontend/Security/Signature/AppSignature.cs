@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Gateway.BackendSignature;
 using Gateway.Catalog;
@@ -39,14 +40,18 @@ internal sealed partial class AppSignatureMiddleware(
     {
         var request = context.GetGatewayRequest();
         return request.Api is { } api && RequiresSignature(api.Definition.AuthType)
-            ? InvokeInternal(context, request, api)
+            ? Authenticate(context, request, api)
             : next(context);
     }
 
     /// <summary>The authentication types that include an app signature.</summary>
     public static bool RequiresSignature(ApiAuthType type) => type is ApiAuthType.AppSignature or ApiAuthType.AppSignatureAndOpenIdConnect;
 
-    private async Task InvokeInternal(HttpContext context, GatewayRequest request, PublishedApi api)
+    /// <summary>
+    /// Steps 1 to 5 and, for a call that needs neither its body nor a nonce check (the usual GET), 7, without an async
+    /// state machine: only reading the body and the nonce check wait for anything.
+    /// </summary>
+    private Task Authenticate(HttpContext context, GatewayRequest request, PublishedApi api)
     {
         var headers = context.Request.Headers;
 
@@ -59,146 +64,197 @@ internal sealed partial class AppSignatureMiddleware(
             || !TryHeader(headers, SignedHeadersHeader, required: false, out var signedHeaderList, out problem)
             || !TryHeader(headers, "Content-MD5", required: false, out var contentMd5, out problem))
         {
-            await Refuse(context, api, appKey, problem.Error, problem.Detail);
-            return;
+            return Refuse(context, api, appKey, problem.Error, problem.Detail);
         }
 
         // 2. Signature method: known, and allowed by this API.
         var method = methodText ?? SignatureMethod.Default;
-        if (!SignatureMethod.All.Contains(method, StringComparer.Ordinal))
+        if (method is not (SignatureMethod.HmacSha256 or SignatureMethod.HmacSha1))
         {
-            await Refuse(context, api, appKey, GatewayError.SignatureMethodNotAllowed, $"'{method}' is not {string.Join(" or ", SignatureMethod.All)}");
-            return;
+            return Refuse(context, api, appKey, GatewayError.SignatureMethodNotAllowed, $"'{method}' is not {string.Join(" or ", SignatureMethod.All)}");
         }
 
-        if (api.Definition.SignatureMethods.Length > 0 && !api.Definition.SignatureMethods.Contains(method, StringComparer.Ordinal))
+        if (api.Definition.SignatureMethods.Length > 0 && Array.IndexOf(api.Definition.SignatureMethods, method) < 0)
         {
-            await Refuse(context, api, appKey, GatewayError.SignatureMethodNotAllowed, $"this API accepts {string.Join(", ", api.Definition.SignatureMethods)}");
-            return;
+            return Refuse(context, api, appKey, GatewayError.SignatureMethodNotAllowed, $"this API accepts {string.Join(", ", api.Definition.SignatureMethods)}");
         }
 
         // 3. Timestamp within the window of the gateway clock.
         if (!long.TryParse(timestampText, NumberStyles.None, CultureInfo.InvariantCulture, out var millis)
             || millis > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
         {
-            await Refuse(context, api, appKey, GatewayError.TimestampInvalid, null);
-            return;
+            return Refuse(context, api, appKey, GatewayError.TimestampInvalid, null);
         }
 
         var now = time.GetUtcNow();
         var timestamp = DateTimeOffset.FromUnixTimeMilliseconds(millis);
         if (timestamp < now - Window || timestamp > now + Window)
         {
-            await Refuse(context, api, appKey, timestamp < now ? GatewayError.TimestampExpired : GatewayError.TimestampInFuture,
+            return Refuse(context, api, appKey, timestamp < now ? GatewayError.TimestampExpired : GatewayError.TimestampInFuture,
                 $"gateway time is {now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}");
-            return;
         }
 
-        if (nonce is not null && (nonce.Length > MaxNonceLength || !nonce.All(c => c is > ' ' and <= '~')))
+        if (nonce is not null && (nonce.Length > MaxNonceLength || nonce.AsSpan().ContainsAnyExceptInRange('!', '~')))
         {
-            await Refuse(context, api, appKey, GatewayError.NonceInvalid, null);
-            return;
+            return Refuse(context, api, appKey, GatewayError.NonceInvalid, null);
         }
 
         // 4. The signature decodes to an HMAC of the method's size.
         var macLength = method == SignatureMethod.HmacSha1 ? 20 : 32;
-        var presented = new byte[33];
+        Span<byte> presented = stackalloc byte[33];
         if (!Convert.TryFromBase64String(signature!, presented, out var written) || written != macLength)
         {
-            await Refuse(context, api, appKey, GatewayError.SignatureNotBase64, null);
-            return;
+            return Refuse(context, api, appKey, GatewayError.SignatureNotBase64, null);
         }
 
         // 5. The AppKey, from the local snapshot.
         if (!request.Catalog!.Callers.TryFindKey(appKey!, out var credential))
         {
-            await Refuse(context, api, appKey, GatewayError.AppKeyUnknown, null);
-            return;
+            return Refuse(context, api, appKey, GatewayError.AppKeyUnknown, null);
         }
 
         if (!credential.App.Enabled)
         {
-            await Refuse(context, api, appKey, GatewayError.AppDisabled, null);
-            return;
+            return Refuse(context, api, appKey, GatewayError.AppDisabled, null);
         }
+
+        var mac = default(Mac);
+        presented[..macLength].CopyTo(mac);
+        var call = new SignedCall(api, credential, method, mac, macLength, contentMd5, signedHeaderList, nonce, timestamp, now);
 
         // 6. The body, only when Content-MD5 or form parameters need it.
         var contentType = headers.ContentType.ToString();
-        var isForm = CaSignatureText.IsForm(contentType);
-        IReadOnlyList<KeyValuePair<string, string>>? form = null;
-        if (isForm || contentMd5 is not null)
+        if (CaSignatureText.IsForm(contentType) || contentMd5 is not null)
         {
-            var body = await RequestBody.ReadAsync(context, parameters.MaxReadBodyBytes);
-            if (body is null)
-            {
-                LogRefused(api.Definition.Id, api.Stage, GatewayError.BodyTooLarge.Code, appKey ?? "-");
-                await RequestBody.RefuseAsync(context, RequestBody.Limit(request, parameters.MaxReadBodyBytes));
-                return;
-            }
-
-            if (contentMd5 is not null && !isForm && !string.Equals(contentMd5, CaSignatureText.BodyMd5(body.Bytes), StringComparison.Ordinal))
-            {
-                await Refuse(context, api, appKey, GatewayError.ContentMd5Mismatch, null);
-                return;
-            }
-
-            if (isForm)
-            {
-                form = body.Form;
-            }
+            return CheckWithBodyAsync(context, request, call, contentType);
         }
 
-        // 7. The HMAC over the server's own string-to-sign.
-        var signedHeaders = ClientSignatureText.SignedHeaderNames(signedHeaderList)
-            .Select(name => new KeyValuePair<string, string>(name, headers[name].ToString()));
-        var stringToSign = ClientSignatureText.Build(
-            context.Request.Method,
-            Optional(headers.Accept),
-            contentMd5,
-            contentType.Length == 0 ? null : contentType,
-            Optional(headers.Date),
-            signedHeaders,
-            CaSignatureText.PathAndParameters((context.Request.PathBase + context.Request.Path).Value ?? "", CaSignatureText.ParseParameters(context.Request.QueryString.Value), form));
-        var expected = new byte[32];
-        CaSignatureText.Sign(method, credential.Secret, stringToSign, expected);
-        if (!CryptographicOperations.FixedTimeEquals(expected.AsSpan(0, macLength), presented.AsSpan(0, macLength)))
+        return CheckSignature(context, request, call, contentType, null);
+    }
+
+    private async Task CheckWithBodyAsync(HttpContext context, GatewayRequest request, SignedCall call, string contentType)
+    {
+        var isForm = CaSignatureText.IsForm(contentType);
+        var body = await RequestBody.ReadAsync(context, parameters.MaxReadBodyBytes);
+        if (body is null)
         {
-            // The answer a client needs to find what differs: the server's string-to-sign, '\n' written as '#'.
-            await Refuse(context, api, appKey, GatewayError.SignatureMismatch with
-            {
-                Message = GatewayError.SignatureMismatch.Message + stringToSign.Replace('\n', '#'),
-            }, null);
+            LogRefused(call.Api.Definition.Id, call.Api.Stage, GatewayError.BodyTooLarge.Code, call.Credential.AppKey);
+            await RequestBody.RefuseAsync(context, RequestBody.Limit(request, parameters.MaxReadBodyBytes));
             return;
         }
 
-        // 8. The nonce, once across the cluster: the only remote call, made only for a request that proved its key.
-        if (nonce is not null)
+        if (call.ContentMd5 is not null && !isForm && !string.Equals(call.ContentMd5, CaSignatureText.BodyMd5(body.Bytes), StringComparison.Ordinal))
         {
-            NonceDecision decision;
-            try
-            {
-                var keepUntil = (timestamp > now ? timestamp : now) + Window;
-                decision = await grains.GetGrain<INonceGrain>(GrainKeys.Nonce(appKey!, nonce)).TryUse(nonce, keepUntil);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
-            {
-                // Fail closed: accepting an unchecked nonce would open the door to replays.
-                LogNonceCheckFailed(e, appKey!);
-                await GatewayErrorWriter.WriteAsync(context, GatewayError.NonceUnavailable);
-                return;
-            }
-
-            if (!decision.Accepted)
-            {
-                await Refuse(context, api, appKey, GatewayError.NonceReplayed, null);
-                return;
-            }
+            await Refuse(context, call.Api, call.Credential.AppKey, GatewayError.ContentMd5Mismatch, null);
+            return;
         }
 
+        await CheckSignature(context, request, call, contentType, isForm ? body.Form : null);
+    }
+
+    /// <summary>7. The HMAC over the server's own string-to-sign, then 8, the nonce.</summary>
+    private Task CheckSignature(HttpContext context, GatewayRequest request, SignedCall call, string contentType, IReadOnlyList<KeyValuePair<string, string>>? form)
+    {
+        if (Mismatch(context, call, contentType, form) is { } stringToSign)
+        {
+            // The answer a client needs to find what differs: the server's string-to-sign, '\n' written as '#'.
+            return Refuse(context, call.Api, call.Credential.AppKey, GatewayError.SignatureMismatch with
+            {
+                Message = GatewayError.SignatureMismatch.Message + stringToSign.Replace('\n', '#'),
+            }, null);
+        }
+
+        // 8. The nonce, once across the cluster: the only remote call, made only for a request that proved its key.
+        if (call.Nonce is not null)
+        {
+            return CheckNonceAsync(context, request, call);
+        }
+
+        Authenticated(request, call.Credential);
+        return next(context);
+    }
+
+    /// <summary>Null when the presented signature is the one the gateway computes; else the gateway's string-to-sign.</summary>
+    private static string? Mismatch(HttpContext context, SignedCall call, string contentType, IReadOnlyList<KeyValuePair<string, string>>? form)
+    {
+        var request = context.Request;
+        var headers = request.Headers;
+        var text = new SignatureTextBuilder(512);
+        try
+        {
+            ClientSignatureText.WriteStart(
+                ref text, request.Method, Optional(headers.Accept), call.ContentMd5, contentType.Length == 0 ? null : contentType, Optional(headers.Date));
+            ClientSignatureText.WriteHeaders(ref text, call.SignedHeaders, headers);
+            text.AddQuery(request.QueryString.Value);
+            if (form is not null)
+            {
+                text.AddParameters(form, fromForm: true);
+            }
+
+            text.AppendPathAndParameters(request.PathBase.HasValue ? (request.PathBase + request.Path).Value : request.Path.Value);
+            Span<byte> expected = stackalloc byte[32];
+            text.Sign(call.Method, call.Credential.Secret, expected);
+            var presented = call.Presented;
+            return CryptographicOperations.FixedTimeEquals(expected[..call.MacLength], ((ReadOnlySpan<byte>)presented)[..call.MacLength]) ? null : text.ToString();
+        }
+        finally
+        {
+            text.Dispose();
+        }
+    }
+
+    private async Task CheckNonceAsync(HttpContext context, GatewayRequest request, SignedCall call)
+    {
+        var appKey = call.Credential.AppKey;
+        NonceDecision decision;
+        try
+        {
+            var keepUntil = (call.Timestamp > call.Now ? call.Timestamp : call.Now) + Window;
+            decision = await grains.GetGrain<INonceGrain>(GrainKeys.Nonce(appKey, call.Nonce!)).TryUse(call.Nonce!, keepUntil);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        {
+            // Fail closed: accepting an unchecked nonce would open the door to replays.
+            LogNonceCheckFailed(e, appKey);
+            await GatewayErrorWriter.WriteAsync(context, GatewayError.NonceUnavailable);
+            return;
+        }
+
+        if (!decision.Accepted)
+        {
+            await Refuse(context, call.Api, appKey, GatewayError.NonceReplayed, null);
+            return;
+        }
+
+        Authenticated(request, call.Credential);
+        await next(context);
+    }
+
+    private static void Authenticated(GatewayRequest request, AppCredential credential)
+    {
         request.AppId = credential.App.Id;
         request.AppKey = credential.AppKey;
         request.UserId = credential.App.Owner;
-        await next(context);
+    }
+
+    /// <summary>What steps 1 to 5 established about a signed call, for the steps that may have to wait; a value, not an allocation.</summary>
+    private readonly record struct SignedCall(
+        PublishedApi Api,
+        AppCredential Credential,
+        string Method,
+        Mac Presented,
+        int MacLength,
+        string? ContentMd5,
+        string? SignedHeaders,
+        string? Nonce,
+        DateTimeOffset Timestamp,
+        DateTimeOffset Now);
+
+    /// <summary>The presented HMAC's bytes, held inline (SHA-256's 32 at most).</summary>
+    [InlineArray(32)]
+    private struct Mac
+    {
+        private byte _first;
     }
 
     /// <summary>One X-Ca header: absent (an error when required), present once and not empty, or an error.</summary>

@@ -1,4 +1,4 @@
-using System.Text;
+using Gateway.BackendSignature;
 
 namespace Gateway.Frontend.Security.Signature;
 
@@ -50,17 +50,143 @@ public static class ClientSignatureText
         IEnumerable<KeyValuePair<string, string>> signedHeaders,
         string pathAndParameters)
     {
-        var text = new StringBuilder(256)
-            .Append(method).Append('\n')
-            .Append(accept).Append('\n')
-            .Append(contentMd5).Append('\n')
-            .Append(contentType).Append('\n')
-            .Append(date).Append('\n');
-        foreach (var (name, value) in signedHeaders.OrderBy(h => h.Key, StringComparer.Ordinal))
+        var text = new SignatureTextBuilder(256);
+        try
         {
-            text.Append(name).Append(':').Append(value).Append('\n');
+            WriteStart(ref text, method, accept, contentMd5, contentType, date);
+            foreach (var (name, value) in signedHeaders.OrderBy(h => h.Key, StringComparer.Ordinal))
+            {
+                WriteHeader(ref text, name, value);
+            }
+
+            text.Append(pathAndParameters);
+            return text.ToString();
+        }
+        finally
+        {
+            text.Dispose();
+        }
+    }
+
+    /// <summary><c>Method\nAccept\nContent-MD5\nContent-Type\nDate\n</c>.</summary>
+    public static void WriteStart(ref SignatureTextBuilder text, string method, string? accept, string? contentMd5, string? contentType, string? date)
+    {
+        text.Append(method);
+        text.Append('\n');
+        text.Append(accept);
+        text.Append('\n');
+        text.Append(contentMd5);
+        text.Append('\n');
+        text.Append(contentType);
+        text.Append('\n');
+        text.Append(date);
+        text.Append('\n');
+    }
+
+    /// <summary>
+    /// The Headers block of a request: the names of <paramref name="list"/> (X-Ca-Signature-Headers) chosen as
+    /// <see cref="SignedHeaderNames"/> chooses them, sorted by the name as written (ordinal), each with its value in
+    /// <paramref name="headers"/>. Reads the names where they stand in the list, so a usual call allocates nothing.
+    /// </summary>
+    public static void WriteHeaders(ref SignatureTextBuilder text, string? list, IHeaderDictionary headers)
+    {
+        if (string.IsNullOrEmpty(list))
+        {
+            return;
         }
 
-        return text.Append(pathAndParameters).ToString();
+        Span<Range> ranges = stackalloc Range[MaxListedNames];
+        var count = list.AsSpan().Split(ranges, ',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (count == MaxListedNames)
+        {
+            // So many names that the last range may hold several: the general way.
+            foreach (var (name, value) in SignedHeaderNames(list).Select(n => new KeyValuePair<string, string>(n, headers[n].ToString())).OrderBy(h => h.Key, StringComparer.Ordinal))
+            {
+                WriteHeader(ref text, name, value);
+            }
+
+            return;
+        }
+
+        var kept = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var name = list.AsSpan(ranges[i]);
+            if (NeverInHeaderBlockNames.Contains(name) || Listed(list, ranges[..kept], name))
+            {
+                continue;
+            }
+
+            ranges[kept++] = ranges[i];
+        }
+
+        // At most 32 names: sorted by insertion, without the comparer and delegate a library sort allocates.
+        var chosen = ranges[..kept];
+        for (var i = 1; i < chosen.Length; i++)
+        {
+            var current = chosen[i];
+            var j = i - 1;
+            while (j >= 0 && list.AsSpan(chosen[j]).SequenceCompareTo(list.AsSpan(current)) > 0)
+            {
+                chosen[j + 1] = chosen[j];
+                j--;
+            }
+
+            chosen[j + 1] = current;
+        }
+
+        foreach (var range in chosen)
+        {
+            var name = list.AsSpan(range);
+            text.Append(name);
+            text.Append(':');
+            text.Append(headers[KnownName(list, range)].ToString());
+            text.Append('\n');
+        }
+    }
+
+    private static void WriteHeader(ref SignatureTextBuilder text, string name, string value)
+    {
+        text.Append(name);
+        text.Append(':');
+        text.Append(value);
+        text.Append('\n');
+    }
+
+    /// <summary>More names than a client signs; a list this long takes the allocating way.</summary>
+    private const int MaxListedNames = 32;
+
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> NeverInHeaderBlockNames =
+        NeverInHeaderBlock.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>The names clients usually sign, so that looking their values up needs no new string.</summary>
+    private static readonly string[] CommonNames =
+        [AppSignatureMiddleware.KeyHeader, AppSignatureMiddleware.TimestampHeader, AppSignatureMiddleware.NonceHeader, AppSignatureMiddleware.MethodHeader, "X-Ca-Stage"];
+
+    private static bool Listed(string list, ReadOnlySpan<Range> earlier, ReadOnlySpan<char> name)
+    {
+        foreach (var range in earlier)
+        {
+            if (list.AsSpan(range).Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string KnownName(string list, Range range)
+    {
+        var name = list.AsSpan(range);
+        foreach (var common in CommonNames)
+        {
+            if (name.Equals(common, StringComparison.OrdinalIgnoreCase))
+            {
+                return common; // header lookup ignores case
+            }
+        }
+
+        return name.ToString();
     }
 }

@@ -16,7 +16,7 @@ public sealed class CatalogPinningTests
     private readonly InMemoryConfigProvider _proxy = new([], []);
     private readonly CatalogSnapshotStore _store;
 
-    public CatalogPinningTests() => _store = new CatalogSnapshotStore(_proxy, new ParameterSettings(), NullLogger<CatalogSnapshotStore>.Instance);
+    public CatalogPinningTests() => _store = new CatalogSnapshotStore(_proxy, new ParameterSettings(), TimeProvider.System, NullLogger<CatalogSnapshotStore>.Instance);
 
     [Fact]
     public void A_route_of_the_previous_revision_finds_that_revisions_api_and_callers()
