@@ -4,6 +4,7 @@ using Gateway.Frontend.Forwarding;
 using Gateway.Frontend.Mock;
 using Gateway.Frontend.Monitoring;
 using Gateway.Frontend.Parameters;
+using Gateway.Frontend.Policies.Caching;
 using Gateway.Frontend.Policies.Cors;
 using Gateway.Frontend.Policies.ErrorMapping;
 using Gateway.Frontend.Policies.Headers;
@@ -68,6 +69,9 @@ public static class GatewayPipeline
         // Only an authorized call has its parameters checked, and only a valid one spends quota.
         app.UseParameterValidation();
         app.UseThrottling();
+
+        // A cached answer goes only to a call that passed every check above and was counted against its limits.
+        app.UseApiResponseCache();
 
         app.MapServiceDefaults();
         app.MapReverseProxy(proxy =>

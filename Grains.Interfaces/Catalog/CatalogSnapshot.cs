@@ -44,4 +44,7 @@ public sealed record CatalogSnapshot
     /// <summary>Per-API policies (CORS, header rewrites) and their bindings to APIs and groups per stage.</summary>
     [Id(60)] public Policies.ApiPolicy[] ApiPolicies { get; init; } = [];
     [Id(61)] public Policies.ApiPolicyBinding[] PolicyBindings { get; init; } = [];
+
+    /// <summary>How often each API's cached answers were purged, per stage (<see cref="Policies.Caching.CachePurge"/>).</summary>
+    [Id(62)] public Policies.Caching.CachePurge[] CachePurges { get; init; } = [];
 }

@@ -33,6 +33,7 @@ public static class CatalogDiff
         Compare("alertRules", before.AlertRules, after.AlertRules, changes);
         Compare("apiPolicies", before.ApiPolicies, after.ApiPolicies, changes);
         Compare("policyBindings", before.PolicyBindings, after.PolicyBindings, changes);
+        Compare("cachePurges", before.CachePurges, after.CachePurges, changes);
         CompareDeployments(before, after, changes);
         return [.. changes];
     }

@@ -58,6 +58,8 @@ public static partial class CatalogValidator
         CheckSettings(policy.Kind == ApiPolicyKind.HeaderRewrite, policy.Headers, "headers", policy.Kind, where, errors)?.Validate(where + ".headers", errors);
         CheckSettings(policy.Kind == ApiPolicyKind.ErrorMapping, policy.ErrorMapping, "errorMapping", policy.Kind, where, errors)?.Validate(where + ".errorMapping", errors);
         CheckSettings(policy.Kind == ApiPolicyKind.Routing, policy.Routing, "routing", policy.Kind, where, errors)?.Validate(where + ".routing", backends, errors);
+        CheckSettings(policy.Kind == ApiPolicyKind.Caching, policy.Caching, "caching", policy.Kind, where, errors)?.Validate(where + ".caching", errors);
+        CheckSettings(policy.Kind == ApiPolicyKind.CircuitBreaking, policy.CircuitBreaker, "circuitBreaker", policy.Kind, where, errors)?.Validate(where + ".circuitBreaker", errors);
     }
 
     private static T? CheckSettings<T>(bool wanted, T? settings, string field, ApiPolicyKind kind, string where, List<CatalogError> errors)

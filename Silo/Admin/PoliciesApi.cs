@@ -44,6 +44,10 @@ public static class PoliciesApi
             AdminResults.From(await Catalog(g).BindApiPolicy(new ApiPolicyBinding { Group = name, Stage = stage, Policy = policy }))).RequireRole(AdminRole.Editor);
         api.MapDelete("/groups/{name}/stages/{stage}/policies/{policy}", async (string name, string stage, string policy, IGrainFactory g) =>
             AdminResults.From(await Catalog(g).UnbindApiPolicy(new ApiPolicyBinding { Group = name, Stage = stage, Policy = policy }))).RequireRole(AdminRole.Editor);
+
+        // Every frontend drops the API's cached answers once it holds the revision this answers with (within 2 s).
+        api.MapPost("/apis/{id}/cache/purge", async (string id, string? stage, IGrainFactory g) =>
+            AdminResults.From(await Catalog(g).PurgeCache(id, stage))).RequireRole(AdminRole.Editor);
         return endpoints;
     }
 
