@@ -44,4 +44,8 @@ internal static class LogEvents
     public const int UsageDropped = 2711;
     // Debug calls of the admin host's Debug API: 2800-2899.
     public const int DebugCallAccepted = 2801;
+
+    // Per-API policies: 2900-2999.
+    public const int CircuitChanged = 2901;
+    public const int CircuitReportFailed = 2902;
 }

@@ -71,6 +71,12 @@ public sealed class GatewayRequest
     /// <summary>The backend a routing policy sent the call to instead of the API's own; null when it went to the API's.</summary>
     public string? RoutedBackend { get; set; }
 
+    /// <summary>The routing policy's rule that took the call (its host header and path), or null.</summary>
+    public Policies.Routing.BackendRouter.Rule? RoutedRule { get; set; }
+
+    /// <summary>The backend the call goes to: a routing rule's, else the API's own.</summary>
+    public string? Backend => RoutedBackend ?? Api?.Definition.Backend;
+
     /// <summary>The error the gateway answered with (set by <see cref="GatewayErrorWriter"/>), or null when it forwarded the call.</summary>
     public GatewayError? Error { get; set; }
 

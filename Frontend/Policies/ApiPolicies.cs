@@ -1,5 +1,6 @@
 using Gateway.Catalog;
 using Gateway.Frontend.Policies.Caching;
+using Gateway.Frontend.Policies.CircuitBreaking;
 using Gateway.Frontend.Policies.Cors;
 using Gateway.Frontend.Policies.ErrorMapping;
 using Gateway.Frontend.Policies.Headers;
@@ -18,6 +19,9 @@ public sealed record ApiPolicies(CorsRules? Cors, HeaderRewriter? Headers, Error
 
     /// <summary>The part of every cache key that is this API's: id, stage, version and purge count, each length-prefixed.</summary>
     public string CacheScope { get; init; } = "";
+
+    /// <summary>The circuit breaking policy; its breakers are per backend (<see cref="CircuitBreakers"/>).</summary>
+    public CircuitBreakerPolicy? CircuitBreaker { get; init; }
 
     /// <summary>
     /// Finds, for every API and stage of the snapshot, the policy of each kind: the API's own binding, else its
@@ -70,7 +74,8 @@ public sealed record ApiPolicies(CorsRules? Cors, HeaderRewriter? Headers, Error
             var errors = Compile(Find(api, ApiPolicyKind.ErrorMapping), p => ErrorCodeMapper.Compile(p.ErrorMapping!));
             var routing = Compile(Find(api, ApiPolicyKind.Routing), p => BackendRouter.Compile(p.Routing!, backends));
             var caching = Compile(Find(api, ApiPolicyKind.Caching), p => CachingRules.Compile(p.Caching!));
-            if (cors is null && headers is null && errors is null && routing is null && caching is null)
+            var breaker = Compile(Find(api, ApiPolicyKind.CircuitBreaking), p => new CircuitBreakerPolicy(p.Name, p.CircuitBreaker!));
+            if (cors is null && headers is null && errors is null && routing is null && caching is null && breaker is null)
             {
                 return None;
             }
@@ -78,6 +83,7 @@ public sealed record ApiPolicies(CorsRules? Cors, HeaderRewriter? Headers, Error
             return new ApiPolicies(cors, headers, errors, routing)
             {
                 Caching = caching,
+                CircuitBreaker = breaker,
                 CacheScope = caching is null ? "" : CacheScopeOf(api, purges.GetValueOrDefault(Gateway.Policies.Caching.CachePurge.KeyOf(api.Definition.Id, api.Stage))),
             };
         };

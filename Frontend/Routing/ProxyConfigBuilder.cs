@@ -21,7 +21,12 @@ public static class ProxyConfigBuilder
 
     public static string RouteId(string stage, string apiId) => $"{stage}/{apiId}";
 
-    public static ProxyConfig Build(CatalogSnapshot snapshot)
+    /// <summary>The cluster of one backend at one API's timeout (a timeout is a cluster setting in YARP).</summary>
+    public static string ClusterId(Backend backend, ApiDefinition api) =>
+        $"{backend.Name}/{(api.TimeoutMs ?? backend.RequestTimeoutMs).ToString(CultureInfo.InvariantCulture)}";
+
+    /// <param name="compiled">The same snapshot compiled: the backends its APIs' routing policies send calls to get clusters too.</param>
+    public static ProxyConfig Build(CatalogSnapshot snapshot, Catalog.CompiledCatalog? compiled = null)
     {
         var groups = snapshot.Groups.ToDictionary(g => g.Name, StringComparer.Ordinal);
         var backends = snapshot.Backends.ToDictionary(b => b.Name, StringComparer.Ordinal);
@@ -36,11 +41,14 @@ public static class ProxyConfigBuilder
                 continue; // the catalog grain never publishes such a snapshot; skip rather than fail the rest
             }
 
-            var timeoutMs = api.TimeoutMs ?? backend.RequestTimeoutMs;
-            var clusterId = $"{backend.Name}/{timeoutMs.ToString(CultureInfo.InvariantCulture)}";
-            if (!clusters.ContainsKey(clusterId))
+            var clusterId = ClusterId(backend, api);
+            AddCluster(clusters, backend, api);
+            if (compiled is not null && compiled.TryFindRoute(RouteId(published.Stage, api.Id), out var routed) && routed.Policies.Routing is { } router)
             {
-                clusters[clusterId] = BuildCluster(clusterId, backend, timeoutMs);
+                foreach (var target in router.Backends)
+                {
+                    AddCluster(clusters, target, api);
+                }
             }
 
             var publicPath = PathTemplate.Combine(group.BasePath, api.Path);
@@ -83,6 +91,15 @@ public static class ProxyConfigBuilder
         string.Equals(publicPath, backendPath, StringComparison.Ordinal)
             ? []
             : [new Dictionary<string, string> { ["PathPattern"] = backendPath }];
+
+    private static void AddCluster(Dictionary<string, ClusterConfig> clusters, Backend backend, ApiDefinition api)
+    {
+        var clusterId = ClusterId(backend, api);
+        if (!clusters.ContainsKey(clusterId))
+        {
+            clusters[clusterId] = BuildCluster(clusterId, backend, api.TimeoutMs ?? backend.RequestTimeoutMs);
+        }
+    }
 
     private static ClusterConfig BuildCluster(string clusterId, Backend backend, int timeoutMs)
     {

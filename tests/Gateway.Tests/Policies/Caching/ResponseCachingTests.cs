@@ -42,6 +42,7 @@ public sealed class ResponseCachingTests : IAsyncLifetime
               - { id: limited, group: shop, name: Limited, methods: [GET], path: "/limited/{id}", backend: counted }
               - { id: per-app, group: shop, name: Per app, methods: [GET], path: "/per-app/{id}", backend: counted, authType: AppSignature }
               - { id: orders, group: shop, name: Orders, methods: [POST], path: "/orders", backend: counted }
+              - { id: search, group: shop, name: Search, methods: [GET], path: "/search", backend: counted }
             throttlePolicies:
               - { name: three, unit: Minute, apiLimit: 3 }
             throttleBindings:
@@ -52,16 +53,19 @@ public sealed class ResponseCachingTests : IAsyncLifetime
               - { api: limited, stage: RELEASE }
               - { api: per-app, stage: RELEASE }
               - { api: orders, stage: RELEASE }
+              - { api: search, stage: RELEASE }
             apiPolicies:
               - { name: minute, kind: Caching, caching: { ttlSeconds: 60 } }
               - name: keyed
                 kind: Caching
                 caching: { ttlSeconds: 60, queryParameters: [page], headers: [Accept-Language, Authorization] }
               - { name: per-app, kind: Caching, caching: { ttlSeconds: 60, varyByApp: true } }
+              - { name: by-body, kind: Caching, caching: { ttlSeconds: 60, cacheRequestsWithBody: true } }
             policyBindings:
               - { policy: minute, group: shop, stage: RELEASE }
               - { policy: keyed, api: keyed, stage: RELEASE }
               - { policy: per-app, api: per-app, stage: RELEASE }
+              - { policy: by-body, api: search, stage: RELEASE }
             """);
         _alice = await NewApp("alice");
         _bob = await NewApp("bob");
@@ -175,6 +179,17 @@ public sealed class ResponseCachingTests : IAsyncLifetime
         Assert.Equal("MISS", Cache(other));
         Assert.Equal("Bearer alice-token", aliceBody!.Authorization);
         Assert.Equal("Bearer bob-token", bobBody!.Authorization);
+
+        // A policy that caches calls with a body keys them by the body.
+        var searches = new List<string?>();
+        foreach (var query in new[] { "{\"q\":1}", "{\"q\":1}", "{\"q\":2}" })
+        {
+            using var search = await _gateway.Gateway.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/shop/search") { Content = new StringContent(query, Encoding.UTF8, "application/json") });
+            searches.Add(Cache(search));
+        }
+
+        Assert.Equal("MISS HIT MISS", string.Join(" ", searches));
+        Assert.Equal(2, _backend.CallsTo("/search"));
 
         // Only the chosen query parameter is in its key.
         Assert.Equal("MISS", Cache((await Get(_gateway.Gateway, "/shop/keyed/2?page=1&utm=a")).Answer));
