@@ -96,7 +96,26 @@ public static class GatewayPipeline
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
-        }).ConfigureEndpoints(endpoints => endpoints.Add(AcceptCorsPreflights));
+        }).ConfigureEndpoints(endpoints =>
+        {
+            endpoints.Add(AcceptCorsPreflights);
+            endpoints.Add(AcceptWebSocketsOverHttp2);
+        });
+    }
+
+    /// <summary>
+    /// A WebSocket over HTTP/2 opens with an extended CONNECT (RFC 8441) where HTTP/1.1 sends a GET with Upgrade: a GET
+    /// API matches it too, and YARP turns it into whatever the backend speaks. Kestrel refuses any other CONNECT that
+    /// carries a path, and <see cref="UnmatchedRequests"/> any extended CONNECT that is not a WebSocket.
+    /// </summary>
+    private static void AcceptWebSocketsOverHttp2(EndpointBuilder endpoint)
+    {
+        if (endpoint.Metadata.OfType<HttpMethodMetadata>().FirstOrDefault() is { } methods
+            && methods.HttpMethods.Contains(HttpMethods.Get) && !methods.HttpMethods.Contains(HttpMethods.Connect))
+        {
+            endpoint.Metadata.Remove(methods);
+            endpoint.Metadata.Add(new HttpMethodMetadata([.. methods.HttpMethods, HttpMethods.Connect], methods.AcceptCorsPreflight));
+        }
     }
 
     /// <summary>
