@@ -16,20 +16,22 @@ public static class CircuitBreakerStep
     /// </summary>
     public static IReverseProxyApplicationBuilder UseCircuitBreakers(this IReverseProxyApplicationBuilder proxy)
     {
+        // Resolved once: a service looked up through RequestServices makes a DI scope for every request.
+        var breakers = proxy.ApplicationServices.GetRequiredService<CircuitBreakers>();
+        var time = proxy.ApplicationServices.GetRequiredService<TimeProvider>();
         proxy.Use((HttpContext context, RequestDelegate next) =>
         {
             var request = context.GetGatewayRequest();
             return request.Route?.Policies.CircuitBreaker is { } policy && request.Backend is { } backend
-                ? InvokeInternal(context, next, request, policy, backend)
+                ? InvokeInternal(context, next, request, policy, backend, breakers, time)
                 : next(context);
         });
         return proxy;
     }
 
-    private static async Task InvokeInternal(HttpContext context, RequestDelegate next, GatewayRequest request, CircuitBreakerPolicy policy, string backend)
+    private static async Task InvokeInternal(
+        HttpContext context, RequestDelegate next, GatewayRequest request, CircuitBreakerPolicy policy, string backend, CircuitBreakers breakers, TimeProvider time)
     {
-        var breakers = context.RequestServices.GetRequiredService<CircuitBreakers>();
-        var time = context.RequestServices.GetRequiredService<TimeProvider>();
         var breaker = breakers.For(policy, backend);
         if (!breaker.TryAcquire(time.GetUtcNow(), out var trial))
         {

@@ -15,11 +15,12 @@ public static class BackendRoutingStep
     /// <summary>Belongs before session affinity and load balancing, which pick an address of the cluster this step chose.</summary>
     public static IReverseProxyApplicationBuilder UseBackendRouting(this IReverseProxyApplicationBuilder proxy)
     {
+        // Resolved once: a service looked up through RequestServices makes a DI scope for every request.
+        var lookup = proxy.ApplicationServices.GetRequiredService<IProxyStateLookup>();
         proxy.Use((HttpContext context, RequestDelegate next) =>
         {
             if (context.GetGatewayRequest().Route is { Policies.Routing: { } router } api && router.Choose(context) is { } rule)
             {
-                var lookup = context.RequestServices.GetRequiredService<IProxyStateLookup>();
                 if (lookup.TryGetCluster(ProxyConfigBuilder.ClusterId(rule.Target, api.Api.Definition), out var cluster))
                 {
                     context.ReassignProxyRequest(cluster);
