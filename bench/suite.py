@@ -310,7 +310,7 @@ apis:
     ipAccess: {{ allow: [{{ address: 127.0.0.0/8 }}], deny: ["10.0.0.0/8"] }}
     parameters:{params}
   - {{ id: echo, group: bench, name: Body echo, methods: [POST], path: /echo/post, backend: echo }}
-  - {{ id: cors, group: bench, name: CORS, header rewrites and a canary rule, methods: [GET], path: /cors, backend: nginx }}
+  - {{ id: cors, group: bench, name: "CORS, header rewrites and a canary rule", methods: [GET], path: /cors, backend: nginx }}
   - {{ id: cached, group: bench, name: Cached answers, methods: [GET], path: /cached, backend: nginx }}
   - {{ id: cache-pass, group: bench, name: Answers never kept, methods: [GET], path: /cache-pass, backend: nginx }}
 apiPolicies:
