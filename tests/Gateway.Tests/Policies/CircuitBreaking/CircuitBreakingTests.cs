@@ -20,12 +20,14 @@ public sealed class CircuitBreakingTests : IAsyncLifetime
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private CountingBackend _flaky = null!;
     private CountingBackend _slow = null!;
+    private CountingBackend _canary = null!;
     private EmbeddedGateway _gateway = null!;
 
     public async Task InitializeAsync()
     {
         _flaky = await CountingBackend.StartAsync("flaky");
         _slow = await CountingBackend.StartAsync("slow");
+        _canary = await CountingBackend.StartAsync("canary");
         _gateway = await EmbeddedGateway.StartAsync(configure: b => b.Services.AddKeyedSingleton<TimeProvider>(GatewayTime.Key, _time));
         await _gateway.ImportAsync($$"""
             groups:
@@ -33,11 +35,14 @@ public sealed class CircuitBreakingTests : IAsyncLifetime
             backends:
               - { name: flaky, addresses: ["{{_flaky.Address}}"] }
               - { name: slow, addresses: ["{{_slow.Address}}"] }
+              - { name: canary, addresses: ["{{_canary.Address}}"] }
             apis:
               - { id: orders, group: shop, name: Orders, methods: [GET], path: "/orders/{id}", backend: flaky }
               - { id: reports, group: shop, name: Reports, methods: [GET], path: "/reports/{id}", backend: slow, timeoutMs: 300 }
+              - { id: split, group: shop, name: Split, methods: [GET], path: "/split/{id}", backend: flaky }
             deployments:
               - { api: orders, stage: RELEASE }
+              - { api: split, stage: RELEASE }
               - { api: reports, stage: RELEASE }
             apiPolicies:
               - name: guard
@@ -46,8 +51,14 @@ public sealed class CircuitBreakingTests : IAsyncLifetime
               - name: guard-timeouts
                 kind: CircuitBreaking
                 circuitBreaker: { timeoutRatePercent: 50, minimumCalls: 2, openSeconds: 10, halfOpenCalls: 1 }
+              - name: to-canary
+                kind: Routing
+                routing:
+                  rules: [ { when: [ { source: Header, name: X-Canary, values: ["yes"] } ], backend: canary } ]
             policyBindings:
               - { policy: guard, api: orders, stage: RELEASE }
+              - { policy: guard, api: split, stage: RELEASE }
+              - { policy: to-canary, api: split, stage: RELEASE }
               - { policy: guard-timeouts, api: reports, stage: RELEASE }
             """);
     }
@@ -56,6 +67,7 @@ public sealed class CircuitBreakingTests : IAsyncLifetime
     {
         await _gateway.DisposeAsync();
         await _slow.DisposeAsync();
+        await _canary.DisposeAsync();
         await _flaky.DisposeAsync();
     }
 
@@ -167,6 +179,41 @@ public sealed class CircuitBreakingTests : IAsyncLifetime
         _time.Advance(TimeSpan.FromSeconds(11));
         Assert.Equal(HttpStatusCode.OK, await Status(_gateway.Gateway, "/shop/reports/1"));
         await WaitForState("slow", "Closed");
+    }
+
+    [Fact]
+    public async Task A_call_a_routing_rule_sends_to_a_canary_is_guarded_by_the_canary_backends_own_breaker()
+    {
+        _canary.FailWith = 500;
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, await Status(Canary("/shop/split/1")));
+        }
+
+        using (var refused = await _gateway.Gateway.SendAsync(Canary("/shop/split/1")))
+        {
+            await GatewayAssert.Refused(refused, HttpStatusCode.ServiceUnavailable, "D503CB");
+        }
+
+        Assert.Equal(4, _canary.Calls);
+        await WaitForState("canary", "Open");
+
+        // The API's own backend has a breaker of its own: closed, and called.
+        Assert.Equal(HttpStatusCode.OK, await Status(_gateway.Gateway, "/shop/split/1"));
+        Assert.Equal(1, _flaky.Calls);
+    }
+
+    private HttpRequestMessage Canary(string path)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("X-Canary", "yes");
+        return request;
+    }
+
+    private async Task<HttpStatusCode> Status(HttpRequestMessage request)
+    {
+        using var answer = await _gateway.Gateway.SendAsync(request);
+        return answer.StatusCode;
     }
 
     [Fact]
