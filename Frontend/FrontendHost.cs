@@ -6,6 +6,8 @@ using Gateway.Frontend.Hosting;
 using Gateway.Frontend.Parameters;
 using Gateway.Frontend.Monitoring;
 using Gateway.Frontend.Pipeline;
+using Gateway.Frontend.Policies.Caching;
+using Gateway.Frontend.Policies.CircuitBreaking;
 using Gateway.Frontend.Security;
 using Gateway.Frontend.Security.Secrets;
 using Gateway.Frontend.Security.Tls;
@@ -91,6 +93,8 @@ public sealed class FrontendHost : IAsyncDisposable
         builder.Services.AddSingleton<CatalogSnapshotStore>();
         builder.Services.AddSingleton<SnapshotSecrets>();
         builder.Services.AddThrottling(builder.Configuration);
+        builder.Services.AddApiResponseCache(builder.Configuration);
+        builder.Services.AddCircuitBreakers();
         builder.Services.AddHostedService<CatalogSync>();
         builder.Services.AddAppSignature();
         builder.Services.AddUsageCounting();

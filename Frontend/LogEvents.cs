@@ -50,4 +50,8 @@ internal static class LogEvents
     public const int DebugTicketReplayed = 2802;
     public const int DebugTicketUnchecked = 2803;
     public const int DebugDraftUnreadable = 2804;
+
+    // Per-API policies: 2900-2999.
+    public const int CircuitChanged = 2901;
+    public const int CircuitReportFailed = 2902;
 }

@@ -312,7 +312,11 @@ apis:
     parameters:{params}
   - {{ id: echo, group: bench, name: Body echo, methods: [POST], path: /echo/post, backend: echo }}
   - {{ id: cors, group: bench, name: "CORS, header rewrites and a canary rule", methods: [GET], path: /cors, backend: nginx }}
+  - {{ id: cached, group: bench, name: Cached answers, methods: [GET], path: /cached, backend: nginx }}
+  - {{ id: cache-pass, group: bench, name: Answers never kept, methods: [GET], path: /cache-pass, backend: nginx }}
 apiPolicies:
+  - {{ name: bench-cache, kind: Caching, caching: {{ ttlSeconds: 3600 }} }}
+  - {{ name: bench-cache-pass, kind: Caching, caching: {{ ttlSeconds: 3600, statuses: [203] }} }}
   - name: bench-web
     kind: Cors
     cors: {{ allowedOrigins: ["https://app.bench.invalid"], exposedHeaders: [X-Ca-Request-Id], allowCredentials: true }}
@@ -329,6 +333,8 @@ policyBindings:
   - {{ policy: bench-canary, api: cors, stage: RELEASE }}
   - {{ policy: bench-web, api: cors, stage: RELEASE }}
   - {{ policy: bench-headers, api: cors, stage: RELEASE }}
+  - {{ policy: bench-cache, api: cached, stage: RELEASE }}
+  - {{ policy: bench-cache-pass, api: cache-pass, stage: RELEASE }}
 throttlePolicies:
   - {{ name: roomy, unit: Second, apiLimit: 200000, ipLimit: 200000 }}
   - {{ name: roomy-all-levels, unit: Second, apiLimit: 200000, userLimit: 200000, appLimit: 200000, ipLimit: 200000 }}
@@ -336,7 +342,7 @@ throttleBindings:
   - {{ api: lease, stage: RELEASE, policy: roomy }}
   - {{ api: all, stage: RELEASE, policy: roomy-all-levels }}
 deployments:
-{''.join(f"  - {{ api: {a}, stage: RELEASE }}{chr(10)}" for a in ['anon', 'anon-signed', 'rewrite', 'signed', 'metered', 'oidc', 'lease', 'params', 'all', 'echo', 'cors'])}
+{''.join(f"  - {{ api: {a}, stage: RELEASE }}{chr(10)}" for a in ['anon', 'anon-signed', 'rewrite', 'signed', 'metered', 'oidc', 'lease', 'params', 'all', 'echo', 'cors', 'cached', 'cache-pass'])}
 apps: [{{ id: bench-app, name: Benchmark client, owner: bench }}]
 grants:
   - {{ app: bench-app, api: signed, stage: RELEASE }}
@@ -420,6 +426,10 @@ def configs(work, ports):
         Config("gw-oidc", "gateway", "gateway", "/oidc", token, doc="OpenID Connect RS256 bearer token"),
         Config("gw-policies", "gateway", "gateway", "/cors", lambda: {"Origin": "https://app.bench.invalid"},
                doc="CORS (allowed origin, credentials), three header rewrites and a canary rule tried on every call; compare with gw-anonymous"),
+        Config("gw-cache-hit", "gateway", "gateway", "/cached",
+               doc="response caching: every call after the first answered from the frontend's memory (X-Ca-Cache: HIT)"),
+        Config("gw-cache-pass", "gateway", "gateway", "/cache-pass",
+               doc="a caching policy that keeps no answer (status not chosen): the cost of looking up and passing on every call"),
         Config("gw-throttle-lease", "gateway", "gateway", "/throttled",
                doc="API and IP limits of 200,000/s, lease mode (frontend spends local leases)"),
         Config("gw-throttle-per-request", "gateway-per-request", "gateway-per-request", "/throttled",

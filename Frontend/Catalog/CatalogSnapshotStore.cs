@@ -76,7 +76,7 @@ public sealed partial class CatalogSnapshotStore(
             }
 
             // Both catalogs are found while YARP switches routes; the revision is announced once it has.
-            var config = ProxyConfigBuilder.Build(snapshot);
+            var config = ProxyConfigBuilder.Build(snapshot, compiled);
             _previous = _compiled;
             _compiled = compiled;
             proxyConfig.Update(config.Routes, config.Clusters);

@@ -24,6 +24,7 @@ public sealed record GatewayError(int Status, string Code, string Message)
     // Per-API policies
     public static readonly GatewayError CorsOriginRefused = new(403, "A403CO", "No CORS policy of this API allows this origin");
     public static readonly GatewayError CorsRequestRefused = new(403, "A403CM", "The API's CORS policy does not allow this method or these headers");
+    public static readonly GatewayError CircuitOpen = new(503, "D503CB", "The backend is failing and its circuit breaker is open; retry later");
 
     // Caller authentication (issue 3, part A)
     public static readonly GatewayError SignatureHeaderMissing = new(400, "A400MH", "A required X-Ca header is missing");
@@ -80,7 +81,7 @@ public sealed record GatewayError(int Status, string Code, string Message)
         [ApiNotFound, InvalidStage, CatalogNotLoaded, BackendUnreachable, BackendBadResponse, NoHealthyBackend, BackendTimeout, Internal, ClientAborted,
          SignatureHeaderMissing, SignatureHeaderDuplicated, SignatureHeaderEmpty, SignatureMethodNotAllowed, TimestampInvalid, TimestampExpired,
          TimestampInFuture, NonceInvalid, SignatureNotBase64, AppKeyUnknown, ContentMd5Mismatch, SignatureMismatch, NonceReplayed, AppDisabled,
-         GrantMissing, GrantExpired, NonceUnavailable, CorsOriginRefused, CorsRequestRefused,
+         GrantMissing, GrantExpired, NonceUnavailable, CorsOriginRefused, CorsRequestRefused, CircuitOpen,
          IpDenied, BadForwardedFor, HttpsRequired, TokenMissing, TokenInvalid, TokenAlgorithm, TokenUnknownKey, TokenExpired,
          TokenNotYetValid, TokenAudience, TokenIssuer, TokenSubject, IdentityProviderUnavailable,
          ThrottledByApi, ThrottledByUser, ThrottledByApp, ThrottledByIp, ThrottlingUnavailable,

@@ -5,6 +5,8 @@ using Gateway.Frontend.Metering;
 using Gateway.Frontend.Mock;
 using Gateway.Frontend.Monitoring;
 using Gateway.Frontend.Parameters;
+using Gateway.Frontend.Policies.Caching;
+using Gateway.Frontend.Policies.CircuitBreaking;
 using Gateway.Frontend.Policies.Cors;
 using Gateway.Frontend.Policies.ErrorMapping;
 using Gateway.Frontend.Policies.Headers;
@@ -17,6 +19,8 @@ using Gateway.Frontend.Security.Signature;
 using Gateway.Frontend.Security.Tls;
 using Gateway.Frontend.Throttling;
 using Gateway.Hosting;
+using Gateway.Frontend.Policies.Routing;
+using Microsoft.AspNetCore.Routing.Template;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
@@ -76,6 +80,10 @@ public static class GatewayPipeline
         // After throttling, so that a throttled call uses none of the app's prepaid calls (and a refused one none either).
         app.UsePackageEnforcement();
 
+        // A cached answer goes only to a call that passed every check above and was counted against its limits and its
+        // package.
+        app.UseApiResponseCache();
+
         app.MapServiceDefaults();
         app.MapReverseProxy(proxy =>
         {
@@ -87,10 +95,35 @@ public static class GatewayPipeline
 
             // A mocked call has passed every check above, and never reaches a backend.
             proxy.UseMockResponses();
+
+            // A routing rule picks the cluster (the canary backend) before an address of it is picked.
+            proxy.UseBackendRouting();
+
+            // Knows the backend now; an open breaker answers before an address is picked or the backend is called.
+            proxy.UseCircuitBreakers();
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
-        }).ConfigureEndpoints(endpoints => endpoints.Add(AcceptCorsPreflights));
+        }).ConfigureEndpoints(endpoints =>
+        {
+            endpoints.Add(AcceptCorsPreflights);
+            endpoints.Add(AcceptWebSocketsOverHttp2);
+        });
+    }
+
+    /// <summary>
+    /// A WebSocket over HTTP/2 opens with an extended CONNECT (RFC 8441) where HTTP/1.1 sends a GET with Upgrade: a GET
+    /// API matches it too, and YARP turns it into whatever the backend speaks. Kestrel refuses any other CONNECT that
+    /// carries a path, and <see cref="UnmatchedRequests"/> any extended CONNECT that is not a WebSocket.
+    /// </summary>
+    private static void AcceptWebSocketsOverHttp2(EndpointBuilder endpoint)
+    {
+        if (endpoint.Metadata.OfType<HttpMethodMetadata>().FirstOrDefault() is { } methods
+            && methods.HttpMethods.Contains(HttpMethods.Get) && !methods.HttpMethods.Contains(HttpMethods.Connect))
+        {
+            endpoint.Metadata.Remove(methods);
+            endpoint.Metadata.Add(new HttpMethodMetadata([.. methods.HttpMethods, HttpMethods.Connect], methods.AcceptCorsPreflight));
+        }
     }
 
     /// <summary>
@@ -120,7 +153,7 @@ public static class GatewayPipeline
 /// the API's parameter mapping, constants and system parameters, then the backend signature, last, because it must
 /// cover the request exactly as it leaves, mapped values included.
 /// </summary>
-internal sealed class BackendRequestTransforms(BackendRequestSigner signer) : ITransformProvider
+internal sealed class BackendRequestTransforms(BackendRequestSigner signer, TemplateBinderFactory binders) : ITransformProvider
 {
     public void ValidateRoute(TransformRouteValidationContext context)
     {
@@ -151,8 +184,11 @@ internal sealed class BackendRequestTransforms(BackendRequestSigner signer) : IT
         ParameterForwarding.Apply(context);
         var policies = context.HttpContext.GetGatewayRequest().Route?.Policies;
 
-        // A routing rule may send the call to another backend (with that backend's host header) instead of the API's.
-        policies?.Routing?.Apply(context);
+        // The call a routing rule sent to another backend gets that backend's host header and the rule's backend path.
+        if (policies?.Routing is not null)
+        {
+            BackendRouter.Apply(context, binders);
+        }
 
         // After the mapping, which may set the same headers, and before the signature, which must cover the rewrites.
         policies?.Headers?.Apply(context);

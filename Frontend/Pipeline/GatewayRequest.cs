@@ -74,6 +74,11 @@ public sealed class GatewayRequest
 
     /// <summary>The admitting throttle level with the least budget left, for the RateLimit headers; null when no policy limits the call.</summary>
     public QuotaTake? RateLimit { get; set; }
+    /// <summary>The routing policy's rule that took the call (its host header and path), or null.</summary>
+    public Policies.Routing.BackendRouter.Rule? RoutedRule { get; set; }
+
+    /// <summary>The backend the call goes to: a routing rule's, else the API's own.</summary>
+    public string? Backend => RoutedBackend ?? Api?.Definition.Backend;
 
     /// <summary>The error the gateway answered with (set by <see cref="GatewayErrorWriter"/>), or null when it forwarded the call.</summary>
     public GatewayError? Error { get; set; }

@@ -1,4 +1,6 @@
 using Gateway.Catalog;
+using Gateway.Frontend.Policies.Caching;
+using Gateway.Frontend.Policies.CircuitBreaking;
 using Gateway.Frontend.Policies.Cors;
 using Gateway.Frontend.Policies.ErrorMapping;
 using Gateway.Frontend.Policies.Headers;
@@ -11,6 +13,15 @@ namespace Gateway.Frontend.Policies;
 public sealed record ApiPolicies(CorsRules? Cors, HeaderRewriter? Headers, ErrorCodeMapper? ErrorMapping, BackendRouter? Routing)
 {
     public static readonly ApiPolicies None = new(null, null, null, null);
+
+    /// <summary>The response caching policy; shared by every API it is bound to, so each API has its own <see cref="CacheScope"/>.</summary>
+    public CachingRules? Caching { get; init; }
+
+    /// <summary>The part of every cache key that is this API's: id, stage, version and purge count, each length-prefixed.</summary>
+    public string CacheScope { get; init; } = "";
+
+    /// <summary>The circuit breaking policy; its breakers are per backend (<see cref="CircuitBreakers"/>).</summary>
+    public CircuitBreakerPolicy? CircuitBreaker { get; init; }
 
     /// <summary>
     /// Finds, for every API and stage of the snapshot, the policy of each kind: the API's own binding, else its
@@ -27,6 +38,7 @@ public sealed record ApiPolicies(CorsRules? Cors, HeaderRewriter? Headers, Error
         var backends = snapshot.Backends.ToDictionary(b => b.Name, StringComparer.Ordinal);
         var compiled = new Dictionary<string, object>(StringComparer.Ordinal);
         var bound = new Dictionary<(string Target, string Stage, ApiPolicyKind Kind), ApiPolicy>();
+        var purges = snapshot.CachePurges.ToDictionary(p => Gateway.Policies.Caching.CachePurge.KeyOf(p.Api, p.Stage), p => p.Generation, StringComparer.Ordinal);
         foreach (var binding in snapshot.PolicyBindings)
         {
             if (policies.TryGetValue(binding.Policy, out var policy))
@@ -61,7 +73,27 @@ public sealed record ApiPolicies(CorsRules? Cors, HeaderRewriter? Headers, Error
             var headers = Compile(Find(api, ApiPolicyKind.HeaderRewrite), p => HeaderRewriter.Compile(p.Headers!));
             var errors = Compile(Find(api, ApiPolicyKind.ErrorMapping), p => ErrorCodeMapper.Compile(p.ErrorMapping!));
             var routing = Compile(Find(api, ApiPolicyKind.Routing), p => BackendRouter.Compile(p.Routing!, backends));
-            return cors is null && headers is null && errors is null && routing is null ? None : new ApiPolicies(cors, headers, errors, routing);
+            var caching = Compile(Find(api, ApiPolicyKind.Caching), p => CachingRules.Compile(p.Caching!));
+            var breaker = Compile(Find(api, ApiPolicyKind.CircuitBreaking), p => new CircuitBreakerPolicy(p.Name, p.CircuitBreaker!));
+            if (cors is null && headers is null && errors is null && routing is null && caching is null && breaker is null)
+            {
+                return None;
+            }
+
+            return new ApiPolicies(cors, headers, errors, routing)
+            {
+                Caching = caching,
+                CircuitBreaker = breaker,
+                CacheScope = caching is null ? "" : CacheScopeOf(api, purges.GetValueOrDefault(Gateway.Policies.Caching.CachePurge.KeyOf(api.Definition.Id, api.Stage))),
+            };
         };
+    }
+
+    private static string CacheScopeOf(PublishedApi api, long purges)
+    {
+        var id = api.Definition.Id;
+        var version = api.Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var generation = purges.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return $"{id.Length}:{id}{api.Stage.Length}:{api.Stage}{version.Length}:{version}{generation.Length}:{generation}|";
     }
 }

@@ -21,7 +21,12 @@ public static class ProxyConfigBuilder
 
     public static string RouteId(string stage, string apiId) => $"{stage}/{apiId}";
 
-    public static ProxyConfig Build(CatalogSnapshot snapshot)
+    /// <summary>The cluster of one backend at one API's timeout (a timeout is a cluster setting in YARP).</summary>
+    public static string ClusterId(Backend backend, ApiDefinition api) =>
+        $"{backend.Name}/{(api.TimeoutMs ?? backend.RequestTimeoutMs).ToString(CultureInfo.InvariantCulture)}";
+
+    /// <param name="compiled">The same snapshot compiled: the backends its APIs' routing policies send calls to get clusters too.</param>
+    public static ProxyConfig Build(CatalogSnapshot snapshot, Catalog.CompiledCatalog? compiled = null)
     {
         var groups = snapshot.Groups.ToDictionary(g => g.Name, StringComparer.Ordinal);
         var backends = snapshot.Backends.ToDictionary(b => b.Name, StringComparer.Ordinal);
@@ -38,6 +43,16 @@ public static class ProxyConfigBuilder
 
             var cluster = Cluster(published, backend);
             clusters.TryAdd(cluster.ClusterId, cluster);
+
+            // A routing (canary) policy's backends: clusters of their own, so that they are balanced and checked alike.
+            if (compiled is not null && compiled.TryFindRoute(RouteId(published.Stage, api.Id), out var routed) && routed.Policies.Routing is { } router)
+            {
+                foreach (var target in router.Backends)
+                {
+                    AddCluster(clusters, target, api);
+                }
+            }
+
             routes.Add(Route(published, group, cluster.ClusterId));
         }
 
@@ -80,8 +95,7 @@ public static class ProxyConfigBuilder
     /// <summary>The cluster an API version's calls go to: its backend, with the API's timeout (or the backend's).</summary>
     public static ClusterConfig Cluster(PublishedApi published, Backend backend)
     {
-        var timeoutMs = published.Definition.TimeoutMs ?? backend.RequestTimeoutMs;
-        return BuildCluster($"{backend.Name}/{timeoutMs.ToString(CultureInfo.InvariantCulture)}", backend, timeoutMs);
+        return BuildCluster(ClusterId(backend, published.Definition), backend, published.Definition.TimeoutMs ?? backend.RequestTimeoutMs);
     }
 
     /// <summary>
@@ -93,6 +107,15 @@ public static class ProxyConfigBuilder
         string.Equals(publicPath, backendPath, StringComparison.Ordinal)
             ? []
             : [new Dictionary<string, string> { ["PathPattern"] = backendPath }];
+
+    private static void AddCluster(Dictionary<string, ClusterConfig> clusters, Backend backend, ApiDefinition api)
+    {
+        var clusterId = ClusterId(backend, api);
+        if (!clusters.ContainsKey(clusterId))
+        {
+            clusters[clusterId] = BuildCluster(clusterId, backend, api.TimeoutMs ?? backend.RequestTimeoutMs);
+        }
+    }
 
     private static ClusterConfig BuildCluster(string clusterId, Backend backend, int timeoutMs)
     {

@@ -23,7 +23,8 @@ public static class UnmatchedRequests
     private static Task Route(HttpContext context, RequestDelegate next, CatalogSnapshotStore store)
     {
         var endpoint = context.GetEndpoint();
-        if (endpoint?.Metadata.GetMetadata<RouteModel>() is { } route && store.TryFindRoute(route.Config, out var catalog, out var api))
+        if (endpoint?.Metadata.GetMetadata<RouteModel>() is { } route && store.TryFindRoute(route.Config, out var catalog, out var api)
+            && (!HttpMethods.IsConnect(context.Request.Method) || IsWebSocketOverHttp2(context)))
         {
             context.GetGatewayRequest().Pin(catalog, api);
             return next(context);
@@ -42,4 +43,9 @@ public static class UnmatchedRequests
 
         return GatewayErrorWriter.WriteAsync(context, store.IsLoaded ? GatewayError.ApiNotFound : GatewayError.CatalogNotLoaded);
     }
+
+    /// <summary>A GET API's route also matches CONNECT (see <see cref="Pipeline.GatewayPipeline"/>), for this one kind of CONNECT only.</summary>
+    private static bool IsWebSocketOverHttp2(HttpContext context) =>
+        context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect
+        && string.Equals(connect.Protocol, "websocket", StringComparison.OrdinalIgnoreCase);
 }

@@ -47,4 +47,6 @@ public sealed record CatalogSnapshot
 
     /// <summary>The apps' package grants, as frontends enforce them.</summary>
     [Id(80)] public Metering.PackageAllowance[] Packages { get; init; } = [];
+    /// <summary>How often each API's cached answers were purged, per stage (<see cref="Policies.Caching.CachePurge"/>).</summary>
+    [Id(62)] public Policies.Caching.CachePurge[] CachePurges { get; init; } = [];
 }

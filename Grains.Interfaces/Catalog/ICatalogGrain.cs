@@ -148,6 +148,9 @@ public interface ICatalogGrain : IGrainWithStringKey
     [Alias("UnbindApiPolicy")] Task<CatalogResult> UnbindApiPolicy(Policies.ApiPolicyBinding binding);
 
     [ReadOnly, Alias("GetPolicyBindings")] Task<Policies.ApiPolicyBinding[]> GetPolicyBindings();
+
+    /// <summary>Drops an API's cached answers on every frontend, in one stage or (<paramref name="stage"/> null) all of them.</summary>
+    [Alias("PurgeCache")] Task<CatalogResult> PurgeCache(string apiId, string? stage);
     // Alert rules (issue 6)
     [Alias("UpsertAlertRule")] Task<CatalogResult> UpsertAlertRule(AlertRule rule);
     [Alias("DeleteAlertRule")] Task<CatalogResult> DeleteAlertRule(string id);

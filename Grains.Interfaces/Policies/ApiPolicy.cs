@@ -1,3 +1,5 @@
+using Gateway.Policies.Caching;
+using Gateway.Policies.CircuitBreaking;
 using Gateway.Policies.Cors;
 using Gateway.Policies.ErrorMapping;
 using Gateway.Policies.Headers;
@@ -19,6 +21,12 @@ public enum ApiPolicyKind
 
     /// <summary>Routing by parameter (canary): conditions or a weighted split choosing another backend for the call.</summary>
     Routing = 3,
+
+    /// <summary>Response caching: answers to GET and HEAD kept by each frontend for a while and answered from memory.</summary>
+    Caching = 4,
+
+    /// <summary>Circuit breaking: a failing backend is not called for a while, callers get 503 D503CB at once.</summary>
+    CircuitBreaking = 5,
 }
 
 /// <summary>
@@ -45,6 +53,12 @@ public sealed record ApiPolicy
 
     /// <summary>Required for the Routing kind, absent otherwise.</summary>
     [Id(5)] public RoutingSettings? Routing { get; init; }
+
+    /// <summary>Required for the Caching kind, absent otherwise.</summary>
+    [Id(6)] public CachingSettings? Caching { get; init; }
+
+    /// <summary>Required for the CircuitBreaking kind, absent otherwise.</summary>
+    [Id(7)] public CircuitBreakerSettings? CircuitBreaker { get; init; }
 
     /// <summary>Optional. Free text for operators.</summary>
     [Id(9)] public string? Description { get; init; }
@@ -87,6 +101,7 @@ public static class ApiPolicyNormalizer
         Headers = policy.Headers is null ? null : HeaderRewriteSettings.Normalize(policy.Headers),
         ErrorMapping = policy.ErrorMapping is null ? null : ErrorMappingSettings.Normalize(policy.ErrorMapping),
         Routing = policy.Routing is null ? null : RoutingSettings.Normalize(policy.Routing),
+        Caching = policy.Caching is null ? null : CachingSettings.Normalize(policy.Caching),
     };
 
     public static ApiPolicyBinding Normalize(ApiPolicyBinding binding) => binding with

@@ -46,6 +46,7 @@ public static class CatalogDiff
         }));
         Compare("apiPolicies", before.ApiPolicies, after.ApiPolicies, changes);
         Compare("policyBindings", before.PolicyBindings, after.PolicyBindings, changes);
+        Compare("cachePurges", before.CachePurges, after.CachePurges, changes);
         CompareDeployments(before, after, changes);
         return [.. changes];
     }

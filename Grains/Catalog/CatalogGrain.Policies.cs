@@ -1,4 +1,5 @@
 using Gateway.Policies;
+using Gateway.Policies.Caching;
 
 namespace Gateway.Catalog;
 
@@ -79,6 +80,31 @@ public sealed partial class CatalogGrain
 
     public Task<ApiPolicyBinding[]> GetPolicyBindings() =>
         Task.FromResult(State.PolicyBindings.Values.OrderBy(b => b.GetKey(), StringComparer.Ordinal).ToArray());
+
+    public Task<CatalogResult> PurgeCache(string apiId, string? stage) => Change(state =>
+    {
+        string? canonical = null;
+        if (stage is not null && !StageName.TryNormalize(stage, out canonical))
+        {
+            return UnknownStage(stage);
+        }
+
+        if (!state.Apis.ContainsKey(apiId))
+        {
+            return NotFound("apis", apiId);
+        }
+
+        // A new number per stage: frontends key answers by it, so every answer kept before is out of reach at once.
+        IReadOnlyList<string> stages = canonical is null ? StageName.All : [canonical];
+        foreach (var purged in stages)
+        {
+            var key = CachePurge.KeyOf(apiId, purged);
+            var generation = state.CachePurges.GetValueOrDefault(key)?.Generation ?? 0;
+            state.CachePurges[key] = new CachePurge { Api = apiId, Stage = purged, Generation = generation + 1 };
+        }
+
+        return null;
+    });
 
     private static CatalogResult? FindTarget(CatalogState state, ApiPolicyBinding binding)
     {

@@ -123,6 +123,7 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
         state.Deployments.Remove(id);
         RemoveThrottleBindings(state, id);
         RemovePolicyBindings(state, b => b.Api == id);
+        CatalogImport.RemoveWhere(state.CachePurges, p => p.Api == id);
         return null;
     });
 

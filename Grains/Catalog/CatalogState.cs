@@ -53,6 +53,9 @@ public sealed class CatalogState
 
     /// <summary>Their bindings to APIs and groups per stage, by <see cref="Policies.ApiPolicyBinding.Key"/>.</summary>
     [Id(61)] public Dictionary<string, Policies.ApiPolicyBinding> PolicyBindings { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Cache purges by <see cref="Policies.Caching.CachePurge.KeyOf"/> (API/stage); not part of exports, they are operations.</summary>
+    [Id(62)] public Dictionary<string, Policies.Caching.CachePurge> CachePurges { get; set; } = new(StringComparer.Ordinal);
     /// <summary>Alert rules by id (issue 6).</summary>
     [Id(50)] public Dictionary<string, AlertRule> AlertRules { get; set; } = new(StringComparer.Ordinal);
 
@@ -96,6 +99,7 @@ public sealed class CatalogState
         Ledger = [.. Ledger],
         ApiPolicies = new(ApiPolicies, StringComparer.Ordinal),
         PolicyBindings = new(PolicyBindings, StringComparer.Ordinal),
+        CachePurges = new(CachePurges, StringComparer.Ordinal),
     };
 
     public ApiVersion? FindVersion(string apiId, int version) =>
@@ -125,6 +129,7 @@ public sealed class CatalogState
         ApiPolicies = [.. ApiPolicies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
         PolicyBindings = [.. PolicyBindings.Values.OrderBy(b => b.GetKey(), StringComparer.Ordinal)],
         Packages = Metering.PackageAllowances.Of(this),
+        CachePurges = [.. CachePurges.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value)],
     };
 
     private static string KeyOf(BackendSigningKey key) => BackendSigningKey.KeyOf(key.Backend, key.Name);

@@ -37,10 +37,47 @@ public static partial class CatalogValidator
             {
                 errors.Add(new(where + ".policy", "UnknownPolicy", $"there is no API policy '{binding.Policy}'"));
             }
-            else if (!kinds.TryAdd($"{binding.Api}|{binding.Group}|{binding.Stage}|{policy.Kind}", binding.Policy))
+            else if (policy.Routing is { } routing)
+            {
+                CheckRoutedPaths(state, binding, routing, where, errors);
+            }
+
+            if (policy is not null && !kinds.TryAdd($"{binding.Api}|{binding.Group}|{binding.Stage}|{policy.Kind}", binding.Policy))
             {
                 var other = kinds[$"{binding.Api}|{binding.Group}|{binding.Stage}|{policy.Kind}"];
                 errors.Add(new(where + ".policy", "KindBoundTwice", $"'{other}' is already the {policy.Kind} policy there; one policy of a kind per API (or group) and stage"));
+            }
+        }
+    }
+
+    /// <summary>A rule's backend path may name only the parameters of the path of every API the policy is bound to.</summary>
+    private static void CheckRoutedPaths(CatalogState state, ApiPolicyBinding binding, Policies.Routing.RoutingSettings routing, string where, List<CatalogError> errors)
+    {
+        var apis = binding.Api is not null
+            ? state.Apis.Values.Where(a => a.Id == binding.Api)
+            : state.Apis.Values.Where(a => a.Group == binding.Group);
+        foreach (var api in apis.OrderBy(a => a.Id, StringComparer.Ordinal))
+        {
+            for (var i = 0; i < routing.Rules.Length; i++)
+            {
+                if (routing.Rules[i].BackendPath is not { } rulePath || !PathTemplate.TryParse(rulePath, out var template, out _))
+                {
+                    continue;
+                }
+
+                if (api.RequestMode == RequestMode.Mapping)
+                {
+                    // The mapping builds the backend path from the API's own template; a second template would undo it.
+                    errors.Add(new($"{where}.policy", "BackendPathWithMapping", $"rule {i} sets a backend path, but API '{api.Id}' maps its parameters (MAPPING mode)"));
+                }
+                else if (PathTemplate.TryParse(api.Path, out var path, out _))
+                {
+                    var known = path.ParameterNames.ToHashSet(StringComparer.OrdinalIgnoreCase);
+                    foreach (var missing in template.ParameterNames.Where(n => !known.Contains(n)))
+                    {
+                        errors.Add(new($"{where}.policy", "UnknownParameter", $"rule {i}'s backend path names '{{{missing}}}', which is not a parameter of API '{api.Id}' ('{api.Path}')"));
+                    }
+                }
             }
         }
     }
@@ -58,6 +95,8 @@ public static partial class CatalogValidator
         CheckSettings(policy.Kind == ApiPolicyKind.HeaderRewrite, policy.Headers, "headers", policy.Kind, where, errors)?.Validate(where + ".headers", errors);
         CheckSettings(policy.Kind == ApiPolicyKind.ErrorMapping, policy.ErrorMapping, "errorMapping", policy.Kind, where, errors)?.Validate(where + ".errorMapping", errors);
         CheckSettings(policy.Kind == ApiPolicyKind.Routing, policy.Routing, "routing", policy.Kind, where, errors)?.Validate(where + ".routing", backends, errors);
+        CheckSettings(policy.Kind == ApiPolicyKind.Caching, policy.Caching, "caching", policy.Kind, where, errors)?.Validate(where + ".caching", errors);
+        CheckSettings(policy.Kind == ApiPolicyKind.CircuitBreaking, policy.CircuitBreaker, "circuitBreaker", policy.Kind, where, errors)?.Validate(where + ".circuitBreaker", errors);
     }
 
     private static T? CheckSettings<T>(bool wanted, T? settings, string field, ApiPolicyKind kind, string where, List<CatalogError> errors)

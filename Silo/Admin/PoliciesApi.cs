@@ -44,6 +44,14 @@ public static class PoliciesApi
             AdminResults.From(await Catalog(g).BindApiPolicy(new ApiPolicyBinding { Group = name, Stage = stage, Policy = policy }))).RequireRole(AdminRole.Editor);
         api.MapDelete("/groups/{name}/stages/{stage}/policies/{policy}", async (string name, string stage, string policy, IGrainFactory g) =>
             AdminResults.From(await Catalog(g).UnbindApiPolicy(new ApiPolicyBinding { Group = name, Stage = stage, Policy = policy }))).RequireRole(AdminRole.Editor);
+
+        // Every frontend drops the API's cached answers once it holds the revision this answers with (within 2 s).
+        api.MapPost("/apis/{id}/cache/purge", async (string id, string? stage, IGrainFactory g) =>
+            AdminResults.From(await Catalog(g).PurgeCache(id, stage))).RequireRole(AdminRole.Editor);
+
+        // Each frontend's breakers as it last reported them (on every change, and every 5 s); silent frontends are left out.
+        api.MapGet("/circuit-breakers", async (IGrainFactory g) =>
+            AdminResults.Json(await g.GetGrain<Gateway.Policies.CircuitBreaking.ICircuitBreakerBoardGrain>(0).GetReports()));
         return endpoints;
     }
 

@@ -3,14 +3,16 @@ using Gateway.Catalog;
 using Gateway.Frontend.Pipeline;
 using Gateway.Policies.Routing;
 using Gateway.Security;
+using Microsoft.AspNetCore.Routing.Template;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Frontend.Policies.Routing;
 
 /// <summary>
-/// A routing policy compiled for the hot path: the rules in order, each with its conditions and its backend's address.
-/// As a step of the backend request transform it sends the call to the first rule's backend that takes it, and
-/// records the choice on the request (for the access log).
+/// A routing policy compiled for the hot path: the rules in order, each with its conditions, its backend and that
+/// backend's own path. A proxy step picks the first rule that takes the call (<see cref="Choose"/>) and sends it to the
+/// rule's backend, whose addresses are balanced as the API's own are; the backend request transform then gives it the
+/// rule's host header and path (<see cref="Apply"/>).
 /// </summary>
 public sealed class BackendRouter
 {
@@ -18,42 +20,81 @@ public sealed class BackendRouter
 
     private BackendRouter(Rule[] rules) => _rules = rules;
 
+    /// <summary>The backends the rules name: each needs its YARP cluster next to the API's own.</summary>
+    public IEnumerable<Backend> Backends => _rules.Select(r => r.Target).DistinctBy(b => b.Name);
+
     /// <param name="backends">The snapshot's backends by name.</param>
     public static BackendRouter Compile(RoutingSettings settings, IReadOnlyDictionary<string, Backend> backends) => new(
         [.. settings.Rules.Where(r => backends.ContainsKey(r.Backend)).Select(r => Rule.Compile(r, backends[r.Backend]))]);
 
-    public void Apply(RequestTransformContext context)
+    /// <summary>The first rule that takes the call, recorded on the request (for the transform and the access log); null when none does.</summary>
+    public Rule? Choose(HttpContext http)
     {
-        var http = context.HttpContext;
         var request = http.GetGatewayRequest();
         foreach (var rule in _rules)
         {
             if (rule.Takes(http, request))
             {
-                context.DestinationPrefix = rule.Address;
-                if (rule.HostHeader is { } host)
-                {
-                    context.ProxyRequest.Headers.Host = host;
-                }
-
                 request.RoutedBackend = rule.Backend;
-                return;
+                request.RoutedRule = rule;
+                return rule;
             }
+        }
+
+        return null;
+    }
+
+    /// <summary>The chosen rule's host header and backend path, as a step of the backend request transform.</summary>
+    public static void Apply(RequestTransformContext context, TemplateBinderFactory binders)
+    {
+        if (context.HttpContext.GetGatewayRequest().RoutedRule is not { } rule)
+        {
+            return;
+        }
+
+        if (rule.HostHeader is { } host)
+        {
+            context.ProxyRequest.Headers.Host = host;
+        }
+
+        if (rule.BackendPath is not null)
+        {
+            rule.PathFrom(binders).ApplyAsync(context);
         }
     }
 
-    private sealed record Rule(string Backend, string Address, string? HostHeader, int Weight, Condition[] When)
+    public sealed class Rule
     {
-        public static Rule Compile(RoutingRule rule, Backend backend) => new(
-            backend.Name,
-            backend.Addresses[0].TrimEnd('/'),
-            backend.HostHeader,
-            rule.Weight ?? 100,
-            [.. rule.When.Select(Condition.Compile)]);
+        private readonly int _weight;
+        private readonly Condition[] _when;
+        private PathRouteValuesTransform? _path;
+
+        private Rule(Backend target, string? backendPath, int weight, Condition[] when)
+        {
+            Target = target;
+            BackendPath = backendPath;
+            _weight = weight;
+            _when = when;
+        }
+
+        public Backend Target { get; }
+
+        public string Backend => Target.Name;
+
+        public string? HostHeader => Target.HostHeader;
+
+        /// <summary>The rule's own backend path template; null: the API's.</summary>
+        public string? BackendPath { get; }
+
+        public static Rule Compile(RoutingRule rule, Backend backend) =>
+            new(backend, rule.BackendPath, rule.Weight ?? 100, [.. rule.When.Select(Condition.Compile)]);
+
+        /// <summary>Fills the rule's backend path with the route's values, as the API's own path transform does.</summary>
+        public PathRouteValuesTransform PathFrom(TemplateBinderFactory binders) => _path ??= new PathRouteValuesTransform(BackendPath!, binders);
 
         public bool Takes(HttpContext http, GatewayRequest request)
         {
-            foreach (var condition in When)
+            foreach (var condition in _when)
             {
                 if (!condition.Holds(http, request))
                 {
@@ -62,7 +103,7 @@ public sealed class BackendRouter
             }
 
             // A weighted split is drawn per call: over many calls the share converges on the weight.
-            return Weight >= 100 || Random.Shared.Next(100) < Weight;
+            return _weight >= 100 || Random.Shared.Next(100) < _weight;
         }
     }
 

@@ -39,6 +39,7 @@ public sealed record RoutingSettings
         Rules = [.. (settings.Rules ?? []).Where(r => r is not null).Select(r => r with
         {
             Backend = (r.Backend ?? "").Trim(),
+            BackendPath = string.IsNullOrWhiteSpace(r.BackendPath) ? null : r.BackendPath.Trim(),
             When = [.. (r.When ?? []).Where(c => c is not null).Select(c => c with
             {
                 Name = string.IsNullOrWhiteSpace(c.Name) ? null : c.Name.Trim(),
@@ -79,6 +80,12 @@ public sealed record RoutingRule
     /// <summary>Required. The backend that the calls this rule takes go to.</summary>
     [Id(2)] public string Backend { get; init; } = "";
 
+    /// <summary>
+    /// Optional. The path the calls this rule takes get on its backend, a template whose {parameters} are the API path's
+    /// (default: the API's own backend path).
+    /// </summary>
+    [Id(3)] public string? BackendPath { get; init; }
+
     public void Validate(string where, IReadOnlyCollection<string> backends, List<CatalogError> errors)
     {
         if (Backend.Length == 0)
@@ -88,6 +95,11 @@ public sealed record RoutingRule
         else if (!backends.Contains(Backend))
         {
             errors.Add(new(where + ".backend", "UnknownBackend", $"there is no backend '{Backend}'"));
+        }
+
+        if (BackendPath is not null && !PathTemplate.TryParse(BackendPath, out _, out var problems))
+        {
+            errors.AddRange(problems.Select(p => new CatalogError(where + ".backendPath", "BadTemplate", $"'{BackendPath}' {p}")));
         }
 
         if (Weight is { } weight && weight is < 1 or > 100)

@@ -13,8 +13,8 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Tests.Policies;
 
 /// <summary>
-/// A WebSocket through a published API (with header rewrites bound) to a real echo backend, over the HTTP/1.1 upgrade.
-/// (WebSockets over HTTP/2 arrive as extended CONNECT, which a GET route does not match: not served yet.)
+/// A WebSocket through a published API (with header rewrites bound) to a real echo backend that speaks HTTP/1.1: over
+/// the HTTP/1.1 upgrade, and over cleartext HTTP/2, where the client opens it with an extended CONNECT (RFC 8441).
 /// </summary>
 public sealed class WebSocketEchoTests : IAsyncLifetime
 {
@@ -82,16 +82,27 @@ public sealed class WebSocketEchoTests : IAsyncLifetime
         await _backend.DisposeAsync();
     }
 
-    [Fact]
-    public async Task Messages_are_echoed_through_a_published_api()
+    [Theory]
+    [InlineData("1.1")]
+    [InlineData("2")]
+    public async Task Messages_are_echoed_through_a_published_api(string version)
     {
-        var address = new UriBuilder(_gateway.GatewayAddress) { Scheme = "ws", Path = "/live/socket" }.Uri;
+        var http2 = version == "2";
+        var address = new UriBuilder(http2 ? _gateway.Http2Address : _gateway.GatewayAddress) { Scheme = "ws", Path = "/live/socket" }.Uri;
         using var socket = new ClientWebSocket();
+        if (http2)
+        {
+            // RFC 8441: the socket is one stream of an HTTP/2 connection, opened with an extended CONNECT.
+            socket.Options.HttpVersion = HttpVersion.Version20;
+            socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        }
 
         using var handler = new SocketsHttpHandler();
         using var invoker = new HttpMessageInvoker(handler);
         using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30)); // against a hang, not a measure of speed
+        socket.Options.CollectHttpResponseDetails = true;
         await socket.ConnectAsync(address, invoker, guard.Token);
+        Assert.Equal(http2 ? HttpStatusCode.OK : HttpStatusCode.SwitchingProtocols, socket.HttpStatusCode);
 
         foreach (var message in new[] { "hello", "second message" })
         {
@@ -103,5 +114,17 @@ public sealed class WebSocketEchoTests : IAsyncLifetime
 
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", guard.Token);
         Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+    }
+
+    [Fact]
+    public async Task An_extended_connect_for_another_protocol_matches_no_api()
+    {
+        using var client = new HttpClient { BaseAddress = _gateway.Http2Address };
+        using var request = new HttpRequestMessage(HttpMethod.Connect, "/live/socket") { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        request.Headers.Protocol = "not-websocket";
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30)); // against a hang, not a measure of speed
+        using var answer = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, guard.Token);
+        Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode);
+        Assert.Equal("A404NF", answer.Headers.GetValues("X-Ca-Error-Code").Single());
     }
 }
