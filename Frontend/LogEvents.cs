@@ -11,12 +11,12 @@ internal static class LogEvents
     public const int UnhandledError = 2102;
     public const int CallerGone = 2103;
 
-    // Caller authentication (issue 3, part A)
+    // Caller authentication
     public const int SignatureRefused = 2201;
     public const int NonceCheckFailed = 2202;
     public const int GrantRefused = 2203;
     public const int BackendSigned = 2204;
-    // IP access, TLS and tokens (issue 3, part B)
+    // IP access, TLS and tokens
     public const int IpRefused = 2301;
     public const int BadForwardedFor = 2302;
     public const int TlsCertificatesLoaded = 2311;
@@ -26,7 +26,7 @@ internal static class LogEvents
     public const int TokenRefused = 2321;
     public const int JwksFetched = 2322;
     public const int JwksFetchFailed = 2323;
-    // Throttling (issue 4): 2500-2599
+    // Throttling: 2500-2599
     public const int QuotaUnreachable = 2501;
     public const int ThrottleRefused = 2502;
     public const int ThrottleUnavailable = 2503;
@@ -36,12 +36,12 @@ internal static class LogEvents
     // Prepaid packages (spent right after throttling): 2900-2999.
     public const int PackageRefused = 2901;
     public const int PackageUnavailable = 2902;
-    // Parameters and mock (issue 5): 2600-2699.
+    // Parameters and mock: 2600-2699.
     public const int ParameterPlanFailed = 2601;
     public const int ParametersRefused = 2602;
     public const int BodyRefused = 2603;
     public const int MockAnswered = 2604;
-    // Monitoring (issue 6): 2700-2799.
+    // Monitoring: 2700-2799.
     public const int AccessLog = 2701;
     public const int UsageReportFailed = 2710;
     public const int UsageDropped = 2711;

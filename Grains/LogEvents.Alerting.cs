@@ -3,7 +3,7 @@ namespace Gateway;
 /// <summary>Event ids of the grains' log messages, kept in one place so that they stay unique.</summary>
 internal static partial class LogEvents
 {
-    // Monitoring and alerting (issue 6): 3700-3799.
+    // Monitoring and alerting: 3700-3799.
     public const int AlertFired = 3701;
     public const int AlertResolved = 3702;
     public const int AlertOutboxFailed = 3703;

@@ -7,7 +7,7 @@ internal static partial class LogEvents
     public const int CatalogChanged = 3101;
     public const int AuditFailed = 3102;
 
-    // Throttling (issue 4): 3500-3599
+    // Throttling: 3500-3599
     public const int QuotaReset = 3501;
     public const int QuotaStoreFailed = 3502;
 

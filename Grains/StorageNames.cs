@@ -6,7 +6,7 @@ public static class StorageNames
     /// <summary>The catalog: memory in embedded mode, Redis in cluster mode.</summary>
     public const string Catalog = "catalog";
 
-    /// <summary>Quota counters (issue 4): memory in embedded mode, Redis in cluster mode, so a silo loss resets no window.</summary>
+    /// <summary>Quota counters: memory in embedded mode, Redis in cluster mode, so a silo loss resets no window.</summary>
     public const string Quota = "quota";
 
     /// <summary>

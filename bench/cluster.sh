@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Cluster figures (issue 8 item 3, issue 4's under-admission): on loopback, redis-server + 2 silos + 2 frontends as
+# Cluster figures (throttling accuracy and under-admission, alert latency, failover): on loopback, redis-server + 2 silos + 2 frontends as
 # processes (Release), driven by bench/ClusterBench (clients, recording backend, SMTP server). Measures
 #   1. throttling accuracy: admitted per window against the limit (per-request and lease mode, overload and
 #      steady load), over- and under-admission;

@@ -26,7 +26,7 @@ public sealed record GatewayError(int Status, string Code, string Message)
     public static readonly GatewayError CorsRequestRefused = new(403, "A403CM", "The API's CORS policy does not allow this method or these headers");
     public static readonly GatewayError CircuitOpen = new(503, "D503CB", "The backend is failing and its circuit breaker is open; retry later");
 
-    // Caller authentication (issue 3, part A)
+    // Caller authentication
     public static readonly GatewayError SignatureHeaderMissing = new(400, "A400MH", "A required X-Ca header is missing");
     public static readonly GatewayError SignatureHeaderDuplicated = new(400, "A400DH", "An X-Ca header is sent more than once");
     public static readonly GatewayError SignatureHeaderEmpty = new(400, "A400EH", "An X-Ca header is empty");
@@ -44,7 +44,7 @@ public sealed record GatewayError(int Status, string Code, string Message)
     public static readonly GatewayError GrantMissing = new(403, "A403NG", "The app has no grant for this API in this stage");
     public static readonly GatewayError GrantExpired = new(403, "A403GX", "The app's grant for this API in this stage has expired");
     public static readonly GatewayError NonceUnavailable = new(503, "S503NS", "The nonce check is unavailable; try again");
-    // IP access, TLS and tokens (issue 3, part B)
+    // IP access, TLS and tokens
     public static readonly GatewayError IpDenied = new(403, "A403IP", "The caller's IP address may not call this API");
     public static readonly GatewayError BadForwardedFor = new(400, "A400XF", "X-Forwarded-For is malformed");
     public static readonly GatewayError HttpsRequired = new(403, "A403HS", "This API is served over HTTPS only");
@@ -58,7 +58,7 @@ public sealed record GatewayError(int Status, string Code, string Message)
     public static readonly GatewayError TokenIssuer = new(401, "A401TS", "The token was not issued by this API's identity provider (iss)");
     public static readonly GatewayError TokenSubject = new(401, "A401TJ", "The token names no subject (sub)");
     public static readonly GatewayError IdentityProviderUnavailable = new(503, "S503IK", "The identity provider's signing keys could not be fetched");
-    // Throttling (issue 4)
+    // Throttling
     public static readonly GatewayError ThrottledByApi = new(429, "A429TA", "Too many calls to this API in the current window");
     public static readonly GatewayError ThrottledByUser = new(429, "A429TU", "Too many calls to this API by this user in the current window");
     public static readonly GatewayError ThrottledByApp = new(429, "A429TP", "Too many calls to this API by this app in the current window");
@@ -70,7 +70,7 @@ public sealed record GatewayError(int Status, string Code, string Message)
     public static readonly GatewayError PackageExpired = new(403, "A403QX", "None of the app's call packages for this API is valid now (expired, or not started yet)");
     public static readonly GatewayError PackageUnavailable = new(503, "S503QU", "The gateway cannot count calls against the app's packages now; retry later");
 
-    // Parameters (issue 5)
+    // Parameters
     public static readonly GatewayError InvalidParameters = new(400, "A400IP", "The request's parameters break the API's rules");
     public static readonly GatewayError ParameterCheckTimeout = new(400, "A400PT", "A parameter's value could not be checked against its pattern in time");
     public static readonly GatewayError BodyTooLarge = new(413, "A413BL", "The request body is larger than the API accepts");

@@ -4,7 +4,7 @@ using Gateway.Frontend.Security.Tls;
 
 namespace Gateway.Frontend.Security;
 
-/// <summary>Registers IP access control, HTTPS on the operators' certificates and OpenID Connect (issue 3, part B).</summary>
+/// <summary>Registers IP access control, HTTPS on the operators' certificates and OpenID Connect.</summary>
 public static class EdgeSecurity
 {
     public static WebApplicationBuilder AddEdgeSecurity(this WebApplicationBuilder builder)

@@ -64,7 +64,7 @@ public sealed record ApiDefinition
 
     /// <summary>Required when <see cref="AuthType"/> asks for OpenID Connect: which provider's tokens, read from where.</summary>
     [Id(22)] public OpenIdConnectRequirement? OpenIdConnect { get; init; }
-    // Request parameters (issue 5): Ids 30-39.
+    // Request parameters: Ids 30-39.
 
     /// <summary>Optional. PASSTHROUGH (default) forwards the request as it came; MAPPING forwards only defined parameters.</summary>
     [Id(30)] public RequestMode RequestMode { get; init; } = RequestMode.Passthrough;

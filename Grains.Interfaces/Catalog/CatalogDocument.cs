@@ -38,7 +38,7 @@ public sealed record CatalogDocument
     /// <summary>Per-API policies (CORS, header rewrites), and where each is in force.</summary>
     [Id(60)] public Policies.ApiPolicy[] ApiPolicies { get; init; } = [];
     [Id(61)] public Policies.ApiPolicyBinding[] PolicyBindings { get; init; } = [];
-    /// <summary>Alert rules (issue 6).</summary>
+    /// <summary>Alert rules.</summary>
     [Id(50)] public AlertRule[] AlertRules { get; init; } = [];
 
     /// <summary>Metering: which calls are billable, price plans, prepaid packages, subscriptions and package grants (the ledger is history and is not part of documents).</summary>

@@ -73,7 +73,7 @@ public interface ICatalogGrain : IGrainWithStringKey
     [Alias("Subscribe")] Task Subscribe(ICatalogObserver observer);
     [Alias("Unsubscribe")] Task Unsubscribe(ICatalogObserver observer);
 
-    // Apps and grants (issue 3)
+    // Apps and grants
     [Alias("UpsertApp")] Task<CatalogResult> UpsertApp(App app);
 
     /// <summary>Deletes the app with its keys and grants.</summary>
@@ -106,7 +106,7 @@ public interface ICatalogGrain : IGrainWithStringKey
 
     /// <summary>The backend's signing keys without secrets; null when the backend does not exist.</summary>
     [ReadOnly, Alias("GetBackendSigningKeys")] Task<BackendSigningKeyInfo[]?> GetBackendSigningKeys(string backend);
-    // Certificates and identity providers (issue 3, part B)
+    // Certificates and identity providers
 
     /// <summary>Checks and stores a PEM certificate and key for a host name, replacing the one there was.</summary>
     [Alias("UpsertCertificate")] Task<CatalogResult> UpsertCertificate(string domain, TlsCertificateUpload upload);
@@ -120,7 +120,7 @@ public interface ICatalogGrain : IGrainWithStringKey
     /// <summary>Refused while a draft or a live version names the provider.</summary>
     [Alias("DeleteIdentityProvider")] Task<CatalogResult> DeleteIdentityProvider(string name);
     [ReadOnly, Alias("GetIdentityProviders")] Task<IdentityProvider[]> GetIdentityProviders();
-    // Throttling (issue 4)
+    // Throttling
     [Alias("UpsertThrottlePolicy")] Task<CatalogResult> UpsertThrottlePolicy(Throttling.ThrottlePolicy policy);
 
     /// <summary>Refused while the policy is bound to an API.</summary>
@@ -151,7 +151,7 @@ public interface ICatalogGrain : IGrainWithStringKey
 
     /// <summary>Drops an API's cached answers on every frontend, in one stage or (<paramref name="stage"/> null) all of them.</summary>
     [Alias("PurgeCache")] Task<CatalogResult> PurgeCache(string apiId, string? stage);
-    // Alert rules (issue 6)
+    // Alert rules
     [Alias("UpsertAlertRule")] Task<CatalogResult> UpsertAlertRule(AlertRule rule);
     [Alias("DeleteAlertRule")] Task<CatalogResult> DeleteAlertRule(string id);
     [ReadOnly, Alias("GetAlertRules")] Task<AlertRule[]> GetAlertRules();

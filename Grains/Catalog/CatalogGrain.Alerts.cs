@@ -2,7 +2,7 @@ using Gateway.Monitoring;
 
 namespace Gateway.Catalog;
 
-/// <summary>Alert rules (issue 6): part of the catalog, validated with it, exported and imported with it.</summary>
+/// <summary>Alert rules: part of the catalog, validated with it, exported and imported with it.</summary>
 public sealed partial class CatalogGrain
 {
     public Task<CatalogResult> UpsertAlertRule(AlertRule rule)

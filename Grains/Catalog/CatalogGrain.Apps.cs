@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 
 namespace Gateway.Catalog;
 
-/// <summary>Apps, their keys, grants and backend signing keys (issue 3). Same rules as every change: copy, validate, store, announce.</summary>
+/// <summary>Apps, their keys, grants and backend signing keys. Same rules as every change: copy, validate, store, announce.</summary>
 public sealed partial class CatalogGrain
 {
     public Task<CatalogResult> UpsertApp(App app)

@@ -2,7 +2,7 @@ using Gateway.Security;
 
 namespace Gateway.Catalog;
 
-/// <summary>TLS certificates and OpenID Connect identity providers (issue 3, part B).</summary>
+/// <summary>TLS certificates and OpenID Connect identity providers.</summary>
 public sealed partial class CatalogGrain
 {
     public Task<CatalogResult> UpsertCertificate(string domain, TlsCertificateUpload upload)

@@ -56,7 +56,7 @@ public sealed class CatalogState
 
     /// <summary>Cache purges by <see cref="Policies.Caching.CachePurge.KeyOf"/> (API/stage); not part of exports, they are operations.</summary>
     [Id(62)] public Dictionary<string, Policies.Caching.CachePurge> CachePurges { get; set; } = new(StringComparer.Ordinal);
-    /// <summary>Alert rules by id (issue 6).</summary>
+    /// <summary>Alert rules by id.</summary>
     [Id(50)] public Dictionary<string, AlertRule> AlertRules { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Meters, price plans and packages by name; subscriptions by app id; package grants by id.</summary>

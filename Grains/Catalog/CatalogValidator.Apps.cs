@@ -1,6 +1,6 @@
 namespace Gateway.Catalog;
 
-/// <summary>Rules for apps, their keys, grants, backend signing keys and the APIs' signature settings (issue 3).</summary>
+/// <summary>Rules for apps, their keys, grants, backend signing keys and the APIs' signature settings.</summary>
 public static partial class CatalogValidator
 {
     /// <summary>Secrets shorter than this are refused: an HMAC key that can be guessed protects nothing.</summary>

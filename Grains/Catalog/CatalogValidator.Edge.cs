@@ -2,7 +2,7 @@ using Gateway.Security;
 
 namespace Gateway.Catalog;
 
-/// <summary>Validation of IP access rules, identity providers and OpenID Connect requirements (issue 3, part B).</summary>
+/// <summary>Validation of IP access rules, identity providers and OpenID Connect requirements.</summary>
 public static partial class CatalogValidator
 {
     private const int MaxIpEntries = 1000;

@@ -3,7 +3,7 @@ using Gateway.Parameters;
 
 namespace Gateway.Catalog;
 
-/// <summary>The rules of an API's request parameters, constants, system parameters, body limits and mock (issue 5).</summary>
+/// <summary>The rules of an API's request parameters, constants, system parameters, body limits and mock.</summary>
 public static partial class CatalogValidator
 {
     public const int MaxParameters = 100;
