@@ -312,6 +312,7 @@ apis:
     parameters:{params}
   - {{ id: echo, group: bench, name: Body echo, methods: [POST], path: /echo/post, backend: echo }}
   - {{ id: cors, group: bench, name: "CORS, header rewrites and a canary rule", methods: [GET], path: /cors, backend: nginx }}
+  - {{ id: cors-canary, group: bench, name: "CORS and a canary rule", methods: [GET], path: /cors-canary, backend: nginx }}
   - {{ id: cached, group: bench, name: Cached answers, methods: [GET], path: /cached, backend: nginx }}
   - {{ id: cache-pass, group: bench, name: Answers never kept, methods: [GET], path: /cache-pass, backend: nginx }}
 apiPolicies:
@@ -333,6 +334,8 @@ policyBindings:
   - {{ policy: bench-canary, api: cors, stage: RELEASE }}
   - {{ policy: bench-web, api: cors, stage: RELEASE }}
   - {{ policy: bench-headers, api: cors, stage: RELEASE }}
+  - {{ policy: bench-canary, api: cors-canary, stage: RELEASE }}
+  - {{ policy: bench-web, api: cors-canary, stage: RELEASE }}
   - {{ policy: bench-cache, api: cached, stage: RELEASE }}
   - {{ policy: bench-cache-pass, api: cache-pass, stage: RELEASE }}
 throttlePolicies:
@@ -342,7 +345,7 @@ throttleBindings:
   - {{ api: lease, stage: RELEASE, policy: roomy }}
   - {{ api: all, stage: RELEASE, policy: roomy-all-levels }}
 deployments:
-{''.join(f"  - {{ api: {a}, stage: RELEASE }}{chr(10)}" for a in ['anon', 'anon-signed', 'rewrite', 'signed', 'metered', 'oidc', 'lease', 'params', 'all', 'echo', 'cors', 'cached', 'cache-pass'])}
+{''.join(f"  - {{ api: {a}, stage: RELEASE }}{chr(10)}" for a in ['anon', 'anon-signed', 'rewrite', 'signed', 'metered', 'oidc', 'lease', 'params', 'all', 'echo', 'cors', 'cors-canary', 'cached', 'cache-pass'])}
 apps: [{{ id: bench-app, name: Benchmark client, owner: bench }}]
 grants:
   - {{ app: bench-app, api: signed, stage: RELEASE }}
@@ -426,6 +429,8 @@ def configs(work, ports):
         Config("gw-oidc", "gateway", "gateway", "/oidc", token, doc="OpenID Connect RS256 bearer token"),
         Config("gw-policies", "gateway", "gateway", "/cors", lambda: {"Origin": "https://app.bench.invalid"},
                doc="CORS (allowed origin, credentials), three header rewrites and a canary rule tried on every call; compare with gw-anonymous"),
+        Config("gw-cors-canary", "gateway", "gateway", "/cors-canary", lambda: {"Origin": "https://app.bench.invalid"},
+               doc="CORS (allowed origin, credentials) and a canary rule tried on every call, without header rewrites; compare with gw-anonymous"),
         Config("gw-cache-hit", "gateway", "gateway", "/cached",
                doc="response caching: every call after the first answered from the frontend's memory (X-Ca-Cache: HIT)"),
         Config("gw-cache-pass", "gateway", "gateway", "/cache-pass",
