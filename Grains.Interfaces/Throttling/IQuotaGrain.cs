@@ -34,7 +34,11 @@ public interface IQuotaGrain : IGrainWithStringKey
 [Alias("gw.throttling.IQuotaConsumersGrain")]
 public interface IQuotaConsumersGrain : IGrainWithStringKey
 {
-    [OneWay, Alias("Update")] Task Update(ThrottleLevel level, string subject, DateTimeOffset windowStart, long used);
+    /// <summary>
+    /// What the subject has used in the window. One-way messages can overtake each other: <paramref name="stamp"/>
+    /// goes up with every update a subject's counter sends, and an update older than the one held is ignored.
+    /// </summary>
+    [OneWay, Alias("Update")] Task Update(ThrottleLevel level, string subject, DateTimeOffset windowStart, long used, long stamp);
 
     /// <summary>The subjects that used most in the current window, most first.</summary>
     [ReadOnly, Alias("GetTop")] Task<QuotaConsumer[]> GetTop(int count);

@@ -6,7 +6,7 @@ namespace Gateway.Throttling;
 /// </summary>
 public sealed class QuotaConsumersGrain(QuotaSettings settings) : Grain, IQuotaConsumersGrain
 {
-    private readonly Dictionary<(ThrottleLevel, string), long> _used = [];
+    private readonly Dictionary<(ThrottleLevel, string), (long Used, long Stamp)> _used = [];
     private DateTimeOffset _window;
     private long _lastCall = Environment.TickCount64;
 
@@ -18,7 +18,7 @@ public sealed class QuotaConsumersGrain(QuotaSettings settings) : Grain, IQuotaC
         return Task.CompletedTask;
     }
 
-    public Task Update(ThrottleLevel level, string subject, DateTimeOffset windowStart, long used)
+    public Task Update(ThrottleLevel level, string subject, DateTimeOffset windowStart, long used, long stamp)
     {
         _lastCall = Environment.TickCount64;
         if (windowStart > _window)
@@ -27,20 +27,20 @@ public sealed class QuotaConsumersGrain(QuotaSettings settings) : Grain, IQuotaC
             _window = windowStart;
         }
 
-        if (windowStart == _window)
+        if (windowStart == _window && !(_used.TryGetValue((level, subject), out var held) && held.Stamp > stamp))
         {
-            _used[(level, subject)] = used;
+            _used[(level, subject)] = (used, stamp);
         }
 
         return Task.CompletedTask;
     }
 
     public Task<QuotaConsumer[]> GetTop(int count) => Task.FromResult(_used
-        .Where(u => u.Value > 0)
-        .OrderByDescending(u => u.Value)
+        .Where(u => u.Value.Used > 0)
+        .OrderByDescending(u => u.Value.Used)
         .ThenBy(u => u.Key.Item2, StringComparer.Ordinal)
         .Take(Math.Clamp(count, 1, 1000))
-        .Select(u => new QuotaConsumer { Level = u.Key.Item1, Subject = u.Key.Item2, Used = u.Value, WindowStart = _window })
+        .Select(u => new QuotaConsumer { Level = u.Key.Item1, Subject = u.Key.Item2, Used = u.Value.Used, WindowStart = _window })
         .ToArray());
 
     private Task LeaveMemoryWhenIdle()

@@ -398,13 +398,18 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
         };
     }
 
+    private long _consumerStamp;
+
     /// <summary>Tells the top-consumers view how much this subject used; the API level has no subject to rank.</summary>
     private void PublishUse()
     {
         if (_hasKey && _key.Level != ThrottleLevel.Api)
         {
             var used = State.Frontends.Values.Sum(f => f.Used);
-            GrainFactory.GetGrain<IQuotaConsumersGrain>(_key.ConsumersKey).Update(_key.Level, _key.Subject, State.WindowStart, used).Ignore();
+
+            // Increasing within this activation, and a later activation starts from a later clock.
+            _consumerStamp = Math.Max(_consumerStamp + 1, DateTime.UtcNow.Ticks);
+            GrainFactory.GetGrain<IQuotaConsumersGrain>(_key.ConsumersKey).Update(_key.Level, _key.Subject, State.WindowStart, used, _consumerStamp).Ignore();
         }
     }
 
