@@ -73,85 +73,28 @@ public static class CatalogImport
             }
         }
 
-        foreach (var group in document.Groups)
-        {
-            state.Groups[group.Name] = group;
-        }
+        Put(state.Groups, document.Groups, x => x.Name);
+        Put(state.Backends, document.Backends, x => x.Name);
+        Put(state.Apis, document.Apis, x => x.Id);
+        Put(state.Apps, document.Apps, x => x.Id);
+        Put(state.Grants, document.Grants, x => x.GetKey());
+        Put(state.IdentityProviders, document.IdentityProviders, x => x.Name);
+        Put(state.ThrottlePolicies, document.ThrottlePolicies, x => x.Name);
+        Put(state.ThrottleBindings, document.ThrottleBindings, x => x.GetKey());
+        Put(state.ApiPolicies, document.ApiPolicies, x => x.Name);
+        Put(state.PolicyBindings, document.PolicyBindings, x => x.GetKey());
 
-        foreach (var backend in document.Backends)
-        {
-            state.Backends[backend.Name] = backend;
-        }
-
-        foreach (var api in document.Apis)
-        {
-            state.Apis[api.Id] = api;
-        }
-
-        foreach (var app in document.Apps)
-        {
-            state.Apps[app.Id] = app;
-        }
-
-        foreach (var grant in document.Grants)
-        {
-            state.Grants[grant.GetKey()] = grant;
-        }
-
-        foreach (var provider in document.IdentityProviders)
-        {
-            state.IdentityProviders[provider.Name] = provider;
-        }
-
-        foreach (var policy in document.ThrottlePolicies)
-        {
-            state.ThrottlePolicies[policy.Name] = policy;
-        }
-
-        foreach (var binding in document.ThrottleBindings)
-        {
-            state.ThrottleBindings[binding.GetKey()] = binding;
-        }
-
-        foreach (var policy in document.ApiPolicies)
-        {
-            state.ApiPolicies[policy.Name] = policy;
-        }
-
-        foreach (var binding in document.PolicyBindings)
-        {
-            state.PolicyBindings[binding.GetKey()] = binding;
-        }
-
+        // Stored normalized, under the id as the document wrote it.
         foreach (var rule in document.AlertRules)
         {
             state.AlertRules[rule.Id] = Gateway.Monitoring.AlertRuleValidator.Normalize(rule);
         }
 
-        foreach (var meter in document.Meters)
-        {
-            state.Meters[meter.Name] = meter;
-        }
-
-        foreach (var plan in document.PricePlans)
-        {
-            state.PricePlans[plan.Name] = plan;
-        }
-
-        foreach (var package in document.Packages)
-        {
-            state.Packages[package.Name] = package;
-        }
-
-        foreach (var subscription in document.Subscriptions)
-        {
-            state.Subscriptions[subscription.App] = subscription;
-        }
-
-        foreach (var grant in document.PackageGrants)
-        {
-            state.PackageGrants[grant.Id] = grant;
-        }
+        Put(state.Meters, document.Meters, x => x.Name);
+        Put(state.PricePlans, document.PricePlans, x => x.Name);
+        Put(state.Packages, document.Packages, x => x.Name);
+        Put(state.Subscriptions, document.Subscriptions, x => x.App);
+        Put(state.PackageGrants, document.PackageGrants, x => x.Id);
 
         for (var i = 0; i < document.Deployments.Length; i++)
         {
@@ -326,6 +269,15 @@ public static class CatalogImport
         foreach (var (key, _) in items.Where(i => remove(i.Value)).ToList())
         {
             items.Remove(key);
+        }
+    }
+
+    /// <summary>Adds or replaces each item under its key: what a merge does with every collection of the document.</summary>
+    private static void Put<T>(Dictionary<string, T> items, IEnumerable<T> from, Func<T, string> key)
+    {
+        foreach (var item in from)
+        {
+            items[key(item)] = item;
         }
     }
 
