@@ -1,13 +1,6 @@
 using System.Diagnostics;
-using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Infrastructure;
 
@@ -18,35 +11,24 @@ namespace Gateway.Tests.Infrastructure;
 /// </summary>
 public sealed class BrowserPage : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly LoopbackApp _host;
 
-    private BrowserPage(WebApplication app, Uri address)
-    {
-        _app = app;
-        Address = address;
-    }
+    private BrowserPage(LoopbackApp host) => _host = host;
 
     /// <summary>The page's URL; its origin is what the browser sends as Origin.</summary>
-    public Uri Address { get; }
+    public Uri Address => _host.Address;
 
     public string Origin => Address.GetLeftPart(UriPartial.Authority);
 
     /// <summary>Serves an empty page that sets <paramref name="cookie"/>, which the browser then sends with credentialed calls to the same host.</summary>
     public static async Task<BrowserPage> StartAsync(string cookie)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        app.Run(context =>
+        return new BrowserPage(await LoopbackApp.StartAsync(context =>
         {
             context.Response.Headers.SetCookie = cookie + "; Path=/; SameSite=Lax";
             context.Response.ContentType = "text/html; charset=utf-8";
             return context.Response.WriteAsync("<!doctype html><title>web app</title><p>a web app on another origin</p>");
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new BrowserPage(app, new Uri(address.TrimEnd('/') + "/"));
+        }));
     }
 
     public static string Folder
@@ -108,11 +90,7 @@ public sealed class BrowserPage : IAsyncDisposable
 
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 }
 
 /// <summary>One fetch() from the page: its URL and its init object (method, headers, body, credentials).</summary>

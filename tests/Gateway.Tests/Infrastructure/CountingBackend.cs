@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Infrastructure;
 
@@ -18,19 +13,15 @@ namespace Gateway.Tests.Infrastructure;
 /// </summary>
 public sealed class CountingBackend : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly LoopbackApp _host;
     private readonly ConcurrentDictionary<string, int> _byPath = new(StringComparer.Ordinal);
     private int _calls;
     private volatile int _failWith;
     private volatile int _delayMs;
 
-    private CountingBackend(WebApplication app, Uri address)
-    {
-        _app = app;
-        Address = address;
-    }
+    private CountingBackend(LoopbackApp host) => _host = host;
 
-    public Uri Address { get; }
+    public Uri Address => _host.Address;
 
     /// <summary>Calls this backend has received.</summary>
     public int Calls => Volatile.Read(ref _calls);
@@ -53,12 +44,8 @@ public sealed class CountingBackend : IAsyncDisposable
 
     public static async Task<CountingBackend> StartAsync(string name = "counting")
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
         CountingBackend? self = null;
-        app.Run(async context =>
+        var host = await LoopbackApp.StartAsync(async context =>
         {
             var path = context.Request.Path.Value ?? "";
             Interlocked.Increment(ref self!._calls);
@@ -108,17 +95,11 @@ public sealed class CountingBackend : IAsyncDisposable
             await response.WriteAsJsonAsync(new CountedAnswer(name, n, path, context.Request.QueryString.Value ?? "",
                 context.Request.Headers.Authorization.ToString(), context.Request.Headers["X-Ca-App-Id"].ToString()));
         });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        self = new CountingBackend(app, new Uri(address));
+        self = new CountingBackend(host);
         return self;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 }
 
 /// <summary>What <see cref="CountingBackend"/> answers: its name and the number of this call to this path.</summary>

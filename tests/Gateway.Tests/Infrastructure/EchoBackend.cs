@@ -1,13 +1,6 @@
-using System.Net;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Infrastructure;
 
@@ -17,28 +10,20 @@ namespace Gateway.Tests.Infrastructure;
 /// </summary>
 public sealed class EchoBackend : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly LoopbackApp _host;
     private int _requests;
 
-    private EchoBackend(WebApplication app, Uri address)
-    {
-        _app = app;
-        Address = address;
-    }
+    private EchoBackend(LoopbackApp host) => _host = host;
 
-    public Uri Address { get; }
+    public Uri Address => _host.Address;
 
     /// <summary>Requests this backend has answered.</summary>
     public int Requests => Volatile.Read(ref _requests);
 
     public static async Task<EchoBackend> StartAsync(string name = "echo", int port = 0)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
-        var app = builder.Build();
         EchoBackend? self = null;
-        app.Run(async context =>
+        var host = await LoopbackApp.StartAsync(async context =>
         {
             Interlocked.Increment(ref self!._requests);
             var path = context.Request.Path.Value ?? "";
@@ -65,20 +50,14 @@ public sealed class EchoBackend : IAsyncDisposable
                 context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
                 body,
                 context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? ""));
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        self = new EchoBackend(app, new Uri(address));
+        }, port);
+        self = new EchoBackend(host);
         return self;
     }
 
-    public async Task StopAsync() => await _app.StopAsync();
+    public Task StopAsync() => _host.StopAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 }
 
 /// <summary>What <see cref="EchoBackend"/> received.</summary>

@@ -3,12 +3,7 @@ using System.Net.WebSockets;
 using System.Text;
 using Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Policies;
 
@@ -18,17 +13,12 @@ namespace Gateway.Tests.Policies;
 /// </summary>
 public sealed class WebSocketEchoTests : IAsyncLifetime
 {
-    private WebApplication _backend = null!;
+    private LoopbackApp _backend = null!;
     private EmbeddedGateway _gateway = null!;
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        _backend = builder.Build();
-        _backend.UseWebSockets();
-        _backend.Run(async context =>
+        _backend = await LoopbackApp.StartAsync(async context =>
         {
             if (!context.WebSockets.IsWebSocketRequest)
             {
@@ -50,9 +40,8 @@ public sealed class WebSocketEchoTests : IAsyncLifetime
                 var echo = Encoding.UTF8.GetBytes("echo:" + Encoding.UTF8.GetString(buffer, 0, received.Count));
                 await socket.SendAsync(echo, WebSocketMessageType.Text, true, context.RequestAborted);
             }
-        });
-        await _backend.StartAsync();
-        var address = _backend.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        }, middleware: app => app.UseWebSockets());
+        var address = _backend.Address;
 
         _gateway = await EmbeddedGateway.StartAsync();
         await _gateway.ImportAsync($$"""
@@ -78,7 +67,6 @@ public sealed class WebSocketEchoTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _gateway.DisposeAsync();
-        await _backend.StopAsync();
         await _backend.DisposeAsync();
     }
 

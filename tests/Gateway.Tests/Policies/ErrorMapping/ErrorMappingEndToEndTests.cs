@@ -1,13 +1,7 @@
 using System.Net;
 using System.Text;
 using Gateway.Tests.Infrastructure;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Policies.ErrorMapping;
 
@@ -18,18 +12,14 @@ namespace Gateway.Tests.Policies.ErrorMapping;
 /// </summary>
 public sealed class ErrorMappingEndToEndTests : IAsyncLifetime
 {
-    private WebApplication _backend = null!;
+    private LoopbackApp _backend = null!;
     private EmbeddedGateway _gateway = null!;
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        _backend = builder.Build();
 
         // /string/X answers {"code":"X"}; /nested/N answers {"error":{"code":N}}; /text answers text; /big a large body; /500 a real 500.
-        _backend.Run(context =>
+        _backend = await LoopbackApp.StartAsync(context =>
         {
             var parts = (context.Request.Path.Value ?? "").Trim('/').Split('/');
             switch (parts[0])
@@ -49,8 +39,7 @@ public sealed class ErrorMappingEndToEndTests : IAsyncLifetime
                     return context.Response.WriteAsJsonAsync(new { code = "E_AUTH" });
             }
         });
-        await _backend.StartAsync();
-        var address = _backend.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var address = _backend.Address;
 
         _gateway = await EmbeddedGateway.StartAsync();
         await _gateway.ImportAsync($$"""
@@ -88,7 +77,6 @@ public sealed class ErrorMappingEndToEndTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _gateway.DisposeAsync();
-        await _backend.StopAsync();
         await _backend.DisposeAsync();
     }
 

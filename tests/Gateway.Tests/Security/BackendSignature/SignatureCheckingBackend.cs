@@ -1,12 +1,6 @@
-using System.Net;
 using Gateway.BackendSignature;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Security.BackendSignature;
 
@@ -16,27 +10,19 @@ namespace Gateway.Tests.Security.BackendSignature;
 /// </summary>
 public sealed class SignatureCheckingBackend : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly LoopbackApp _host;
 
-    private SignatureCheckingBackend(WebApplication app, Uri address)
-    {
-        _app = app;
-        Address = address;
-    }
+    private SignatureCheckingBackend(LoopbackApp host) => _host = host;
 
-    public Uri Address { get; }
+    public Uri Address => _host.Address;
 
     /// <summary>The secrets the backend accepts; a test swaps them to play a backend with the wrong key.</summary>
     public BackendSignatureVerifier Verifier { get; set; } = new(new Dictionary<string, string>());
 
     public static async Task<SignatureCheckingBackend> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
         SignatureCheckingBackend? self = null;
-        app.Run(async context =>
+        var host = await LoopbackApp.StartAsync(async context =>
         {
             context.Request.EnableBuffering();
             using var buffer = new MemoryStream();
@@ -59,17 +45,11 @@ public sealed class SignatureCheckingBackend : IAsyncDisposable
                 context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
                 System.Text.Encoding.UTF8.GetString(buffer.ToArray())));
         });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        self = new SignatureCheckingBackend(app, new Uri(address));
+        self = new SignatureCheckingBackend(host);
         return self;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 }
 
 /// <summary>What <see cref="SignatureCheckingBackend"/> received and concluded.</summary>
