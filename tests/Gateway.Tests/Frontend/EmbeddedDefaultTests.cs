@@ -44,7 +44,9 @@ public sealed class EmbeddedDefaultTests
             using var ping = await gateway.Gateway.GetAsync("/ping");
             Assert.Equal(HttpStatusCode.OK, ping.StatusCode);
             using var sample = await gateway.Gateway.GetAsync("/demo/hello/world");
-            Assert.Equal(HttpStatusCode.NotFound, sample.StatusCode);
+            // The answer in the message: once, beside a full run, this was not a 404, and nothing else was kept.
+            Assert.True(sample.StatusCode == HttpStatusCode.NotFound,
+                $"{(int)sample.StatusCode} {string.Join(",", sample.Headers.TryGetValues("X-Ca-Error-Code", out var codes) ? codes : [])}: {await sample.Content.ReadAsStringAsync()}");
         }
         finally
         {
