@@ -139,17 +139,22 @@ public sealed class EmbeddedGateway : IAsyncDisposable
         var gateway = new EmbeddedGateway(host, plain[0], plain[1], https, admin, config.GetValueOrDefault("Admin:Token"));
 
         // The frontend fetches its first snapshot in the background after it starts listening: wait until it
-        // holds one (ready), as a load balancer would, so that a test's first request does not race it.
+        // routes with one (ready), as a load balancer would, so that a test's first request does not race it. The
+        // admin host's readiness follows the silo's membership view, which can show the silo active a moment after
+        // its start returned: waited for too.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
+        foreach (var client in new[] { gateway.Gateway, gateway.Admin })
         {
-            using var ready = await gateway.Gateway.GetAsync("/health/ready");
-            if (ready.IsSuccessStatusCode || DateTime.UtcNow > deadline)
+            while (true)
             {
-                break;
-            }
+                using var ready = await client.GetAsync("/health/ready");
+                if (ready.IsSuccessStatusCode || DateTime.UtcNow > deadline)
+                {
+                    break;
+                }
 
-            await Task.Delay(20);
+                await Task.Delay(20);
+            }
         }
 
         return gateway;
