@@ -17,6 +17,7 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
     private readonly ILogger<QuotaGrain> _logger;
     private QuotaKey _key;
     private bool _hasKey;
+    private bool _isPackage;
     private long _lastCall;
 
     public QuotaGrain(
@@ -36,6 +37,7 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _hasKey = GrainKeys.TryParseQuota(this.GetPrimaryKeyString(), out _key);
+        _isPackage = GrainKeys.IsPackage(this.GetPrimaryKeyString());
         _lastCall = Environment.TickCount64;
 
         // Thousands of caller IPs make thousands of counters: each leaves memory soon after its last call.
@@ -119,6 +121,7 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
         }
 
         PublishUse();
+        await AnnounceUse();
         return new QuotaGrant
         {
             Granted = grant,
@@ -173,6 +176,7 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
         {
             ApplyReport(share, epoch, consumed);
             PublishUse();
+            return AnnounceUse();
         }
 
         return Task.CompletedTask;
@@ -413,6 +417,40 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
         }
     }
 
+    /// <summary>
+    /// A package's 80% and 100% are detected here, not on frontends: many frontends spend one package at once, each
+    /// seeing only its own lease, while this counter is the package's one writer and knows <c>used</c> exactly, in
+    /// order. The event is stored in the metering outbox first and the threshold marked here after, so a silo lost
+    /// in between only makes the next call send it again, and the outbox drops the repeat by its id: each threshold
+    /// is announced once per grant. A failure is logged and tried again on the counter's next call.
+    /// </summary>
+    private async Task AnnounceUse()
+    {
+        if (!_isPackage || !State.Fixed)
+        {
+            return;
+        }
+
+        var used = State.Frontends.Values.Sum(f => f.Used);
+        var reached = Gateway.Metering.PackageEvents.Reached(used, State.Limit);
+        if (reached <= State.Announced)
+        {
+            return;
+        }
+
+        try
+        {
+            var grant = GrainKeys.GrantOfPackage(this.GetPrimaryKeyString());
+            await Gateway.Metering.PackageEvents.Announce(GrainFactory, grant, State.Epoch, used, State.Limit, State.Announced, reached, _time.GetUtcNow());
+            State.Announced = reached;
+            await _state.WriteStateAsync();
+        }
+        catch (Exception e)
+        {
+            LogAnnounceFailed(e, this.GetPrimaryKeyString());
+        }
+    }
+
     private static QuotaSpec Checked(QuotaSpec? spec)
     {
         spec ??= new QuotaSpec();
@@ -443,6 +481,9 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
 
     [LoggerMessage(EventId = LogEvents.QuotaReset, Level = LogLevel.Information, Message = "Quota counter {Key} reset by an operator; {Granted} had been granted in the window")]
     private partial void LogReset(string key, long granted);
+
+    [LoggerMessage(EventId = LogEvents.PackageEventFailed, Level = LogLevel.Warning, Message = "Could not store the usage event of package counter {Key}; it is tried again on the counter's next call")]
+    private partial void LogAnnounceFailed(Exception exception, string key);
 
     [LoggerMessage(EventId = LogEvents.QuotaStoreFailed, Level = LogLevel.Warning, Message = "Could not store quota counter {Key}; the grant was withdrawn")]
     private partial void LogStoreFailed(Exception exception, string key);
