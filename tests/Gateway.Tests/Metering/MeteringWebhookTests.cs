@@ -229,7 +229,7 @@ public sealed class MeteringWebhookTests : IAsyncLifetime
     private static void AssertSigned(ReceivedRequest request, string secret)
     {
         var timestamp = request.Headers["X-Gateway-Timestamp"];
-        var expected = "v1=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), [.. Encoding.ASCII.GetBytes(timestamp + "."), .. request.Body]));
+        var expected = "v1=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.ASCII.GetBytes(timestamp + ".").Concat(request.Body).ToArray()));
         Assert.Equal(expected, request.Headers["X-Gateway-Signature"]);
         Assert.InRange(long.Parse(timestamp, System.Globalization.CultureInfo.InvariantCulture), DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeSeconds());
         Assert.StartsWith("application/json", request.ContentType);
