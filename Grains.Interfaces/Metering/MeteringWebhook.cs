@@ -54,11 +54,13 @@ public sealed record MeteringEvent
     [Id(5)] public long? Used { get; init; }
     [Id(6)] public long? Granted { get; init; }
 
-    /// <summary>Invoice events: the period's first day, the totals and the currency.</summary>
+    /// <summary>Invoice events: the period's first and last day, the plan, the total, what is due and the currency.</summary>
     [Id(7)] public DateOnly? PeriodStart { get; init; }
-    [Id(8)] public decimal? Subtotal { get; init; }
+    [Id(8)] public DateOnly? PeriodEnd { get; init; }
     [Id(9)] public decimal? Total { get; init; }
     [Id(10)] public string? Currency { get; init; }
+    [Id(13)] public string? Plan { get; init; }
+    [Id(14)] public decimal? Due { get; init; }
 
     /// <summary>When it happened.</summary>
     [Id(11)] public DateTimeOffset At { get; init; }

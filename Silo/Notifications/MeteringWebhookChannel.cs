@@ -85,9 +85,11 @@ internal sealed class MeteringWebhookChannel(HttpClient http, TimeProvider time)
         package = e.Package,
         used = e.Used,
         granted = e.Granted,
+        plan = e.Plan,
         periodStart = e.PeriodStart,
-        subtotal = e.Subtotal,
+        periodEnd = e.PeriodEnd,
         total = e.Total,
+        due = e.Due,
         currency = e.Currency,
         at = e.At,
     };

@@ -185,6 +185,41 @@ public sealed class MeteringWebhookTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
+    [Fact]
+    public async Task Finalizing_an_invoice_sends_one_signed_event_with_its_totals()
+    {
+        var secret = await CreateWebhook("invoices", new { url = _receiver.Address.ToString(), events = new[] { "invoice.finalized" } });
+        await _gateway.ImportAsync("""
+            pricePlans: [{ name: standard, currency: EUR, baseFee: 10, includedCalls: 1000, prices: [{ perCall: 0.002 }] }]
+            subscriptions: [{ app: buyer, plan: standard, start: "2026-03-01T00:00:00Z" }]
+            """);
+
+        using (var finalized = await _gateway.AdminPostAsync("/v1/apps/buyer/invoices/2026-03-01/finalize"))
+        {
+            Assert.Equal(HttpStatusCode.OK, finalized.StatusCode);
+        }
+
+        var received = await _receiver.WaitForAsync(r => Type(r) == "invoice.finalized", TimeSpan.FromSeconds(30), "the invoice event");
+        AssertSigned(received, secret);
+        var payload = JsonDocument.Parse(received.Body).RootElement;
+        Assert.Equal(("invoice.finalized", "buyer", "standard", "2026-03-01", "2026-03-31", 10m, 10m, "EUR"), (payload.GetProperty("type").GetString(),
+            payload.GetProperty("app").GetString(), payload.GetProperty("plan").GetString(), payload.GetProperty("periodStart").GetString(),
+            payload.GetProperty("periodEnd").GetString(), payload.GetProperty("total").GetDecimal(), payload.GetProperty("due").GetDecimal(),
+            payload.GetProperty("currency").GetString()));
+        Assert.Equal("invoice/buyer/2026-03-01/finalized", payload.GetProperty("id").GetString());
+
+        // Finalized once: a second finalize is refused, reads send nothing, and the history shows one delivery.
+        using (var again = await _gateway.AdminPostAsync("/v1/apps/buyer/invoices/2026-03-01/finalize"))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        }
+
+        await _gateway.Admin.GetStringAsync("/v1/apps/buyer/invoices/2026-03-01");
+        var records = await Eventually(r => r.Any(e => Delivery(e).GetProperty("status").GetString() == "Delivered"), "the invoice event delivered");
+        Assert.Single(records);
+        Assert.Single(_receiver.Requests);
+    }
+
     private async Task<string> CreateWebhook(string name, object body)
     {
         using var created = await _gateway.Admin.PutAsJsonAsync($"/v1/metering/webhooks/{name}", body);
