@@ -209,6 +209,31 @@ public sealed class MeteringAdminTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
     }
 
+    [Fact]
+    public async Task The_openapi_document_describes_the_invoice_list_and_the_metering_webhooks()
+    {
+        var document = await _gateway.Admin.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var paths = document.GetProperty("paths");
+        var list = paths.GetProperty("/v1/apps/{id}/invoices").GetProperty("get").GetProperty("responses").GetProperty("200")
+            .GetProperty("content").GetProperty("application/json").GetProperty("schema");
+        Assert.Equal("array", list.GetProperty("type").GetString());
+        Assert.True(Resolve(document, list.GetProperty("items")).GetProperty("properties").TryGetProperty("periodStart", out _));
+
+        var put = paths.GetProperty("/v1/metering/webhooks/{name}").GetProperty("put");
+        var body = put.GetProperty("requestBody").GetProperty("content");
+        Assert.Equal(["application/json", "application/yaml"], body.EnumerateObject().Select(p => p.Name).Order());
+        Assert.True(Resolve(document, body.GetProperty("application/json").GetProperty("schema")).GetProperty("properties").TryGetProperty("url", out _));
+        Assert.True(Resolve(document, put.GetProperty("responses").GetProperty("201").GetProperty("content").GetProperty("application/json").GetProperty("schema"))
+            .GetProperty("properties").TryGetProperty("secret", out _));
+        Assert.True(paths.TryGetProperty("/v1/metering/webhooks/{name}/secret", out _));
+        Assert.True(paths.TryGetProperty("/v1/metering/events", out _));
+    }
+
+    private static JsonElement Resolve(JsonElement document, JsonElement schema) =>
+        schema.TryGetProperty("$ref", out var reference)
+            ? document.GetProperty("components").GetProperty("schemas").GetProperty(reference.GetString()!["#/components/schemas/".Length..])
+            : schema;
+
     private async Task CallerAdminApp(string id) => await Gateway.Tests.Security.CallerAdmin.PutAppAsync(_gateway.Admin, id, "carol");
 
     private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
