@@ -18,6 +18,7 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
     private QuotaKey _key;
     private bool _hasKey;
     private bool _isPackage;
+    private IGrainTimer? _announcer;
     private long _lastCall;
 
     public QuotaGrain(
@@ -121,7 +122,7 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
         }
 
         PublishUse();
-        await AnnounceUse();
+        ScheduleAnnouncement();
         return new QuotaGrant
         {
             Granted = grant,
@@ -176,7 +177,7 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
         {
             ApplyReport(share, epoch, consumed);
             PublishUse();
-            return AnnounceUse();
+            ScheduleAnnouncement();
         }
 
         return Task.CompletedTask;
@@ -422,18 +423,16 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
     /// seeing only its own lease, while this counter is the package's one writer and knows <c>used</c> exactly, in
     /// order. The event is stored in the metering outbox first and the threshold marked here after, so a silo lost
     /// in between only makes the next call send it again, and the outbox drops the repeat by its id: each threshold
-    /// is announced once per grant. A failure is logged and tried again on the counter's next call.
+    /// is announced once per grant. A failure is logged and tried again on the counter's next call (the next report of
+    /// a frontend, or the next ask of a refused call).
     /// </summary>
     private async Task AnnounceUse()
     {
-        if (!_isPackage || !State.Fixed)
-        {
-            return;
-        }
-
+        _announcer?.Dispose();
+        _announcer = null;
         var used = State.Frontends.Values.Sum(f => f.Used);
         var reached = Gateway.Metering.PackageEvents.Reached(used, State.Limit);
-        if (reached <= State.Announced)
+        if (!_isPackage || !State.Fixed || reached <= State.Announced)
         {
             return;
         }
@@ -448,6 +447,18 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
         catch (Exception e)
         {
             LogAnnounceFailed(e, this.GetPrimaryKeyString());
+        }
+    }
+
+    /// <summary>
+    /// Announces in a turn of its own, right after the call that crossed the threshold has been answered: the
+    /// frontend waiting for its lease does not wait for the catalog and the outbox too.
+    /// </summary>
+    private void ScheduleAnnouncement()
+    {
+        if (_isPackage && _announcer is null && Gateway.Metering.PackageEvents.Reached(State.Frontends.Values.Sum(f => f.Used), State.Limit) > State.Announced)
+        {
+            _announcer = this.RegisterGrainTimer(_ => AnnounceUse(), new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
         }
     }
 
