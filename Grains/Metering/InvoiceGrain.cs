@@ -13,8 +13,11 @@ public sealed class InvoiceState
     [Id(1)] public Invoice? Final { get; set; }
     [Id(2)] public List<CreditNote> CreditNotes { get; set; } = [];
 
-    /// <summary>The finalized invoice's event is in the metering outbox.</summary>
-    [Id(3)] public bool Announced { get; set; }
+    /// <summary>
+    /// Whether the finalized invoice's event is in the metering outbox; null for an invoice finalized before
+    /// there were events, which is not announced after the fact.
+    /// </summary>
+    [Id(3)] public bool? Announced { get; set; }
 }
 
 /// <summary>
@@ -31,7 +34,6 @@ public sealed partial class InvoiceGrain(
 
     public async Task<InvoiceResult> Get()
     {
-        await Announce();
         if (state.State.Final is { } final)
         {
             return InvoiceResult.Of(WithCredits(final));
@@ -99,7 +101,8 @@ public sealed partial class InvoiceGrain(
         var usage = await Usage().Close(billing.Start, billing.End);
         var final = Make(billing, usage, InvoiceStatus.Finalized, time.GetUtcNow());
         state.State.Final = final;
-        await Store(() => state.State.Final = null);
+        state.State.Announced = false;
+        await Store(() => (state.State.Final, state.State.Announced) = (null, null));
         LogFinalized(billing.App, billing.Start, final.Total, final.Currency, actor);
         await Announce();
         return InvoiceResult.Of(WithCredits(final));
@@ -155,11 +158,12 @@ public sealed partial class InvoiceGrain(
     /// <summary>
     /// Puts the finalized invoice's event in the metering outbox, then marks it so. Finalizing is stored first: an
     /// event is never sent for an invoice that is not final. A silo lost in between leaves the mark unset, and the
-    /// next activation sends the event again under the same id, which the outbox drops if it already holds it.
+    /// next activation sends the event again under the same id, which the outbox drops if it already holds it. A
+    /// failure is tried again 30 s later.
     /// </summary>
     private async Task Announce()
     {
-        if (state.State.Final is not { } final || state.State.Announced)
+        if (state.State.Final is not { } final || state.State.Announced is not false)
         {
             return;
         }
@@ -186,8 +190,11 @@ public sealed partial class InvoiceGrain(
         catch (Exception e)
         {
             LogAnnounceFailed(e, this.GetPrimaryKeyString());
+            this.RegisterGrainTimer(_ => Announce(), new GrainTimerCreationOptions(RetryAnnounce, Timeout.InfiniteTimeSpan));
         }
     }
+
+    private static readonly TimeSpan RetryAnnounce = TimeSpan.FromSeconds(30);
 
     /// <summary>Not stored means not changed: the change is undone and the caller told.</summary>
     private async Task Store(Action undo)
@@ -290,7 +297,7 @@ public sealed partial class InvoiceGrain(
         public IReadOnlyList<PackagePurchase> Purchases { get; init; } = [];
     }
 
-    [LoggerMessage(EventId = LogEvents.InvoiceEventFailed, Level = LogLevel.Warning, Message = "Could not store the finalized event of invoice {Invoice}; it is tried again when the invoice is next activated")]
+    [LoggerMessage(EventId = LogEvents.InvoiceEventFailed, Level = LogLevel.Warning, Message = "Could not store the finalized event of invoice {Invoice}; it is tried again in 30 s")]
     private partial void LogAnnounceFailed(Exception exception, string invoice);
 
     [LoggerMessage(EventId = LogEvents.InvoiceFinalized, Level = LogLevel.Information, Message = "Invoice of app {App} for the period from {Start} finalized by {Actor}: {Total} {Currency}")]

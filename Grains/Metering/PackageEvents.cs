@@ -20,6 +20,12 @@ public static class PackageEvents
     public static async Task Announce(IGrainFactory grains, string grant, long epoch, long used, long calls, int announced, int reached, DateTimeOffset at)
     {
         var held = (await grains.GetGrain<ICatalogGrain>(GrainKeys.Catalog).GetMetering()).PackageGrants.FirstOrDefault(g => g.Id == grant);
+        if (held is null)
+        {
+            // The grant was deleted since: no one is to be told of its use.
+            return;
+        }
+
         var outbox = grains.GetGrain<INotificationOutboxGrain>(GrainKeys.MeteringOutbox);
         foreach (var percent in new[] { ThresholdPercent, 100 }.Where(p => p > announced && p <= reached))
         {
@@ -27,9 +33,9 @@ public static class PackageEvents
             {
                 Id = $"package/{grant}/{epoch}/{percent}",
                 Type = percent == 100 ? MeteringEventTypes.PackageExhausted : MeteringEventTypes.PackageThreshold,
-                App = held?.App ?? "",
+                App = held.App,
                 Grant = grant,
-                Package = held?.Package,
+                Package = held.Package,
                 Used = Math.Min(used, calls),
                 Granted = calls,
                 At = at,
