@@ -162,6 +162,12 @@ public static class GrainKeys
 
     /// <summary>The notification outbox of an alert rule.</summary>
     public static string Outbox(string ruleId) => ruleId;
+
+    /// <summary>The outbox of metering events; a rule id has no '/', so no alert outbox shares it.</summary>
+    public const string MeteringOutbox = "metering/events";
+
+    /// <summary>The grant a package counter's key names.</summary>
+    public static string GrantOfPackage(string quotaKey) => quotaKey[PackagePrefix.Length..];
 }
 
 /// <summary>The parts of a quota counter's key.</summary>

@@ -14,4 +14,6 @@ internal static partial class LogEvents
     // Metering: 3600-3699.
     public const int LateUsageRefused = 3601;
     public const int InvoiceFinalized = 3602;
+    public const int PackageEventFailed = 3603;
+    public const int InvoiceEventFailed = 3604;
 }

@@ -11,4 +11,6 @@ public static class SecretPurposes
     public static string BackendSigningSecret(string backend, string name) => "backend-signing-secret/" + backend + "/" + name;
 
     public static string TlsPrivateKey(string domain) => "tls-private-key/" + domain;
+
+    public static string MeteringWebhookSecret(string name) => "metering-webhook-secret/" + name;
 }

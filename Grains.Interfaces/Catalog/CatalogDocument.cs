@@ -47,6 +47,9 @@ public sealed record CatalogDocument
     [Id(72)] public Metering.CallPackage[] Packages { get; init; } = [];
     [Id(73)] public Metering.Subscription[] Subscriptions { get; init; } = [];
     [Id(74)] public Metering.PackageGrant[] PackageGrants { get; init; } = [];
+
+    /// <summary>Metering webhooks without their signing secrets (an import gives a new one a new secret; rotate it to read it).</summary>
+    [Id(75)] public Metering.MeteringWebhook[] MeteringWebhooks { get; init; } = [];
 }
 
 /// <summary>One API to have online in one stage.</summary>

@@ -184,6 +184,20 @@ public interface ICatalogGrain : IGrainWithStringKey
 
     /// <summary>Ledger entries, oldest first, of one app or grant (null: all).</summary>
     [ReadOnly, Alias("GetLedger")] Task<Metering.LedgerEntry[]> GetLedger(string? app, string? grant);
+
+    /// <summary>
+    /// Adds or changes a metering webhook. A new one gets a signing secret, in the answer (the only time it leaves
+    /// the cluster); a changed one keeps its secret (the answer's is empty).
+    /// </summary>
+    [Alias("UpsertMeteringWebhook")] Task<KeyCreation> UpsertMeteringWebhook(Metering.MeteringWebhook webhook);
+    [Alias("DeleteMeteringWebhook")] Task<CatalogResult> DeleteMeteringWebhook(string name);
+
+    /// <summary>A new signing secret for the webhook, in the answer; the old one signs nothing more.</summary>
+    [Alias("RotateMeteringWebhookSecret")] Task<KeyCreation> RotateMeteringWebhookSecret(string name);
+    [ReadOnly, Alias("GetMeteringWebhooks")] Task<Metering.MeteringWebhook[]> GetMeteringWebhooks();
+
+    /// <summary>The webhook's URL and secret for its sender, or null when it is gone.</summary>
+    [ReadOnly, Alias("GetMeteringWebhookTarget")] Task<Metering.MeteringWebhookTarget?> GetMeteringWebhookTarget(string name);
 }
 
 /// <summary>A frontend that wants to hear of catalog changes as soon as they are made.</summary>

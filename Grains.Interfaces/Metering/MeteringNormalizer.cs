@@ -42,4 +42,12 @@ public static class MeteringNormalizer
         App = (grant.App ?? "").Trim(),
         Package = (grant.Package ?? "").Trim(),
     };
+
+    public static MeteringWebhook Normalize(MeteringWebhook webhook) => webhook with
+    {
+        Name = (webhook.Name ?? "").Trim(),
+        Url = (webhook.Url ?? "").Trim(),
+        Events = [.. (webhook.Events ?? []).Select(e => (e ?? "").Trim())],
+        Apps = [.. (webhook.Apps ?? []).Select(a => (a ?? "").Trim())],
+    };
 }

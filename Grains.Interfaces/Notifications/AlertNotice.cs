@@ -75,8 +75,9 @@ public sealed record AlertRecord
 }
 
 /// <summary>
-/// The durable outbox of one alert rule: notices are stored before they are acknowledged, sent to each
-/// recipient with retries and exponential backoff, and kept as history.
+/// The durable outbox of one alert rule (or of metering events, <see cref="GrainKeys.MeteringOutbox"/>): notices
+/// are stored before they are acknowledged, sent to each recipient with retries and exponential backoff, and kept
+/// as history.
 /// </summary>
 [Alias("gw.notifications.INotificationOutboxGrain")]
 public interface INotificationOutboxGrain : IGrainWithStringKey
@@ -86,4 +87,13 @@ public interface INotificationOutboxGrain : IGrainWithStringKey
 
     /// <summary>Newest first.</summary>
     [Orleans.Concurrency.ReadOnly, Alias("GetHistory")] Task<AlertRecord[]> GetHistory();
+
+    /// <summary>
+    /// Stores a metering event with one message per catalog webhook that hears of it, and schedules them. An event
+    /// already stored (same id) changes nothing, so that its makers may send it again until they know it is stored.
+    /// </summary>
+    [Alias("EnqueueEvent")] Task EnqueueEvent(Metering.MeteringEvent @event);
+
+    /// <summary>Metering events with their deliveries, newest first.</summary>
+    [Orleans.Concurrency.ReadOnly, Alias("GetEvents")] Task<Metering.MeteringEventRecord[]> GetEvents();
 }

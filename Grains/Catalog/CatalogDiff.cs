@@ -36,6 +36,10 @@ public static class CatalogDiff
         Compare("packages", before.Packages, after.Packages, changes);
         Compare("subscriptions", before.Subscriptions, after.Subscriptions, changes);
         Compare("packageGrants", before.PackageGrants, after.PackageGrants, changes);
+        Compare("meteringWebhooks", before.MeteringWebhooks, after.MeteringWebhooks, changes);
+
+        // A rotated secret is a change of its own; the change names the webhook, never the value.
+        Compare("meteringWebhookSecrets", before.MeteringWebhookSecrets, after.MeteringWebhookSecrets, changes);
 
         // The ledger only grows: each new entry is one created item.
         changes.AddRange(after.Ledger.Skip(before.Ledger.Count).Select(e => new CatalogChange

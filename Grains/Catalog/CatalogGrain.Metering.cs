@@ -150,6 +150,58 @@ public sealed partial class CatalogGrain
         .Where(e => (app is null || e.App == app) && (grant is null || e.Grant == grant))
         .ToArray());
 
+    public async Task<KeyCreation> UpsertMeteringWebhook(MeteringWebhook webhook)
+    {
+        webhook = MeteringNormalizer.Normalize(webhook);
+        string? secret = null;
+        var result = await Change(state =>
+        {
+            state.MeteringWebhooks[webhook.Name] = webhook;
+            if (!state.MeteringWebhookSecrets.ContainsKey(webhook.Name))
+            {
+                state.MeteringWebhookSecrets[webhook.Name] = secret = MeteringWebhookSecrets.New();
+            }
+
+            return null;
+        });
+        return new KeyCreation { Result = result, Name = webhook.Name, Secret = result.Succeeded ? secret ?? "" : "", CreatedAt = _time.GetUtcNow() };
+    }
+
+    public Task<CatalogResult> DeleteMeteringWebhook(string name) => Change(state =>
+    {
+        if (!state.MeteringWebhooks.Remove(name))
+        {
+            return NotFound("meteringWebhooks", name);
+        }
+
+        state.MeteringWebhookSecrets.Remove(name);
+        return null;
+    });
+
+    public async Task<KeyCreation> RotateMeteringWebhookSecret(string name)
+    {
+        var secret = MeteringWebhookSecrets.New();
+        var result = await Change(state =>
+        {
+            if (!state.MeteringWebhooks.ContainsKey(name))
+            {
+                return NotFound("meteringWebhooks", name);
+            }
+
+            state.MeteringWebhookSecrets[name] = secret;
+            return null;
+        });
+        return new KeyCreation { Result = result, Name = name, Secret = result.Succeeded ? secret : "", CreatedAt = _time.GetUtcNow() };
+    }
+
+    public Task<MeteringWebhook[]> GetMeteringWebhooks() =>
+        Task.FromResult(State.MeteringWebhooks.Values.OrderBy(w => w.Name, StringComparer.Ordinal).ToArray());
+
+    public Task<MeteringWebhookTarget?> GetMeteringWebhookTarget(string name) => Task.FromResult(
+        State.MeteringWebhooks.TryGetValue(name, out var webhook) && State.MeteringWebhookSecrets.TryGetValue(name, out var secret)
+            ? new MeteringWebhookTarget { Url = webhook.Url, Secret = secret }
+            : null);
+
     /// <summary>An app that is billed keeps its subscription and grants until they are deleted on purpose.</summary>
     private static CatalogResult? BillingOf(CatalogState state, string app)
     {

@@ -26,6 +26,7 @@ public static class CatalogImport
         CheckUnique(document.Packages.Select(p => p.Name), "packages", errors);
         CheckUnique(document.Subscriptions.Select(s => s.App), "subscriptions", errors);
         CheckUnique(document.PackageGrants.Select(g => g.Id), "packageGrants", errors);
+        CheckUnique(document.MeteringWebhooks.Select(w => w.Name), "meteringWebhooks", errors);
         CheckUnique(document.ApiPolicies.Select(p => p.Name), "apiPolicies", errors);
         CheckUnique(document.PolicyBindings.Select(b => b.GetKey()), "policyBindings", errors);
 
@@ -54,6 +55,7 @@ public static class CatalogImport
             RemoveMissing(state.Packages, document.Packages.Select(p => p.Name));
             RemoveMissing(state.Subscriptions, document.Subscriptions.Select(s => s.App));
             RemoveMissing(state.PackageGrants, document.PackageGrants.Select(g => g.Id));
+            RemoveMissing(state.MeteringWebhooks, document.MeteringWebhooks.Select(w => w.Name));
 
             // Replace means: live exactly where the document says.
             var wanted = document.Deployments
@@ -95,6 +97,8 @@ public static class CatalogImport
         Put(state.Packages, document.Packages, x => x.Name);
         Put(state.Subscriptions, document.Subscriptions, x => x.App);
         Put(state.PackageGrants, document.PackageGrants, x => x.Id);
+        Put(state.MeteringWebhooks, document.MeteringWebhooks.Select(Metering.MeteringNormalizer.Normalize).ToArray(), x => x.Name);
+        Metering.MeteringWebhookSecrets.Match(state);
 
         for (var i = 0; i < document.Deployments.Length; i++)
         {
@@ -168,6 +172,7 @@ public static class CatalogImport
         Packages = [.. state.Packages.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
         Subscriptions = [.. state.Subscriptions.Values.OrderBy(s => s.App, StringComparer.Ordinal)],
         PackageGrants = [.. state.PackageGrants.Values.OrderBy(g => g.Id, StringComparer.Ordinal)],
+        MeteringWebhooks = [.. state.MeteringWebhooks.Values.OrderBy(w => w.Name, StringComparer.Ordinal)],
     };
 
     /// <summary>

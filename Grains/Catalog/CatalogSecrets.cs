@@ -4,7 +4,7 @@ using Gateway.Security;
 namespace Gateway.Catalog;
 
 /// <summary>
-/// The secret fields of the catalog (AppSecrets, backend signing secrets, TLS private keys) as storage and the
+/// The secret fields of the catalog (AppSecrets, backend signing secrets, TLS private keys, metering webhook secrets) as storage and the
 /// snapshot hold them: sealed with the key ring. The grain works on the plain state; what it writes, and what it
 /// sends to frontends, is <see cref="Sealed"/>. A new secret field is added here, and in the frontend's opener.
 /// </summary>
@@ -64,7 +64,8 @@ public static class CatalogSecrets
     private static IEnumerable<string> Values(CatalogState state) =>
         state.AppKeys.Values.Select(k => k.Secret)
             .Concat(state.BackendSigningKeys.Values.Select(k => k.Secret))
-            .Concat(state.Certificates.Values.Select(c => c.PrivateKeyPem));
+            .Concat(state.Certificates.Values.Select(c => c.PrivateKeyPem))
+            .Concat(state.MeteringWebhookSecrets.Values);
 
     private static void Transform(CatalogState state, Func<string, string, string> apply)
     {
@@ -81,6 +82,11 @@ public static class CatalogSecrets
         foreach (var (domain, certificate) in state.Certificates)
         {
             state.Certificates[domain] = certificate with { PrivateKeyPem = apply(certificate.PrivateKeyPem, SecretPurposes.TlsPrivateKey(certificate.Domain)) };
+        }
+
+        foreach (var (name, secret) in state.MeteringWebhookSecrets)
+        {
+            state.MeteringWebhookSecrets[name] = apply(secret, SecretPurposes.MeteringWebhookSecret(name));
         }
     }
 }

@@ -69,6 +69,10 @@ public sealed class CatalogState
     /// <summary>The append-only package ledger, oldest first; kept with the grants so that both change in one write.</summary>
     [Id(75)] public List<Metering.LedgerEntry> Ledger { get; set; } = [];
 
+    /// <summary>Metering webhooks by name, and their signing secrets by the same name.</summary>
+    [Id(76)] public Dictionary<string, Metering.MeteringWebhook> MeteringWebhooks { get; set; } = new(StringComparer.Ordinal);
+    [Id(77)] public Dictionary<string, string> MeteringWebhookSecrets { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>
     /// A copy that a change can edit freely: a refused change is thrown away and leaves this state untouched.
     /// The records themselves are immutable, so only the containers are copied.
@@ -97,6 +101,8 @@ public sealed class CatalogState
         Subscriptions = new(Subscriptions, StringComparer.Ordinal),
         PackageGrants = new(PackageGrants, StringComparer.Ordinal),
         Ledger = [.. Ledger],
+        MeteringWebhooks = new(MeteringWebhooks, StringComparer.Ordinal),
+        MeteringWebhookSecrets = new(MeteringWebhookSecrets, StringComparer.Ordinal),
         ApiPolicies = new(ApiPolicies, StringComparer.Ordinal),
         PolicyBindings = new(PolicyBindings, StringComparer.Ordinal),
         CachePurges = new(CachePurges, StringComparer.Ordinal),

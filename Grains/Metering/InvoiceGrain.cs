@@ -12,6 +12,12 @@ public sealed class InvoiceState
     [Id(0)] public List<InvoiceLine> Adjustments { get; set; } = [];
     [Id(1)] public Invoice? Final { get; set; }
     [Id(2)] public List<CreditNote> CreditNotes { get; set; } = [];
+
+    /// <summary>
+    /// Whether the finalized invoice's event is in the metering outbox; null for an invoice finalized before
+    /// there were events, which is not announced after the fact.
+    /// </summary>
+    [Id(3)] public bool? Announced { get; set; }
 }
 
 /// <summary>
@@ -24,6 +30,8 @@ public sealed partial class InvoiceGrain(
     [FromKeyedServices(GatewayTime.Key)] TimeProvider time,
     ILogger<InvoiceGrain> logger) : Grain, IInvoiceGrain
 {
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => Announce();
+
     public async Task<InvoiceResult> Get()
     {
         if (state.State.Final is { } final)
@@ -93,8 +101,10 @@ public sealed partial class InvoiceGrain(
         var usage = await Usage().Close(billing.Start, billing.End);
         var final = Make(billing, usage, InvoiceStatus.Finalized, time.GetUtcNow());
         state.State.Final = final;
-        await Store(() => state.State.Final = null);
+        state.State.Announced = false;
+        await Store(() => (state.State.Final, state.State.Announced) = (null, null));
         LogFinalized(billing.App, billing.Start, final.Total, final.Currency, actor);
+        await Announce();
         return InvoiceResult.Of(WithCredits(final));
     }
 
@@ -144,6 +154,47 @@ public sealed partial class InvoiceGrain(
             ? InvoiceResult.Refused(400, "OutOfRange", "amounts have at most 6 decimals and are at most 1,000,000,000")
             : null;
     }
+
+    /// <summary>
+    /// Puts the finalized invoice's event in the metering outbox, then marks it so. Finalizing is stored first: an
+    /// event is never sent for an invoice that is not final. A silo lost in between leaves the mark unset, and the
+    /// next activation sends the event again under the same id, which the outbox drops if it already holds it. A
+    /// failure is tried again 30 s later.
+    /// </summary>
+    private async Task Announce()
+    {
+        if (state.State.Final is not { } final || state.State.Announced is not false)
+        {
+            return;
+        }
+
+        try
+        {
+            var (app, start) = KeyParts();
+            await GrainFactory.GetGrain<Gateway.Notifications.INotificationOutboxGrain>(GrainKeys.MeteringOutbox).EnqueueEvent(new MeteringEvent
+            {
+                Id = $"invoice/{app}/{start:yyyy-MM-dd}/finalized",
+                Type = MeteringEventTypes.InvoiceFinalized,
+                App = app,
+                Plan = final.Plan,
+                PeriodStart = final.PeriodStart,
+                PeriodEnd = final.PeriodEnd,
+                Total = final.Total,
+                Due = final.Due,
+                Currency = final.Currency,
+                At = final.FinalizedAt ?? time.GetUtcNow(),
+            });
+            state.State.Announced = true;
+            await state.WriteStateAsync();
+        }
+        catch (Exception e)
+        {
+            LogAnnounceFailed(e, this.GetPrimaryKeyString());
+            this.RegisterGrainTimer(_ => Announce(), new GrainTimerCreationOptions(RetryAnnounce, Timeout.InfiniteTimeSpan));
+        }
+    }
+
+    private static readonly TimeSpan RetryAnnounce = TimeSpan.FromSeconds(30);
 
     /// <summary>Not stored means not changed: the change is undone and the caller told.</summary>
     private async Task Store(Action undo)
@@ -245,6 +296,9 @@ public sealed partial class InvoiceGrain(
         public IReadOnlyDictionary<string, string> GroupOfApi { get; init; } = new Dictionary<string, string>();
         public IReadOnlyList<PackagePurchase> Purchases { get; init; } = [];
     }
+
+    [LoggerMessage(EventId = LogEvents.InvoiceEventFailed, Level = LogLevel.Warning, Message = "Could not store the finalized event of invoice {Invoice}; it is tried again in 30 s")]
+    private partial void LogAnnounceFailed(Exception exception, string invoice);
 
     [LoggerMessage(EventId = LogEvents.InvoiceFinalized, Level = LogLevel.Information, Message = "Invoice of app {App} for the period from {Start} finalized by {Actor}: {Total} {Currency}")]
     private partial void LogFinalized(string app, DateOnly start, decimal total, string currency, string actor);

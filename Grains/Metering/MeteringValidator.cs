@@ -47,6 +47,11 @@ public static partial class MeteringValidator
             ValidateGrant(grant, state, errors);
         }
 
+        foreach (var webhook in state.MeteringWebhooks.Values)
+        {
+            ValidateWebhook(webhook, state, errors);
+        }
+
         foreach (var (grant, balance) in MeteringLedger.Balances(state.Ledger))
         {
             // A grant of fewer than one call is already reported as out of range.
@@ -54,6 +59,52 @@ public static partial class MeteringValidator
             {
                 errors.Add(new($"packageGrants[{grant}]", "NegativeBalance", $"the grant would hold {balance} calls; a grant cannot hold fewer than 0"));
             }
+        }
+    }
+
+    public const int MaxWebhookUrlLength = 2048;
+
+    private static void ValidateWebhook(MeteringWebhook webhook, CatalogState state, List<CatalogError> errors)
+    {
+        var where = $"meteringWebhooks[{webhook.Name}]";
+        CatalogValidator.CheckName(webhook.Name, where + ".name", errors);
+
+        // The URL is never echoed: its path or query is often a secret of its own.
+        if (string.IsNullOrEmpty(webhook.Url))
+        {
+            errors.Add(new(where + ".url", "Required", "a webhook needs the http or https URL events are POSTed to"));
+        }
+        else if (webhook.Url.Length > MaxWebhookUrlLength)
+        {
+            errors.Add(new(where + ".url", "TooLong", $"the URL is longer than {MaxWebhookUrlLength} characters"));
+        }
+        else if (!Uri.TryCreate(webhook.Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
+        {
+            errors.Add(new(where + ".url", "BadUrl", "the URL is not an absolute http or https URL"));
+        }
+        else if (uri.UserInfo.Length > 0)
+        {
+            errors.Add(new(where + ".url", "BadUrl", "the URL holds a user name or password; events are signed with the webhook's secret instead"));
+        }
+
+        foreach (var type in webhook.Events.Where(e => Array.IndexOf(MeteringEventTypes.All, e) < 0).Distinct(StringComparer.Ordinal))
+        {
+            errors.Add(new(where + ".events", "UnknownEvent", $"'{type}' is not an event; use {string.Join(", ", MeteringEventTypes.All)}"));
+        }
+
+        if (webhook.Events.Distinct(StringComparer.Ordinal).Count() != webhook.Events.Length)
+        {
+            errors.Add(new(where + ".events", "Duplicate", "an event is listed twice"));
+        }
+
+        foreach (var app in webhook.Apps.Where(a => !state.Apps.ContainsKey(a)).Distinct(StringComparer.Ordinal))
+        {
+            errors.Add(new(where + ".apps", "UnknownApp", $"there is no app '{app}'"));
+        }
+
+        if (webhook.Apps.Distinct(StringComparer.Ordinal).Count() != webhook.Apps.Length)
+        {
+            errors.Add(new(where + ".apps", "Duplicate", "an app is listed twice"));
         }
     }
 

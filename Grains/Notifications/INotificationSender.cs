@@ -6,16 +6,22 @@ public static class NotificationChannels
     public const string Email = "email";
     public const string Sms = "sms";
     public const string Webhook = "webhook";
+
+    /// <summary>A metering webhook of the catalog, named by the webhook's name.</summary>
+    public const string MeteringWebhook = "metering-webhook";
 }
 
 /// <summary>
-/// Hands one alert message to a mail server, SMS provider or webhook. Implemented by the silo host (MailKit,
+/// Hands one alert message to a mail server, SMS provider or webhook, or one metering event to its webhook. Implemented by the silo host (MailKit,
 /// HTTP), so that grains depend on no transport. Throws <see cref="NotificationException"/> when the message
 /// was not accepted.
 /// </summary>
 public interface INotificationSender
 {
     Task SendAsync(string channel, string recipient, AlertNotice notice, CancellationToken cancellationToken);
+
+    /// <summary>POSTs one metering event, signed, to the catalog's metering webhook <paramref name="webhook"/>.</summary>
+    Task SendEventAsync(string webhook, Metering.MeteringEvent @event, CancellationToken cancellationToken);
 }
 
 /// <summary>A message was not accepted. A permanent failure (channel not configured, recipient refused) is not retried.</summary>

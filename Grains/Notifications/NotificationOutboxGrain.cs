@@ -1,3 +1,5 @@
+using Gateway.Catalog;
+using Gateway.Metering;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -5,10 +7,12 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Notifications;
 
 /// <summary>
-/// The durable outbox of one alert rule. A notice is stored before <see cref="Enqueue"/> returns; each
-/// recipient's message is then sent with exponential backoff until accepted. A reminder wakes the outbox on
-/// another silo when the one holding it dies, so pending messages survive a silo loss. Each (alert, kind,
-/// recipient) is sent until accepted once and then never again, and a resolve notice never before its alert.
+/// The durable outbox of one alert rule, or of metering events. A notice or event is stored before
+/// <see cref="Enqueue"/> or <see cref="EnqueueEvent"/> returns; each recipient's message is then sent with
+/// exponential backoff until accepted. A reminder wakes the outbox on another silo when the one holding it dies, so
+/// pending messages survive a silo loss. Each (alert, kind, recipient) and each (event, webhook) is sent until
+/// accepted once and then never again, and a message never before the one it comes after (a resolve notice after
+/// its alert, a package's 100% after its 80%).
 /// </summary>
 public sealed partial class NotificationOutboxGrain : Grain, INotificationOutboxGrain, IRemindable
 {
@@ -57,7 +61,7 @@ public sealed partial class NotificationOutboxGrain : Grain, INotificationOutbox
         if (known || (notice.Kind == AlertNoticeKind.Resolved && record is null))
         {
             // Asked twice (a retried call), or resolving an alert this outbox never saw: nothing to send.
-            LogDuplicate(notice.AlertId, notice.Kind);
+            LogDuplicate(notice.AlertId, notice.Kind.ToString());
             return;
         }
 
@@ -107,6 +111,46 @@ public sealed partial class NotificationOutboxGrain : Grain, INotificationOutbox
 
     public Task<AlertRecord[]> GetHistory() => Task.FromResult(State.History.AsEnumerable().Reverse().ToArray());
 
+    public async Task EnqueueEvent(MeteringEvent @event)
+    {
+        if (State.Events.Any(r => r.Event.Id == @event.Id))
+        {
+            // Sent again by a maker that could not know it was stored (its silo died, its call timed out).
+            LogDuplicate(@event.Id, @event.Type);
+            return;
+        }
+
+        // The webhooks are chosen when the event is stored; their URL and secret are read when it is sent.
+        var webhooks = await GrainFactory.GetGrain<ICatalogGrain>(GrainKeys.Catalog).GetMeteringWebhooks();
+        var now = _time.GetUtcNow();
+        var messages = webhooks.Where(w => w.Hears(@event.App, @event.Type)).Select(w => new PendingMessage
+        {
+            Event = @event,
+            Channel = NotificationChannels.MeteringWebhook,
+            Recipient = w.Name,
+            NextAttemptAt = now,
+        }).ToList();
+        State.Events.Add(new MeteringEventRecord
+        {
+            Event = @event,
+            Deliveries = [.. messages.Select(m => new DeliveryRecord { Channel = m.Channel, Recipient = m.Recipient, Status = DeliveryStatus.Pending })],
+        });
+        if (State.Events.Count > HistoryLimit)
+        {
+            State.Events.RemoveRange(0, State.Events.Count - HistoryLimit);
+        }
+
+        State.Pending.AddRange(messages);
+        await _state.WriteStateAsync();
+        if (messages.Count > 0)
+        {
+            await KeepAwake(true);
+            Schedule(TimeSpan.Zero);
+        }
+    }
+
+    public Task<MeteringEventRecord[]> GetEvents() => Task.FromResult(State.Events.AsEnumerable().Reverse().ToArray());
+
     public Task ReceiveReminder(string reminderName, TickStatus status)
     {
         // Only wakes the grain (activation schedules delivery); an empty outbox stops its reminder.
@@ -116,7 +160,7 @@ public sealed partial class NotificationOutboxGrain : Grain, INotificationOutbox
     private async Task Deliver()
     {
         var now = _time.GetUtcNow();
-        var due = State.Pending.Where(p => p.NextAttemptAt <= now && !WaitsForItsAlert(p)).ToList();
+        var due = State.Pending.Where(p => p.NextAttemptAt <= now && !WaitsForEarlier(p)).ToList();
         if (due.Count > 0)
         {
             var outcomes = await Task.WhenAll(due.Select(Attempt));
@@ -125,26 +169,26 @@ public sealed partial class NotificationOutboxGrain : Grain, INotificationOutbox
             {
                 State.Pending.Remove(message);
                 var attempts = message.Attempts + 1;
-                var givenUp = error is not null && (permanent || done - message.Notice.At >= _options.GiveUpAfter);
+                var givenUp = error is not null && (permanent || done - message.At >= _options.GiveUpAfter);
                 var next = error is null || givenUp ? (DateTimeOffset?)null : done + _options.Backoff(attempts);
                 if (next is { } at)
                 {
                     State.Pending.Add(message with { Attempts = attempts, NextAttemptAt = at });
-                    LogFailed(message.Channel, message.Notice.AlertId, attempts, at, error!);
+                    LogFailed(message.Channel, message.Id, attempts, at, error!);
                 }
                 else if (givenUp)
                 {
-                    LogGivenUp(message.Channel, message.Notice.AlertId, attempts, error!);
+                    LogGivenUp(message.Channel, message.Id, attempts, error!);
                 }
                 else
                 {
-                    LogDelivered(message.Channel, message.Notice.AlertId, message.Notice.Kind, attempts);
+                    LogDelivered(message.Channel, message.Id, message.Kind, attempts);
                 }
 
                 if (next is null)
                 {
-                    // The alert is through (or given up): its held resolve notice to the same recipient goes next.
-                    ReleaseResolve(message, done);
+                    // Through (or given up): what was held back behind it for the same recipient goes next.
+                    ReleaseFollowers(message, done);
                 }
 
                 Update(message, d => d with
@@ -166,7 +210,7 @@ public sealed partial class NotificationOutboxGrain : Grain, INotificationOutbox
             return;
         }
 
-        var wait = State.Pending.Where(p => !WaitsForItsAlert(p)).Min(p => p.NextAttemptAt) - _time.GetUtcNow();
+        var wait = State.Pending.Where(p => !WaitsForEarlier(p)).Min(p => p.NextAttemptAt) - _time.GetUtcNow();
         Schedule(wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
     }
 
@@ -175,7 +219,9 @@ public sealed partial class NotificationOutboxGrain : Grain, INotificationOutbox
         using var timeout = new CancellationTokenSource(_options.AttemptTimeout);
         try
         {
-            await _sender.SendAsync(message.Channel, message.Recipient, message.Notice, timeout.Token);
+            await (message.Event is { } metering
+                ? _sender.SendEventAsync(message.Recipient, metering, timeout.Token)
+                : _sender.SendAsync(message.Channel, message.Recipient, message.Notice, timeout.Token));
             return (message, null, false);
         }
         catch (NotificationException e)
@@ -194,32 +240,39 @@ public sealed partial class NotificationOutboxGrain : Grain, INotificationOutbox
     }
 
     /// <summary>
-    /// A resolve notice is held while the alert it resolves is still pending for the same recipient: each has its
-    /// own backoff, and a recipient must never read RESOLVED before the ALERT. Held, it is not attempted at all.
+    /// A message is held while one it comes after is still pending for the same recipient: each has its own
+    /// backoff, and a recipient must never read RESOLVED before the ALERT, or 100% before 80%. Held, it is not
+    /// attempted at all.
     /// </summary>
-    private bool WaitsForItsAlert(PendingMessage message) =>
-        message.Notice.Kind == AlertNoticeKind.Resolved
-        && State.Pending.Any(p => p.Notice.Kind == AlertNoticeKind.Fired && IsSameAlertAndRecipient(p, message));
+    private bool WaitsForEarlier(PendingMessage message) => State.Pending.Any(message.ComesAfter);
 
-    private void ReleaseResolve(PendingMessage alert, DateTimeOffset at)
+    private void ReleaseFollowers(PendingMessage done, DateTimeOffset at)
     {
-        if (alert.Notice.Kind != AlertNoticeKind.Fired)
+        for (var i = 0; i < State.Pending.Count; i++)
         {
-            return;
-        }
-
-        var held = State.Pending.FindIndex(p => p.Notice.Kind == AlertNoticeKind.Resolved && IsSameAlertAndRecipient(p, alert));
-        if (held >= 0 && State.Pending[held].NextAttemptAt > at)
-        {
-            State.Pending[held] = State.Pending[held] with { NextAttemptAt = at };
+            if (State.Pending[i].ComesAfter(done) && State.Pending[i].NextAttemptAt > at)
+            {
+                State.Pending[i] = State.Pending[i] with { NextAttemptAt = at };
+            }
         }
     }
 
-    private static bool IsSameAlertAndRecipient(PendingMessage a, PendingMessage b) =>
-        a.Notice.AlertId == b.Notice.AlertId && a.Channel == b.Channel && a.Recipient == b.Recipient;
-
     private void Update(PendingMessage message, Func<DeliveryRecord, DeliveryRecord> change)
     {
+        if (message.Event is { } metering)
+        {
+            var at = State.Events.FindIndex(r => r.Event.Id == metering.Id);
+            if (at >= 0)
+            {
+                State.Events[at] = State.Events[at] with
+                {
+                    Deliveries = [.. State.Events[at].Deliveries.Select(d => d.Channel == message.Channel && d.Recipient == message.Recipient ? change(d) : d)],
+                };
+            }
+
+            return;
+        }
+
         var index = State.History.FindIndex(h => h.AlertId == message.Notice.AlertId);
         if (index < 0)
         {
@@ -271,15 +324,15 @@ public sealed partial class NotificationOutboxGrain : Grain, INotificationOutbox
             .Concat(notice.Rule.Webhooks.Select(w => (NotificationChannels.Webhook, w)))
             .Distinct();
 
-    [LoggerMessage(EventId = LogEvents.NotificationDelivered, Level = LogLevel.Information, Message = "Alert {AlertId} ({Kind}) handed to the {Channel} channel after {Attempts} attempt(s)")]
-    private partial void LogDelivered(string channel, string alertId, AlertNoticeKind kind, int attempts);
+    [LoggerMessage(EventId = LogEvents.NotificationDelivered, Level = LogLevel.Information, Message = "Alert or event {AlertId} ({Kind}) handed to the {Channel} channel after {Attempts} attempt(s)")]
+    private partial void LogDelivered(string channel, string alertId, string kind, int attempts);
 
-    [LoggerMessage(EventId = LogEvents.NotificationFailed, Level = LogLevel.Warning, Message = "Alert {AlertId}: {Channel} attempt {Attempts} failed ({Error}); next attempt at {NextAttempt:u}")]
+    [LoggerMessage(EventId = LogEvents.NotificationFailed, Level = LogLevel.Warning, Message = "Alert or event {AlertId}: {Channel} attempt {Attempts} failed ({Error}); next attempt at {NextAttempt:u}")]
     private partial void LogFailed(string channel, string alertId, int attempts, DateTimeOffset nextAttempt, string error);
 
-    [LoggerMessage(EventId = LogEvents.NotificationGivenUp, Level = LogLevel.Error, Message = "Alert {AlertId}: {Channel} message given up after {Attempts} attempt(s) ({Error})")]
+    [LoggerMessage(EventId = LogEvents.NotificationGivenUp, Level = LogLevel.Error, Message = "Alert or event {AlertId}: {Channel} message given up after {Attempts} attempt(s) ({Error})")]
     private partial void LogGivenUp(string channel, string alertId, int attempts, string error);
 
-    [LoggerMessage(EventId = LogEvents.NotificationDuplicate, Level = LogLevel.Debug, Message = "Alert {AlertId} ({Kind}) is already in the outbox")]
-    private partial void LogDuplicate(string alertId, AlertNoticeKind kind);
+    [LoggerMessage(EventId = LogEvents.NotificationDuplicate, Level = LogLevel.Debug, Message = "Alert or event {AlertId} ({Kind}) is already in the outbox")]
+    private partial void LogDuplicate(string alertId, string kind);
 }

@@ -17,6 +17,8 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
     private readonly ILogger<QuotaGrain> _logger;
     private QuotaKey _key;
     private bool _hasKey;
+    private bool _isPackage;
+    private IGrainTimer? _announcer;
     private long _lastCall;
 
     public QuotaGrain(
@@ -36,6 +38,7 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _hasKey = GrainKeys.TryParseQuota(this.GetPrimaryKeyString(), out _key);
+        _isPackage = GrainKeys.IsPackage(this.GetPrimaryKeyString());
         _lastCall = Environment.TickCount64;
 
         // Thousands of caller IPs make thousands of counters: each leaves memory soon after its last call.
@@ -119,6 +122,7 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
         }
 
         PublishUse();
+        ScheduleAnnouncement();
         return new QuotaGrant
         {
             Granted = grant,
@@ -173,6 +177,7 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
         {
             ApplyReport(share, epoch, consumed);
             PublishUse();
+            ScheduleAnnouncement();
         }
 
         return Task.CompletedTask;
@@ -413,6 +418,50 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
         }
     }
 
+    /// <summary>
+    /// A package's 80% and 100% are detected here, not on frontends: many frontends spend one package at once, each
+    /// seeing only its own lease, while this counter is the package's one writer and knows <c>used</c> exactly, in
+    /// order. The event is stored in the metering outbox first and the threshold marked here after, so a silo lost
+    /// in between only makes the next call send it again, and the outbox drops the repeat by its id: each threshold
+    /// is announced once per grant. A failure is logged and tried again on the counter's next call (the next report of
+    /// a frontend, or the next ask of a refused call).
+    /// </summary>
+    private async Task AnnounceUse()
+    {
+        _announcer?.Dispose();
+        _announcer = null;
+        var used = State.Frontends.Values.Sum(f => f.Used);
+        var reached = Gateway.Metering.PackageEvents.Reached(used, State.Limit);
+        if (!_isPackage || !State.Fixed || reached <= State.Announced)
+        {
+            return;
+        }
+
+        try
+        {
+            var grant = GrainKeys.GrantOfPackage(this.GetPrimaryKeyString());
+            await Gateway.Metering.PackageEvents.Announce(GrainFactory, grant, State.Epoch, used, State.Limit, State.Announced, reached, _time.GetUtcNow());
+            State.Announced = reached;
+            await _state.WriteStateAsync();
+        }
+        catch (Exception e)
+        {
+            LogAnnounceFailed(e, this.GetPrimaryKeyString());
+        }
+    }
+
+    /// <summary>
+    /// Announces in a turn of its own, right after the call that crossed the threshold has been answered: the
+    /// frontend waiting for its lease does not wait for the catalog and the outbox too.
+    /// </summary>
+    private void ScheduleAnnouncement()
+    {
+        if (_isPackage && _announcer is null && Gateway.Metering.PackageEvents.Reached(State.Frontends.Values.Sum(f => f.Used), State.Limit) > State.Announced)
+        {
+            _announcer = this.RegisterGrainTimer(_ => AnnounceUse(), new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+        }
+    }
+
     private static QuotaSpec Checked(QuotaSpec? spec)
     {
         spec ??= new QuotaSpec();
@@ -443,6 +492,9 @@ public sealed partial class QuotaGrain : Grain, IQuotaGrain
 
     [LoggerMessage(EventId = LogEvents.QuotaReset, Level = LogLevel.Information, Message = "Quota counter {Key} reset by an operator; {Granted} had been granted in the window")]
     private partial void LogReset(string key, long granted);
+
+    [LoggerMessage(EventId = LogEvents.PackageEventFailed, Level = LogLevel.Warning, Message = "Could not store the usage event of package counter {Key}; it is tried again on the counter's next call")]
+    private partial void LogAnnounceFailed(Exception exception, string key);
 
     [LoggerMessage(EventId = LogEvents.QuotaStoreFailed, Level = LogLevel.Warning, Message = "Could not store quota counter {Key}; the grant was withdrawn")]
     private partial void LogStoreFailed(Exception exception, string key);

@@ -22,6 +22,9 @@ public sealed class QuotaGrainState
 
     /// <summary>The window is fixed by its owner (a package's validity), not aligned to the clock: it never rolls over.</summary>
     [Id(7)] public bool Fixed { get; set; }
+
+    /// <summary>A package's highest threshold (80, 100 percent of its calls) whose event is in the metering outbox.</summary>
+    [Id(8)] public int Announced { get; set; }
 }
 
 /// <summary>What one frontend was granted in the window and has reported using.</summary>

@@ -85,6 +85,7 @@ public static class AdminApi
         endpoints.MapSecretsApi();
         endpoints.MapThrottlingApi();
         endpoints.MapMeteringApi();
+        endpoints.MapMeteringWebhooksApi();
         endpoints.MapPoliciesApi();
         api.MapAlertsApi();
         api.MapDocumentationApi();

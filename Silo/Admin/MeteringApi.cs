@@ -56,6 +56,7 @@ public static class MeteringApi
         api.MapGet("/usage", Usage);
         api.MapGet("/apps/{id}/balance", Balance);
 
+        api.MapGet("/apps/{id}/invoices", Invoices).Produces<InvoiceSummary[]>();
         api.MapGet("/apps/{id}/invoices/{day}", (string id, string day, IGrainFactory g) => Invoice(g, id, day, i => i.Get()));
         api.MapPost("/apps/{id}/invoices/{day}/adjustments", (string id, string day, HttpContext http, IGrainFactory g) =>
             InvoiceChange(http, g, id, day, (i, amount) => i.Adjust(amount, Gateway.Audit.AuditContext.Actor))).Reads<InvoiceAmount>().RequireRole(AdminRole.Editor);
@@ -144,6 +145,43 @@ public static class MeteringApi
         return AdminResults.Json(new AppBalance(id, now, packages.Where(p => p.State == "active").Sum(p => p.Remaining), packages));
     }
 
+    /// <summary>The most periods one list holds: ten years of monthly invoices.</summary>
+    public const int MaxListedInvoices = 120;
+
+    /// <summary>
+    /// The app's invoices, newest first: one per billing period from its subscription's start to the period running
+    /// now (a draft, made from the usage so far), at most <see cref="MaxListedInvoices"/>.
+    /// </summary>
+    private static async Task<IResult> Invoices(string id, IGrainFactory g, [FromKeyedServices(GatewayTime.Key)] TimeProvider time)
+    {
+        if (await Catalog(g).GetApp(id) is null)
+        {
+            return AdminResults.NotFound($"app '{id}'");
+        }
+
+        var metering = await Metering(g);
+        var subscription = metering.Subscriptions.FirstOrDefault(s => s.App == id);
+        var plan = subscription is null ? null : metering.PricePlans.FirstOrDefault(p => p.Name == subscription.Plan);
+        if (subscription is null || plan is null)
+        {
+            return AdminResults.Problem(StatusCodes.Status404NotFound, "Not found", $"app '{id}' has no subscription to a price plan", code: "NotSubscribed");
+        }
+
+        var zone = Gateway.Throttling.ThrottleWindow.ZoneOrUtc(subscription.TimeZone);
+        var first = BillingPeriods.Of(BillingPeriods.DayOf(subscription.Start, zone), plan.Period).Start;
+        var starts = new List<DateOnly>();
+        for (var start = BillingPeriods.Of(BillingPeriods.DayOf(time.GetUtcNow(), zone), plan.Period).Start;
+             start >= first && starts.Count < MaxListedInvoices;
+             start = BillingPeriods.Of(start.AddDays(-1), plan.Period).Start)
+        {
+            starts.Add(start);
+        }
+
+        var results = await Task.WhenAll(starts.Select(start => g.GetGrain<IInvoiceGrain>(GrainKeys.Invoice(id, start)).Get()));
+        return AdminResults.Json(results.Select(r => r.Invoice).OfType<Invoice>().Select(i => new InvoiceSummary(
+            i.PeriodStart, i.PeriodEnd, i.Status == InvoiceStatus.Finalized ? "finalized" : "draft", i.Plan, i.Total, i.Due, i.Currency, i.FinalizedAt)).ToArray());
+    }
+
     /// <summary>The invoice of the app's billing period that <paramref name="day"/> (yyyy-MM-dd, in the billing time zone) falls in.</summary>
     private static async Task<IResult> Invoice(IGrainFactory g, string app, string day, Func<IInvoiceGrain, Task<InvoiceResult>> act)
     {
@@ -179,6 +217,10 @@ public static class MeteringApi
         var (amount, error) = await AdminBody.ReadAsync<InvoiceAmount>(http, MaxBodyBytes);
         return error ?? await Invoice(g, app, day, i => act(i, amount!));
     }
+
+    /// <summary>One invoice in the list of an app's invoices: <c>status</c> is draft or finalized; <c>due</c> is the total less credit notes.</summary>
+    public sealed record InvoiceSummary(
+        DateOnly PeriodStart, DateOnly PeriodEnd, string Status, string Plan, decimal Total, decimal Due, string Currency, DateTimeOffset? FinalizedAt);
 
     /// <summary>An app's packages; <c>remaining</c> is what its calls can still use now (active packages only).</summary>
     private sealed record AppBalance(string App, DateTimeOffset At, long Remaining, PackageBalance[] Packages);

@@ -170,6 +170,70 @@ public sealed class MeteringAdminTests : IAsyncLifetime
         Assert.Equal(15.5m, (await viewer.GetFromJsonAsync<JsonElement>("/v1/apps/shop-app/invoices/2026-03-01")).GetProperty("due").GetDecimal());
     }
 
+    [Fact]
+    public async Task The_list_of_an_app_s_invoices_holds_one_per_period_since_its_subscription_newest_first_for_viewers()
+    {
+        var admin = _gateway.Admin;
+        using (var finalized = await admin.PostAsync("/v1/apps/shop-app/invoices/2026-03-01/finalize", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, finalized.StatusCode);
+        }
+
+        using var viewer = new HttpClient { BaseAddress = _gateway.AdminAddress };
+        viewer.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ViewerToken);
+        var list = (await viewer.GetFromJsonAsync<JsonElement>("/v1/apps/shop-app/invoices")).EnumerateArray().ToList();
+
+        // Monthly periods in Berlin, from March 2026 to the month running now.
+        var now = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin"));
+        var months = Enumerable.Range(0, (now.Year - 2026) * 12 + now.Month - 3 + 1)
+            .Select(m => new DateOnly(2026, 3, 1).AddMonths(m).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).Reverse().ToList();
+        if (list.Count == months.Count + 1)
+        {
+            // The month turned between the two reads.
+            months.Insert(0, new DateOnly(now.Year, now.Month, 1).AddMonths(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        Assert.Equal(months, list.Select(i => i.GetProperty("periodStart").GetString()));
+        var march = list[^1];
+        Assert.Equal(("finalized", "2026-03-31", "EUR", 25m, "standard"), (march.GetProperty("status").GetString(), march.GetProperty("periodEnd").GetString(),
+            march.GetProperty("currency").GetString(), march.GetProperty("total").GetDecimal(), march.GetProperty("plan").GetString()));
+        Assert.All(list[..^1], i => Assert.Equal("draft", i.GetProperty("status").GetString()));
+
+        using var ghost = await viewer.GetAsync("/v1/apps/ghost/invoices");
+        Assert.Equal(HttpStatusCode.NotFound, ghost.StatusCode);
+        await CallerAdminApp("plain-app");
+        using var unsubscribed = await viewer.GetAsync("/v1/apps/plain-app/invoices");
+        Assert.Equal((HttpStatusCode.NotFound, "NotSubscribed"), (unsubscribed.StatusCode, unsubscribed.Headers.GetValues("X-Ca-Error-Code").Single()));
+        using var anonymous = new HttpClient { BaseAddress = _gateway.AdminAddress };
+        using var refused = await anonymous.GetAsync("/v1/apps/shop-app/invoices");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_the_invoice_list_and_the_metering_webhooks()
+    {
+        var document = await _gateway.Admin.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var paths = document.GetProperty("paths");
+        var list = paths.GetProperty("/v1/apps/{id}/invoices").GetProperty("get").GetProperty("responses").GetProperty("200")
+            .GetProperty("content").GetProperty("application/json").GetProperty("schema");
+        Assert.Equal("array", list.GetProperty("type").GetString());
+        Assert.True(Resolve(document, list.GetProperty("items")).GetProperty("properties").TryGetProperty("periodStart", out _));
+
+        var put = paths.GetProperty("/v1/metering/webhooks/{name}").GetProperty("put");
+        var body = put.GetProperty("requestBody").GetProperty("content");
+        Assert.Equal(["application/json", "application/yaml"], body.EnumerateObject().Select(p => p.Name).Order());
+        Assert.True(Resolve(document, body.GetProperty("application/json").GetProperty("schema")).GetProperty("properties").TryGetProperty("url", out _));
+        Assert.True(Resolve(document, put.GetProperty("responses").GetProperty("201").GetProperty("content").GetProperty("application/json").GetProperty("schema"))
+            .GetProperty("properties").TryGetProperty("secret", out _));
+        Assert.True(paths.TryGetProperty("/v1/metering/webhooks/{name}/secret", out _));
+        Assert.True(paths.TryGetProperty("/v1/metering/events", out _));
+    }
+
+    private static JsonElement Resolve(JsonElement document, JsonElement schema) =>
+        schema.TryGetProperty("$ref", out var reference)
+            ? document.GetProperty("components").GetProperty("schemas").GetProperty(reference.GetString()!["#/components/schemas/".Length..])
+            : schema;
+
     private async Task CallerAdminApp(string id) => await Gateway.Tests.Security.CallerAdmin.PutAppAsync(_gateway.Admin, id, "carol");
 
     private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");

@@ -96,17 +96,24 @@ public sealed class MeteringClusterTests(ITestOutputHelper output)
 
     /// <summary>
     /// The package's counter leases calls to both frontends out of what is left of the package, never more: however
-    /// the two spend their leases concurrently, the app never gets more calls than the package holds.
+    /// the two spend their leases concurrently, the app never gets more calls than the package holds. Its webhook
+    /// hears of 80% once and of 100% once, although both frontends spend it at the same time.
     /// </summary>
     [Fact]
-    public async Task A_package_spent_concurrently_on_two_frontends_is_never_overrun()
+    public async Task A_package_spent_concurrently_on_two_frontends_is_never_overrun_and_its_webhook_hears_of_80_and_100_percent_once()
     {
+        await using var receiver = await HttpReceiver.StartAsync();
         const long Calls = 1000;
         var start = DateTimeOffset.UtcNow.AddDays(-1);
         await using var cluster = await MeteringCluster.StartAsync(["buyer"], $$"""
             packages: [{ name: thousand, calls: {{Calls}}, price: 20, currency: EUR, validDays: 30 }]
             packageGrants: [{ id: buyer-1000, app: buyer, package: thousand, start: "{{start:O}}" }]
             """);
+        using (var webhook = await cluster.Admin.PutAsJsonAsync("/v1/metering/webhooks/billing", new { url = receiver.Address.ToString() }))
+        {
+            Assert.Equal(HttpStatusCode.Created, webhook.StatusCode);
+        }
+
         long ok = 0, usedUp = 0, other = 0;
         async Task Drive(int calls, bool warmUp = false) => await Task.WhenAll(Enumerable.Range(0, 16).Select(async worker =>
         {
@@ -170,6 +177,25 @@ public sealed class MeteringClusterTests(ITestOutputHelper output)
         }
 
         Assert.Equal((Calls, ok, Calls - ok), (package.GetProperty("granted").GetInt64(), package.GetProperty("used").GetInt64(), package.GetProperty("remaining").GetInt64()));
+
+        // 100% is "used", not "granted": a lease left unspent on a frontend (at most 2%) leaves the package short of it.
+        var types = ok == Calls ? new[] { "package.threshold", "package.exhausted" } : ["package.threshold"];
+        deadline = DateTime.UtcNow.AddSeconds(60);
+        List<JsonElement> events = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            events = [.. (await cluster.AdminOnB.GetFromJsonAsync<JsonElement>("/v1/metering/events")).EnumerateArray()];
+            if (events.Count(e => e.GetProperty("deliveries")[0].GetProperty("status").GetString() == "Delivered") == types.Length)
+            {
+                break;
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.Equal(types, events.Select(e => e.GetProperty("event").GetProperty("type").GetString()).Reverse());
+        Assert.All(events, e => Assert.Equal("Delivered", e.GetProperty("deliveries")[0].GetProperty("status").GetString()));
+        Assert.Equal(types, receiver.Requests.Select(r => r.Headers["X-Gateway-Event-Type"]));
     }
 
     private static string? ErrorCode(HttpResponseMessage response) =>

@@ -47,7 +47,7 @@ public sealed class SecretsAtRestTests : IAsyncLifetime
     [Fact]
     public async Task A_redis_dump_after_creating_apps_keys_and_certificates_holds_no_secret_in_any_encoding()
     {
-        string appSecret, importedSecret, signingSecret, keyPem;
+        string appSecret, importedSecret, signingSecret, keyPem, webhookSecret;
         await using (var node = await Node.StartAsync(this, Ring(("k1", _key1))))
         {
             await ImportAsync(node);
@@ -59,6 +59,12 @@ public sealed class SecretsAtRestTests : IAsyncLifetime
             {
                 Assert.Equal(HttpStatusCode.Created, signing.StatusCode);
                 signingSecret = (await signing.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("secret").GetString()!;
+            }
+
+            using (var webhook = await node.Admin.PutAsJsonAsync("/v1/metering/webhooks/billing", new { url = "https://billing.secrets.test/hooks" }))
+            {
+                Assert.Equal(HttpStatusCode.Created, webhook.StatusCode);
+                webhookSecret = (await webhook.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("secret").GetString()!;
             }
 
             using var certificate = TestCertificates.Create(["secure.secrets.test"]);
@@ -79,9 +85,10 @@ public sealed class SecretsAtRestTests : IAsyncLifetime
         // The dump is readable text where it is not secret: the app's name and the AppKey are found in it.
         Assert.True(Contains(dump, Encoding.UTF8.GetBytes("Secret keeper app")), "the dump holds the catalog");
         Assert.True(Contains(dump, Encoding.UTF8.GetBytes("imported-key-1")), "the dump holds the AppKeys");
+        Assert.True(Contains(dump, Encoding.UTF8.GetBytes("billing.secrets.test")), "the dump holds the metering webhook");
 
         var der = Convert.FromBase64String(string.Concat(keyPem.Split('\n').Where(l => !l.StartsWith("-----", StringComparison.Ordinal)).Select(l => l.Trim())));
-        foreach (var (what, secret) in new[] { ("AppSecret", appSecret), ("imported AppSecret", importedSecret), ("backend signing secret", signingSecret) })
+        foreach (var (what, secret) in new[] { ("AppSecret", appSecret), ("imported AppSecret", importedSecret), ("backend signing secret", signingSecret), ("metering webhook secret", webhookSecret) })
         {
             foreach (var (encoding, bytes) in Encodings(Encoding.UTF8.GetBytes(secret)))
             {
