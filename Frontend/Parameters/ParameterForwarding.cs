@@ -30,7 +30,8 @@ public static class ParameterForwarding
         }
 
         var plan = values.Plan;
-        var target = new BackendRequest(context);
+        var request = context.HttpContext.GetGatewayRequest();
+        var target = new BackendRequest(context, request);
         if (plan.Mapping)
         {
             target.Clear();
@@ -49,7 +50,6 @@ public static class ParameterForwarding
             target.Set(constant.Location, constant.Name, constant.Value);
         }
 
-        var request = context.HttpContext.GetGatewayRequest();
         foreach (var system in plan.Definition.SystemParameters)
         {
             if (SystemValue(system.Kind, context.HttpContext, request, values) is { } value)
@@ -63,6 +63,10 @@ public static class ParameterForwarding
             target.Finish(plan);
         }
     }
+
+    /// <summary>The backend request's query as it stands: the caller's, or the one the mapping edited, written once here.</summary>
+    public static QueryString QueryOf(RequestTransformContext context, GatewayRequest request) =>
+        request.BackendQueryEdited ? BackendQuery.Format(context.Query.Collection) : context.Query.QueryString;
 
     /// <summary>The value of a system parameter for this call; null when the gateway does not know it (no app on an anonymous API).</summary>
     public static string? SystemValue(SystemParameterKind kind, HttpContext http, GatewayRequest request, ParameterValues values) => kind switch
@@ -104,7 +108,7 @@ public static class ParameterForwarding
     }
 
     /// <summary>The outgoing request being edited, with the MAPPING-mode path and form collected until <see cref="Finish"/>.</summary>
-    private sealed class BackendRequest(RequestTransformContext context)
+    private sealed class BackendRequest(RequestTransformContext context, GatewayRequest gateway)
     {
         /// <summary>MAPPING mode's path values by name, few: a small array, searched in order.</summary>
         private (string Name, string Value)[]? _path;
@@ -115,6 +119,7 @@ public static class ParameterForwarding
         {
             // The backend's query starts empty, rather than as a copy of the caller's that is then cleared.
             context.Query = new QueryTransformContext(NoQuery.Request);
+            gateway.BackendQueryEdited = true;
             var headers = context.ProxyRequest.Headers;
             RemoveAll(headers, static name => !KeptHeaders.Contains(name));
 
@@ -162,6 +167,7 @@ public static class ParameterForwarding
                     break;
                 case ParameterLocation.Query:
                     context.Query.Collection[name] = values;
+                    gateway.BackendQueryEdited = true;
                     break;
                 case ParameterLocation.Header:
                     SetHeader(name, values);
@@ -274,7 +280,7 @@ public static class ParameterForwarding
                 var encoded = string.Join('/', template.Segments.Select(s =>
                     s.IsParameter ? Uri.EscapeDataString(PathValue(s.Value) ?? "") : s.Value));
                 context.ProxyRequest.RequestUri = new Uri(
-                    context.DestinationPrefix.TrimEnd('/') + "/" + encoded + (template.Text.EndsWith('/') ? "/" : "") + context.Query.QueryString.ToUriComponent());
+                    context.DestinationPrefix.TrimEnd('/') + "/" + encoded + (template.Text.EndsWith('/') ? "/" : "") + QueryOf(context, gateway).ToUriComponent());
             }
         }
     }
