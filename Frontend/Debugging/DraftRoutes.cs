@@ -79,6 +79,20 @@ internal sealed class DraftRoutesMiddleware(
 {
     private readonly TimeSpan _regexTimeout = TimeSpan.FromMilliseconds(Math.Max(1, parameters.RegexTimeoutMs));
 
+    /// <summary>A loop, not a lambda: a lambda over the draft would make a closure on every call, draft or not.</summary>
+    private static Backend? BackendNamed(Backend[]? backends, string name)
+    {
+        foreach (var backend in backends ?? [])
+        {
+            if (backend.Name == name)
+            {
+                return backend;
+            }
+        }
+
+        return null;
+    }
+
     public Task Invoke(HttpContext context)
     {
         if (DebugCall.Of(context)?.Draft is not { } draft)
@@ -98,7 +112,7 @@ internal sealed class DraftRoutesMiddleware(
         var stage = StageName.TryNormalize(context.Request.Headers[StageSelection.Header].ToString(), out var named) ? named : StageName.Default;
         var published = new PublishedApi { Stage = stage, Version = 0, Definition = draft };
         var api = catalog.CompileOne(published, _regexTimeout);
-        var backend = catalog.Snapshot?.Backends.FirstOrDefault(b => b.Name == draft.Backend);
+        var backend = BackendNamed(catalog.Snapshot?.Backends, draft.Backend);
         if (api is null || backend is null)
         {
             return GatewayErrorWriter.WriteAsync(context, GatewayError.ApiNotFound, $"the draft's group or backend is not in catalog revision {catalog.Revision}");

@@ -32,14 +32,33 @@ internal sealed partial class PackageEnforcementMiddleware(
             return next(context);
         }
 
+        // The app's packages are for other APIs: this one is not sold by the call, and goes on without a state machine.
+        if (!Covers(packages, request.Api.Definition.Id))
+        {
+            return next(context);
+        }
+
         return EnforceAsync(context, request, packages);
+    }
+
+    private static bool Covers(PackageCounter[] packages, string api)
+    {
+        foreach (var package in packages)
+        {
+            if (package.Allowance.Covers(api))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private async Task EnforceAsync(HttpContext context, GatewayRequest request, PackageCounter[] packages)
     {
         var api = request.Api!.Definition.Id;
         var now = time.GetUtcNow();
-        bool covered = false, valid = false, unavailable = false;
+        bool valid = false, unavailable = false;
         foreach (var package in packages)
         {
             if (!package.Allowance.Covers(api))
@@ -47,7 +66,6 @@ internal sealed partial class PackageEnforcementMiddleware(
                 continue;
             }
 
-            covered = true;
             if (!package.Allowance.ValidAt(now))
             {
                 continue;
@@ -62,13 +80,6 @@ internal sealed partial class PackageEnforcementMiddleware(
             }
 
             unavailable |= take.Verdict == QuotaVerdict.Unavailable;
-        }
-
-        if (!covered)
-        {
-            // The app's packages are for other APIs: this one is not sold by the call.
-            await next(context);
-            return;
         }
 
         if (unavailable)

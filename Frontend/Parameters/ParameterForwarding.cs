@@ -30,7 +30,8 @@ public static class ParameterForwarding
         }
 
         var plan = values.Plan;
-        var target = new BackendRequest(context);
+        var request = context.HttpContext.GetGatewayRequest();
+        var target = new BackendRequest(context, request);
         if (plan.Mapping)
         {
             target.Clear();
@@ -49,7 +50,6 @@ public static class ParameterForwarding
             target.Set(constant.Location, constant.Name, constant.Value);
         }
 
-        var request = context.HttpContext.GetGatewayRequest();
         foreach (var system in plan.Definition.SystemParameters)
         {
             if (SystemValue(system.Kind, context.HttpContext, request, values) is { } value)
@@ -63,6 +63,10 @@ public static class ParameterForwarding
             target.Finish(plan);
         }
     }
+
+    /// <summary>The backend request's query as it stands: the caller's, or the one the mapping edited, written once here.</summary>
+    public static QueryString QueryOf(RequestTransformContext context, GatewayRequest request) =>
+        request.BackendQueryEdited ? BackendQuery.Format(context.Query.Collection) : context.Query.QueryString;
 
     /// <summary>The value of a system parameter for this call; null when the gateway does not know it (no app on an anonymous API).</summary>
     public static string? SystemValue(SystemParameterKind kind, HttpContext http, GatewayRequest request, ParameterValues values) => kind switch
@@ -93,15 +97,29 @@ public static class ParameterForwarding
         return value;
     }
 
-    /// <summary>The outgoing request being edited, with the MAPPING-mode path and form collected until <see cref="Finish"/>.</summary>
-    private sealed class BackendRequest(RequestTransformContext context)
+    /// <summary>A request without a query, to start a MAPPING-mode backend query from (its features are read, never written).</summary>
+    private static readonly DefaultHttpContext NoQuery = NoQueryContext();
+
+    private static DefaultHttpContext NoQueryContext()
     {
-        private readonly Dictionary<string, string> _path = new(StringComparer.OrdinalIgnoreCase);
+        var context = new DefaultHttpContext();
+        _ = context.Request.Query; // parsed here, once, so that concurrent readers only read it
+        return context;
+    }
+
+    /// <summary>The outgoing request being edited, with the MAPPING-mode path and form collected until <see cref="Finish"/>.</summary>
+    private sealed class BackendRequest(RequestTransformContext context, GatewayRequest gateway)
+    {
+        /// <summary>MAPPING mode's path values by name, few: a small array, searched in order.</summary>
+        private (string Name, string Value)[]? _path;
+        private int _pathCount;
 
         /// <summary>MAPPING mode: nothing of the caller's request passes unless a parameter says so.</summary>
         public void Clear()
         {
-            context.Query.Collection.Clear();
+            // The backend's query starts empty, rather than as a copy of the caller's that is then cleared.
+            context.Query = new QueryTransformContext(NoQuery.Request);
+            gateway.BackendQueryEdited = true;
             var headers = context.ProxyRequest.Headers;
             RemoveAll(headers, static name => !KeptHeaders.Contains(name));
 
@@ -145,10 +163,11 @@ public static class ParameterForwarding
             switch (location)
             {
                 case ParameterLocation.Path:
-                    _path[name] = values.ToString();
+                    SetPath(name, values.ToString());
                     break;
                 case ParameterLocation.Query:
                     context.Query.Collection[name] = values;
+                    gateway.BackendQueryEdited = true;
                     break;
                 case ParameterLocation.Header:
                     SetHeader(name, values);
@@ -157,6 +176,39 @@ public static class ParameterForwarding
                     // YARP streams the body from HttpContext.Request: BackendBody built it before the proxy step.
                     break;
             }
+        }
+
+        private void SetPath(string name, string value)
+        {
+            for (var i = 0; i < _pathCount; i++)
+            {
+                if (string.Equals(_path![i].Name, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    _path[i].Value = value;
+                    return;
+                }
+            }
+
+            _path ??= new (string, string)[4];
+            if (_pathCount == _path.Length)
+            {
+                Array.Resize(ref _path, _path.Length * 2);
+            }
+
+            _path[_pathCount++] = (name, value);
+        }
+
+        private string? PathValue(string name)
+        {
+            for (var i = 0; i < _pathCount; i++)
+            {
+                if (string.Equals(_path![i].Name, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return _path[i].Value;
+                }
+            }
+
+            return null;
         }
 
         private void SetHeader(string name, StringValues values)
@@ -198,7 +250,7 @@ public static class ParameterForwarding
             var length = 1;
             for (var i = 0; i < segments.Count; i++)
             {
-                length += 1 + (segments[i].IsParameter ? (_path.GetValueOrDefault(segments[i].Value) ?? "").Length : segments[i].Value.Length);
+                length += 1 + (segments[i].IsParameter ? (PathValue(segments[i].Value) ?? "").Length : segments[i].Value.Length);
             }
 
             var buffer = ArrayPool<char>.Shared.Rent(length);
@@ -207,7 +259,7 @@ public static class ParameterForwarding
             for (var i = 0; i < segments.Count; i++)
             {
                 buffer[written++] = '/';
-                var text = segments[i].IsParameter ? _path.GetValueOrDefault(segments[i].Value) ?? "" : segments[i].Value;
+                var text = segments[i].IsParameter ? PathValue(segments[i].Value) ?? "" : segments[i].Value;
                 slash |= segments[i].IsParameter && text.Contains('/');
                 text.CopyTo(buffer.AsSpan(written));
                 written += text.Length;
@@ -226,9 +278,9 @@ public static class ParameterForwarding
                 // A '/' inside a value must stay inside its segment (%2F); YARP would send it as a separator, so the
                 // address is set here whole. A later transform that edits the address must start from this one.
                 var encoded = string.Join('/', template.Segments.Select(s =>
-                    s.IsParameter ? Uri.EscapeDataString(_path.GetValueOrDefault(s.Value) ?? "") : s.Value));
+                    s.IsParameter ? Uri.EscapeDataString(PathValue(s.Value) ?? "") : s.Value));
                 context.ProxyRequest.RequestUri = new Uri(
-                    context.DestinationPrefix.TrimEnd('/') + "/" + encoded + (template.Text.EndsWith('/') ? "/" : "") + context.Query.QueryString.ToUriComponent());
+                    context.DestinationPrefix.TrimEnd('/') + "/" + encoded + (template.Text.EndsWith('/') ? "/" : "") + QueryOf(context, gateway).ToUriComponent());
             }
         }
     }

@@ -32,8 +32,16 @@ namespace Gateway.Frontend.Pipeline;
 /// </summary>
 public static class GatewayPipeline
 {
+    /// <summary>The key of <see cref="IApplicationBuilder.Properties"/> by which <c>UseAuthorization</c> says it was added.</summary>
+    private const string AuthorizationMiddlewareSet = "__AuthorizationMiddlewareSet";
+
     public static void UseGatewayPipeline(this WebApplication app)
     {
+        // YARP registers the authorization services, and so WebApplication would put ASP.NET Core's authorization
+        // middleware in front of everything: an async step on every call with nothing to authorize, since no route or
+        // host endpoint carries authorization metadata (the gateway's own checks are the steps below). Marked as added.
+        ((IApplicationBuilder)app).Properties[AuthorizationMiddlewareSet] = true;
+
         // The request's id and its GatewayRequest feature, which every later step reads and fills in.
         app.UseRequestIds();
 

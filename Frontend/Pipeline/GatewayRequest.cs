@@ -69,6 +69,12 @@ public sealed class GatewayRequest
     /// <summary>The body MAPPING mode sends instead of the caller's (empty when it sends none); null otherwise.</summary>
     public byte[]? BackendBody { get; set; }
 
+    /// <summary>
+    /// Whether the parameter mapping edited the backend request's query (YARP's query context then holds it as a
+    /// collection, to be written once with <see cref="Parameters.BackendQuery"/>); false while it is the caller's.
+    /// </summary>
+    public bool BackendQueryEdited { get; set; }
+
     /// <summary>The backend a routing policy sent the call to instead of the API's own; null when it went to the API's.</summary>
     public string? RoutedBackend { get; set; }
 

@@ -14,9 +14,10 @@ public static class ServerBanners
     public static ValueTask RemoveFromBackendAnswer(ResponseTransformContext context)
     {
         var headers = context.HttpContext.Response.Headers;
-        foreach (var name in Names)
+        // Indexed: a foreach over the interface would allocate an enumerator on every call.
+        for (var i = 0; i < Names.Count; i++)
         {
-            headers.Remove(name);
+            headers.Remove(Names[i]);
         }
 
         return ValueTask.CompletedTask;

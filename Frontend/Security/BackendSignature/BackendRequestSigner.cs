@@ -90,7 +90,7 @@ internal sealed partial class BackendRequestSigner(
     {
         // The address as the backend will see it (the destination's path base, then the transformed path), set here
         // so that YARP does not build it a second time; a mapping that had to set it itself is taken as it is.
-        var query = context.Query.QueryString;
+        var query = ParameterForwarding.QueryOf(context, context.HttpContext.GetGatewayRequest());
         var destination = context.ProxyRequest.RequestUri ??= RequestUtilities.MakeDestinationAddress(context.DestinationPrefix, context.Path, query);
         var text = new SignatureTextBuilder(512);
         try

@@ -99,12 +99,7 @@ public static class ClientSignatureText
         var count = list.AsSpan().Split(ranges, ',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (count == MaxListedNames)
         {
-            // So many names that the last range may hold several: the general way.
-            foreach (var (name, value) in SignedHeaderNames(list).Select(n => new KeyValuePair<string, string>(n, headers[n].ToString())).OrderBy(h => h.Key, StringComparer.Ordinal))
-            {
-                WriteHeader(ref text, name, value);
-            }
-
+            WriteLongList(ref text, list, headers);
             return;
         }
 
@@ -142,6 +137,18 @@ public static class ClientSignatureText
             text.Append(':');
             text.Append(headers[KnownName(list, range)].ToString());
             text.Append('\n');
+        }
+    }
+
+    /// <summary>
+    /// So many names that the last range may hold several: the general way. A method of its own, so that its closure
+    /// is made only here, not on every call of <see cref="WriteHeaders"/>.
+    /// </summary>
+    private static void WriteLongList(ref SignatureTextBuilder text, string list, IHeaderDictionary headers)
+    {
+        foreach (var (name, value) in SignedHeaderNames(list).Select(n => new KeyValuePair<string, string>(n, headers[n].ToString())).OrderBy(h => h.Key, StringComparer.Ordinal))
+        {
+            WriteHeader(ref text, name, value);
         }
     }
 
