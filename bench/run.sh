@@ -4,6 +4,7 @@
 #   bench/run.sh                      full run: throughput suite (about 15 minutes) + cluster figures (bench/cluster.sh)
 #   BENCH_SECONDS=10 BENCH_WARMUP=5 BENCH_RUNS=2 BENCH_CONNECTIONS=32   per-sample settings (these are the defaults)
 #   BENCH_ONLY=bare-yarp,gw-anonymous  only these configurations;  BENCH_SKIP_CLUSTER=1  no cluster figures
+#   BENCH_GATEWAY_ENV=KEY=VALUE / BENCH_BARE_YARP_ENV=KEY=VALUE  one extra environment setting for the gateway / bare YARP
 # Figures are only comparable within one run: read the ratios against bare YARP, not the absolute numbers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +26,8 @@ done
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 python3 bench/suite.py --seconds "${BENCH_SECONDS:-10}" --warmup "${BENCH_WARMUP:-5}" --runs "${BENCH_RUNS:-2}" \
-  --connections "${BENCH_CONNECTIONS:-32}" --only "${BENCH_ONLY:-}" ${BENCH_GATEWAY_ENV:+--gateway-env "$BENCH_GATEWAY_ENV"} --out "$out/suite.json"
+  --connections "${BENCH_CONNECTIONS:-32}" --only "${BENCH_ONLY:-}" ${BENCH_GATEWAY_ENV:+--gateway-env "$BENCH_GATEWAY_ENV"} \
+  ${BENCH_BARE_YARP_ENV:+--bare-yarp-env "$BENCH_BARE_YARP_ENV"} --out "$out/suite.json"
 cp "$out/suite.json" bench/results/suite-latest.json
 
 if [[ -z "${BENCH_SKIP_CLUSTER:-}" && -x bench/cluster.sh ]]; then

@@ -571,6 +571,8 @@ def main():
     parser.add_argument("--only", default="", help="comma-separated configuration names (default: all)")
     parser.add_argument("--gateway-env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra setting for both gateway processes, for experiments (e.g. OTEL_SDK_DISABLED=true)")
+    parser.add_argument("--bare-yarp-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra setting for bare YARP, e.g. the gateway's own runtime settings for a like-for-like baseline")
     parser.add_argument("--out", required=True, help="JSON file for bench/report.py")
     args = parser.parse_args()
 
@@ -590,7 +592,7 @@ def main():
         proxies["bare-yarp"] = Process("bare-yarp", [DOTNET, BARE_YARP, "proxy", str(ports["bare-yarp"]),
                                                      f"http://127.0.0.1:{ports['backend']}", "--tls", str(ports["bare-yarp_tls"]),
                                                      f"{work}/cert.pem", f"{work}/key.pem", "--echo", f"http://127.0.0.1:{ports['echo']}"],
-                                       work, {"DOTNET_gcServer": "1"})
+                                       work, {"DOTNET_gcServer": "1", **dict(kv.split("=", 1) for kv in args.bare_yarp_env)})
         proxies["nginx"] = start_nginx_proxy(work, ports)
         proxies["haproxy"] = start_haproxy(work, ports)
         catalog = gateway_catalog(work, ports)
