@@ -124,24 +124,34 @@ check() {
   health="$(grep -A1 '^HEALTHCHECK' "$dockerfile" | grep -E 'CMD \["bash", "-c", ' | sed -E 's/.*CMD \["bash", "-c", "(.*)"\]$/\1/' | sed -e 's/\\\\/\\/g')"
   [[ -n "$health" ]] || fail "$dockerfile: no HEALTHCHECK CMD [\"bash\", \"-c\", ...] found"
 
-  # Start the published entry point on free loopback ports, as the image would, and probe it with that command.
-  local env_vars=()
-  case "$project" in
-    Silo)
-      env_vars=("Admin__Port=$(free_port)" "Cluster__SiloPort=$(free_port)" "Cluster__GatewayPort=$(free_port)") ;;
-    Frontend)
-      env_vars=("Frontend__HttpPort=$(free_port)" "Frontend__Http2Port=$(free_port)" "Admin__Port=$(free_port)"
-                "Cluster__SiloPort=$(free_port)" "Cluster__GatewayPort=$(free_port)" "Embedded__SampleBackendPort=$(free_port)") ;;
-  esac
-  (cd "$out" && exec env ASPNETCORE_HTTP_PORTS= "${env_vars[@]}" dotnet "$out/$dll.dll" >"$work/$project.run.log" 2>&1) &
-  local pid=$!
-  pids+=("$pid")
-  local tries=0
-  until env "${env_vars[@]}" bash -c "$health" 2>/dev/null; do
-    kill -0 "$pid" 2>/dev/null || { tail -n 30 "$work/$project.run.log" >&2; fail "$project exited before it was healthy"; }
-    tries=$((tries + 1))
-    (( tries < 120 )) || { tail -n 30 "$work/$project.run.log" >&2; fail "$project: HEALTHCHECK never passed"; }
-    sleep 0.5
+  # Start the published entry point on free loopback ports, as the image would, and probe it with that command. A
+  # port picked free can be taken by another process before the entry point binds it: then again, on new ports.
+  local env_vars=() pid attempt
+  for attempt in 1 2 3; do
+    case "$project" in
+      Silo)
+        env_vars=("Admin__Port=$(free_port)" "Cluster__SiloPort=$(free_port)" "Cluster__GatewayPort=$(free_port)") ;;
+      Frontend)
+        env_vars=("Frontend__HttpPort=$(free_port)" "Frontend__Http2Port=$(free_port)" "Admin__Port=$(free_port)"
+                  "Cluster__SiloPort=$(free_port)" "Cluster__GatewayPort=$(free_port)" "Embedded__SampleBackendPort=$(free_port)") ;;
+    esac
+    (cd "$out" && exec env ASPNETCORE_HTTP_PORTS= "${env_vars[@]}" dotnet "$out/$dll.dll" >"$work/$project.run.log" 2>&1) &
+    pid=$!
+    pids+=("$pid")
+    local tries=0 exited=""
+    until env "${env_vars[@]}" bash -c "$health" 2>/dev/null; do
+      kill -0 "$pid" 2>/dev/null || { exited=1; break; }
+      tries=$((tries + 1))
+      (( tries < 120 )) || { tail -n 30 "$work/$project.run.log" >&2; fail "$project: HEALTHCHECK never passed"; }
+      sleep 0.5
+    done
+    [[ -z "$exited" ]] && break
+    if (( attempt < 3 )) && grep -q "Address already in use" "$work/$project.run.log"; then
+      echo "   a port was taken before $dll bound it; again on other ports"
+      continue
+    fi
+    tail -n 30 "$work/$project.run.log" >&2
+    fail "$project exited before it was healthy"
   done
   echo "   HEALTHCHECK passes against the published $dll (${env_vars[0]})"
 
