@@ -78,7 +78,7 @@ public static class MeteringApi
     {
         var catalog = await Catalog(g).GetLedger(string.IsNullOrEmpty(app) ? null : app, string.IsNullOrEmpty(grant) ? null : grant);
         var grants = catalog.Select(e => e.Grant).Distinct(StringComparer.Ordinal).ToArray();
-        var use = await Task.WhenAll(grants.Select(id => g.GetGrain<IPackageLedgerGrain>(id).GetEntries()));
+        var use = await Task.WhenAll(grants.Select(id => g.GetGrain<IPackageLedgerGrain>(GrainKeys.PackageLedger(id)).GetEntries()));
         var merged = catalog.Select((e, i) => (Entry: e, Source: 0, Index: i))
             .Concat(use.SelectMany(entries => entries).Where(e => string.IsNullOrEmpty(app) || e.App == app).Select((e, i) => (Entry: e, Source: 1, Index: i)))
             // Each source is in the order it was written; entries of the same instant (the same tick) put the catalog's first.

@@ -34,7 +34,7 @@ public static class SiloSetup
 
             // The package ledger's Used and Expired entries are written by a reminder: every silo makes sure it exists.
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>()
-                .GetGrain<Gateway.Metering.IPackageLedgerWriterGrain>(0).Start());
+                .GetGrain<Gateway.Metering.IPackageLedgerWriterGrain>(GrainKeys.PackageLedgerWriter).Start());
 
             // Failure detection can be tuned (Cluster:Membership:ProbeTimeout, ...) without a rebuild.
             silo.Services.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection(ClusterSettings.Section + ":Membership"));

@@ -53,7 +53,7 @@ public sealed class PackageLedgerTests : IAsyncLifetime
 
     private IGrainFactory Grains => _gateway.Host.App.Services.GetRequiredService<IGrainFactory>();
 
-    private Task<int> RunWriter() => Grains.GetGrain<IPackageLedgerWriterGrain>(0).Run();
+    private Task<int> RunWriter() => Grains.GetGrain<IPackageLedgerWriterGrain>(GrainKeys.PackageLedgerWriter).Run();
 
     private async Task CallsSucceed(int count)
     {
