@@ -138,6 +138,24 @@ public sealed class PackageLedgerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_writer_runs_on_its_own_reminder_without_anyone_calling_it()
+    {
+        await CallsSucceed(2);
+        await UsedBecomes(2);
+        _time.SetUtcNow(new DateTimeOffset(2026, 3, 1, 17, 0, 0, TimeSpan.Zero));
+
+        // The reminder ticks once a minute of real time, the first a minute after the silo started.
+        var deadline = DateTime.UtcNow.AddMinutes(4);
+        while ((await Ledger()).Count < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+        }
+
+        Assert.Equal([(1L, "Granted", 10L, "package ten"), (2L, "Used", -2L, "calls used on 2026-03-01")], await Ledger());
+        await AssertLedgerIsTheBalance();
+    }
+
+    [Fact]
     public async Task A_grant_past_its_expiry_untouched_expires_all_it_held_in_one_entry_and_the_ledger_of_an_unknown_grant_is_empty()
     {
         _time.SetUtcNow(new DateTimeOffset(2026, 3, 4, 0, 0, 0, TimeSpan.Zero));
