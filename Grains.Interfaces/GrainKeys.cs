@@ -138,6 +138,12 @@ public static class GrainKeys
     /// </summary>
     public static string Package(string grantId) => PackagePrefix + grantId;
 
+    /// <summary>The Used and Expired ledger entries of one package grant: its id.</summary>
+    public static string PackageLedger(string grantId) => grantId;
+
+    /// <summary>The one writer of the package ledger's Used and Expired entries.</summary>
+    public const long PackageLedgerWriter = 0;
+
     public static bool IsPackage(string quotaKey) => quotaKey.StartsWith(PackagePrefix, StringComparison.Ordinal);
 
     private const string PackagePrefix = "package/";

@@ -16,4 +16,5 @@ internal static partial class LogEvents
     public const int InvoiceFinalized = 3602;
     public const int PackageEventFailed = 3603;
     public const int InvoiceEventFailed = 3604;
+    public const int LedgerSettleFailed = 3605;
 }

@@ -82,7 +82,10 @@ public static class MeteringLedger
     public static void Adjust(CatalogState state, PackageGrant grant, PackageAdjustment adjustment, DateTimeOffset now, string actor) =>
         Append(state, now, actor, grant.App, grant.Id, LedgerEntryKind.Adjusted, adjustment.Calls, adjustment.Reason.Trim());
 
-    /// <summary>What each grant holds by the ledger: granted, plus adjustments, minus what was used, expired or revoked.</summary>
+    /// <summary>
+    /// What each grant allows by the catalog's ledger: granted, plus adjustments, minus what was revoked. Used and
+    /// Expired entries are kept by each grant's <see cref="IPackageLedgerGrain"/>, so they never lower this limit.
+    /// </summary>
     public static Dictionary<string, long> Balances(IEnumerable<LedgerEntry> ledger)
     {
         var balances = new Dictionary<string, long>(StringComparer.Ordinal);

@@ -65,9 +65,33 @@ public static class MeteringApi
         api.MapPost("/apps/{id}/invoices/{day}/finalize", (string id, string day, IGrainFactory g) =>
             Invoice(g, id, day, i => i.Finalize(Gateway.Audit.AuditContext.Actor))).RequireRole(AdminRole.Editor);
 
-        api.MapGet("/ledger", async ([FromQuery] string? app, [FromQuery] string? grant, IGrainFactory g) =>
-            AdminResults.Json(await Catalog(g).GetLedger(string.IsNullOrEmpty(app) ? null : app, string.IsNullOrEmpty(grant) ? null : grant)));
+        api.MapGet("/ledger", Ledger);
         return endpoints;
+    }
+
+    /// <summary>
+    /// The ledger as one list: the catalog's entries (granted, adjusted, revoked) and each grant's Used and Expired
+    /// entries, which its own ledger grain keeps (the catalog's ledger is the grants' limit, and would grow with use).
+    /// In the order they were written, with <see cref="LedgerEntry.Sequence"/> counting each grant's entries from 1.
+    /// </summary>
+    private static async Task<IResult> Ledger([FromQuery] string? app, [FromQuery] string? grant, IGrainFactory g)
+    {
+        var catalog = await Catalog(g).GetLedger(string.IsNullOrEmpty(app) ? null : app, string.IsNullOrEmpty(grant) ? null : grant);
+        var grants = catalog.Select(e => e.Grant).Distinct(StringComparer.Ordinal).ToArray();
+        var use = await Task.WhenAll(grants.Select(id => g.GetGrain<IPackageLedgerGrain>(GrainKeys.PackageLedger(id)).GetEntries()));
+        var merged = catalog.Select((e, i) => (Entry: e, Source: 0, Index: i))
+            .Concat(use.SelectMany(entries => entries).Where(e => string.IsNullOrEmpty(app) || e.App == app).Select((e, i) => (Entry: e, Source: 1, Index: i)))
+            // Each source is in the order it was written; entries of the same instant (the same tick) put the catalog's first.
+            .OrderBy(x => x.Entry.At).ThenBy(x => x.Source).ThenBy(x => x.Index)
+            .Select(x => x.Entry)
+            .ToList();
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        return AdminResults.Json(merged.Select(e =>
+        {
+            var sequence = counts.GetValueOrDefault(e.Grant) + 1;
+            counts[e.Grant] = sequence;
+            return e with { Sequence = sequence };
+        }).ToArray());
     }
 
     /// <summary>The longest range one usage answer covers.</summary>
@@ -138,9 +162,12 @@ public static class MeteringApi
         var packages = allowances.Zip(states, (p, state) =>
         {
             var used = Math.Min(p.Calls, state.Used);
+
+            // An expired grant has nothing left: what it still held is the ledger's Expired entry.
+            var expired = now >= p.Expiry;
             return new PackageBalance(
-                p.Grant, p.Package, p.Apis, p.Calls, used, Math.Max(0, p.Calls - used), p.Start, p.Expiry, p.Priority,
-                now < p.Start ? "pending" : now >= p.Expiry ? "expired" : used >= p.Calls ? "usedUp" : "active");
+                p.Grant, p.Package, p.Apis, p.Calls, used, expired ? 0 : Math.Max(0, p.Calls - used), p.Start, p.Expiry, p.Priority,
+                now < p.Start ? "pending" : expired ? "expired" : used >= p.Calls ? "usedUp" : "active");
         }).ToArray();
         return AdminResults.Json(new AppBalance(id, now, packages.Where(p => p.State == "active").Sum(p => p.Remaining), packages));
     }

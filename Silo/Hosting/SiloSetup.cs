@@ -32,6 +32,10 @@ public static class SiloSetup
                 o.ServiceId = cluster.ServiceId;
             });
 
+            // The package ledger's Used and Expired entries are written by a reminder: every silo makes sure it exists.
+            silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>()
+                .GetGrain<Gateway.Metering.IPackageLedgerWriterGrain>(GrainKeys.PackageLedgerWriter).Start());
+
             // Failure detection can be tuned (Cluster:Membership:ProbeTimeout, ...) without a rebuild.
             silo.Services.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection(ClusterSettings.Section + ":Membership"));
 
