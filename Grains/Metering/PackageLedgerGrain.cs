@@ -43,7 +43,6 @@ public sealed class PackageLedgerGrain(
             var id = ledger.Expired == 0 ? "expired" : string.Create(CultureInfo.InvariantCulture, $"expired/{ledger.Entries.Count}");
             if (left > 0 && ledger.Written.Add(id))
             {
-                ledger.Expired += left;
                 Append(allowance, LedgerEntryKind.Expired, -left, now,
                     string.Create(CultureInfo.InvariantCulture, $"expired with {left} calls left"));
             }
@@ -83,7 +82,6 @@ public sealed class PackageLedgerGrain(
             return;
         }
 
-        state.State.Recorded = used;
         Append(allowance, LedgerEntryKind.Used, -calls, now, string.Create(CultureInfo.InvariantCulture, $"calls used on {day:yyyy-MM-dd}"));
     }
 
