@@ -1,13 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Infrastructure;
 
@@ -17,15 +10,10 @@ namespace Gateway.Tests.Infrastructure;
 /// </summary>
 public sealed class HttpReceiver : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly ConcurrentQueue<ReceivedRequest> _requests = new();
+    private LoopbackApp _host = null!;
 
-    private HttpReceiver(WebApplication app)
-    {
-        _app = app;
-    }
-
-    public Uri Address { get; private set; } = null!;
+    public Uri Address => _host.Address;
 
     public int Status { get; set; } = 200;
 
@@ -35,12 +23,8 @@ public sealed class HttpReceiver : IAsyncDisposable
 
     public static async Task<HttpReceiver> StartAsync(bool http2 = false)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = http2 ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1));
-        var app = builder.Build();
-        var receiver = new HttpReceiver(app);
-        app.Run(async context =>
+        var receiver = new HttpReceiver();
+        receiver._host = await LoopbackApp.StartAsync(async context =>
         {
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body);
@@ -54,9 +38,7 @@ public sealed class HttpReceiver : IAsyncDisposable
             context.Response.StatusCode = receiver.Status;
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(receiver.Body);
-        });
-        await app.StartAsync();
-        receiver.Address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        }, protocols: http2 ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1);
         return receiver;
     }
 
@@ -76,11 +58,7 @@ public sealed class HttpReceiver : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 }
 
 public sealed record ReceivedRequest(DateTime ReceivedAt, string Method, string Path, string ContentType, Dictionary<string, string> Headers, byte[] Body)
