@@ -28,11 +28,7 @@ internal sealed class MeteringWebhookChannel(HttpClient http, TimeProvider time)
 
     public async Task SendAsync(MeteringWebhookTarget target, MeteringEvent @event, CancellationToken cancellationToken)
     {
-        if (!Uri.TryCreate(target.Url, UriKind.Absolute, out var uri))
-        {
-            throw new NotificationException("not an absolute URL", permanent: true);
-        }
-
+        var uri = WebhookPost.Target(target.Url);
         var body = JsonSerializer.SerializeToUtf8Bytes(Payload(@event), Json);
         var timestamp = time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
@@ -42,28 +38,9 @@ internal sealed class MeteringWebhookChannel(HttpClient http, TimeProvider time)
         request.Headers.Add(TimestampHeader, timestamp);
         request.Headers.Add(SignatureHeader, "v1=" + Sign(target.Secret, timestamp, body));
 
-        HttpResponseMessage response;
-        try
-        {
-            response = await http.SendAsync(request, cancellationToken);
-        }
-        catch (HttpRequestException e)
-        {
-            // Only the host: a webhook URL's path or query often is its secret.
-            throw new NotificationException($"webhook {uri.Host}:{uri.Port} unreachable: {e.Message}", inner: e);
-        }
-
-        using (response)
-        {
-            if (!response.IsSuccessStatusCode)
-            {
-                // A receiver that is there but refuses (4xx) may be mid-deployment: metering events are retried
-                // until they are given up, as a billing system expects, except for a URL that is not there at all.
-                var status = (int)response.StatusCode;
-                var permanent = response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone;
-                throw new NotificationException($"webhook {uri.Host}:{uri.Port} answered {status}", permanent);
-            }
-        }
+        // A receiver that is there but refuses (4xx) may be mid-deployment: metering events are retried until they
+        // are given up, as a billing system expects, except for a URL that is not there at all.
+        await WebhookPost.SendAsync(http, request, status => status is HttpStatusCode.NotFound or HttpStatusCode.Gone, cancellationToken);
     }
 
     /// <summary>Hex of HMAC-SHA256(secret as UTF-8, "{timestamp}.{body}").</summary>

@@ -9,11 +9,7 @@ internal sealed class WebhookChannel(HttpClient http)
 {
     public async Task SendAsync(string url, AlertNotice notice, CancellationToken cancellationToken)
     {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
-        {
-            throw new NotificationException("not an absolute URL", permanent: true);
-        }
-
+        var uri = WebhookPost.Target(url);
         var rule = notice.Rule;
         var payload = new
         {
@@ -34,25 +30,11 @@ internal sealed class WebhookChannel(HttpClient http)
             text = AlertMessages.Body(notice),
         };
 
-        HttpResponseMessage response;
-        try
-        {
-            response = await http.PostAsJsonAsync(uri, payload, cancellationToken);
-        }
-        catch (HttpRequestException e)
-        {
-            // Only the host: a webhook URL's path or query often is its secret.
-            throw new NotificationException($"webhook {uri.Host}:{uri.Port} unreachable: {e.Message}", inner: e);
-        }
-
-        using (response)
-        {
-            if (!response.IsSuccessStatusCode)
-            {
-                var status = (int)response.StatusCode;
-                var permanent = status is >= 400 and < 500 && response.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout);
-                throw new NotificationException($"webhook {uri.Host}:{uri.Port} answered {status}", permanent);
-            }
-        }
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = JsonContent.Create(payload) };
+        await WebhookPost.SendAsync(http, request, IsPermanent, cancellationToken);
     }
+
+    /// <summary>A client error other than 408 and 429 will not go away by trying again.</summary>
+    private static bool IsPermanent(HttpStatusCode status) =>
+        (int)status is >= 400 and < 500 && status is not (HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout);
 }
