@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# Checks, without a Docker engine, that Silo/Dockerfile and Frontend/Dockerfile would build a working image:
-#   1. runs each Dockerfile's web stage (WORKDIR, COPY and RUN lines: npm ci and the console's build) in a temporary
+# Checks, without a Docker engine, that the Dockerfile's two targets (silo, frontend) would build a working image:
+#   1. runs the Dockerfile's web stage (WORKDIR, COPY and RUN lines: npm ci and the console's build) in a temporary
 #      folder standing for the stage's file system, and checks that it yields the console and the Redoc bundle that
 #      the build stage copies from it (COPY --from=web), and that they equal what the publish below ships;
-#      then runs the exact `dotnet publish` line of the build stage, with its /app output redirected to a
-#      temporary folder;
-#   2. checks that the final stage copies that folder whole (COPY --from=build /app/) and that the ENTRYPOINT's
-#      assembly, its runtimeconfig.json and deps.json are in it, and no native app host (UseAppHost=false);
+#      then runs the exact `dotnet publish` line of the target's publish stage (publish-<target>), with its /app
+#      output redirected to a temporary folder;
+#   2. checks that the target's stage copies that folder whole (COPY --from=publish-<target> /app/) and that the
+#      ENTRYPOINT's assembly, its runtimeconfig.json and deps.json are in it, and no native app host (UseAppHost=false);
 #   3. starts the published entry point as the image would (dotnet /app/X.dll, from the publish folder, on free
-#      loopback ports) and runs the Dockerfile's own HEALTHCHECK command against it until it passes; then asks the
+#      loopback ports) and runs the target's own HEALTHCHECK command against it until it passes; then asks the
 #      admin port for /console/ and the documentation renderer, which must answer 200.
-# Usage: scripts/check-publish.sh [Silo|Frontend ...]   (default: both). Exits non-zero on the first failure.
+# Usage: scripts/check-publish.sh [silo|frontend ...]   (default: both). Exits non-zero on the first failure.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
+dockerfile=Dockerfile
 work="$(mktemp -d)"
 pids=()
 cleanup() {
@@ -24,6 +25,11 @@ cleanup() {
 trap cleanup EXIT
 
 fail() { echo "check-publish: FAIL: $*" >&2; exit 1; }
+
+# The lines of the Dockerfile's stage "FROM ... AS $1", without its FROM line.
+stage_lines() {
+  awk -v stage="$1" '/^FROM /{on = ($NF == stage); next} on' "$dockerfile"
+}
 
 free_port() {
   # A random high loopback port that nothing answers on (bash only, no other tool needed).
@@ -71,29 +77,29 @@ http_status() {
 }
 
 check() {
-  local project="$1" dockerfile="$1/Dockerfile"
+  local target="$1"
   [[ -f "$dockerfile" ]] || fail "$dockerfile not found"
-  echo "== $dockerfile"
+  grep -qE "^FROM .* AS $target\$" "$dockerfile" || fail "$dockerfile has no target '$target'"
+  echo "== $dockerfile, target $target"
 
-  local publish
-  publish="$(grep -E '^RUN dotnet publish ' "$dockerfile" | head -n 1 | sed -E 's/^RUN //')"
-  [[ -n "$publish" ]] || fail "$dockerfile has no 'RUN dotnet publish' line"
+  local publish project
+  publish="$(stage_lines "publish-$target" | grep -E '^RUN dotnet publish ' | head -n 1 | sed -E 's/^RUN //')"
+  [[ -n "$publish" ]] || fail "$dockerfile: stage publish-$target has no 'RUN dotnet publish' line"
   [[ "$publish" == *" -o /app "* ]] || fail "$dockerfile: the publish line must write to /app (-o /app)"
-  grep -qE '^COPY --from=build( --chown=[^ ]+)? /app/ /app/$' "$dockerfile" \
-    || fail "$dockerfile: the final stage must copy the publish output whole (COPY --from=build /app/ /app/)"
+  project="$(sed -E 's#^dotnet publish ([A-Za-z]+)/\1\.csproj .*#\1#' <<<"$publish")"
+  [[ -f "$project/$project.csproj" ]] || fail "$dockerfile: the publish line of $target names no project of the repository"
+  stage_lines "$target" | grep -qE "^COPY --from=publish-$target( --chown=[^ ]+)? /app/ /app/\$" \
+    || fail "$dockerfile: target $target must copy the publish output whole (COPY --from=publish-$target /app/ /app/)"
 
-  # The web stage, and what the build stage takes from it.
-  # Both Dockerfiles have the same web stage: run once per distinct stage text.
-  local stage_hash web
-  stage_hash="$(awk '/^FROM .* AS web$/{on=1; next} /^FROM /{on=0} on' "$dockerfile" | sha256sum | cut -c1-16)"
-  web="$work/web-$stage_hash"
-  if [[ -d "$web" ]]; then echo "   web stage: the same as the previous Dockerfile's, built once"; else run_stage "$dockerfile" web "$web"; fi
+  # The web stage, and what the build stage takes from it; both targets share it, so it runs once.
+  local web="$work/web"
+  if [[ -d "$web" ]]; then echo "   web stage: built once for both targets"; else run_stage "$dockerfile" web "$web"; fi
   [[ -f "$web/src/console/dist/index.html" ]] || fail "$dockerfile: the web stage built no console/dist/index.html"
-  grep -qE '^COPY --from=web /src/console/dist/ console/dist/$' "$dockerfile" \
+  stage_lines build | grep -qE '^COPY --from=web /src/console/dist/ console/dist/$' \
     || fail "$dockerfile: the build stage must copy the built console (COPY --from=web /src/console/dist/ console/dist/)"
   local redoc=Silo/Docs/renderer/node_modules/redoc/bundles/redoc.standalone.js
   [[ -f "$web/src/$redoc" ]] || fail "$dockerfile: the web stage installed no $redoc"
-  grep -qE "^COPY --from=web /src/$redoc $(dirname "$redoc")/\$" "$dockerfile" \
+  stage_lines build | grep -qE "^COPY --from=web /src/$redoc $(dirname "$redoc")/\$" \
     || fail "$dockerfile: the build stage must copy the Redoc bundle from the web stage"
   echo "   web stage: console $(find "$web/src/console/dist" -type f | wc -l) files, Redoc bundle $(du -h "$web/src/$redoc" | cut -f1)"
 
@@ -105,8 +111,8 @@ check() {
   eval "$cmd" >"$work/$project.publish.log" 2>&1 || { tail -n 30 "$work/$project.publish.log" >&2; fail "publish of $project failed"; }
 
   local dll
-  dll="$(grep -E '^ENTRYPOINT \["dotnet", "/app/[^"]+\.dll"\]$' "$dockerfile" | sed -E 's#.*"/app/([^"]+)\.dll".*#\1#')"
-  [[ -n "$dll" ]] || fail "$dockerfile: ENTRYPOINT must be [\"dotnet\", \"/app/NAME.dll\"]"
+  dll="$(stage_lines "$target" | grep -E '^ENTRYPOINT \["dotnet", "/app/[^"]+\.dll"\]$' | sed -E 's#.*"/app/([^"]+)\.dll".*#\1#')"
+  [[ -n "$dll" ]] || fail "$dockerfile: target $target's ENTRYPOINT must be [\"dotnet\", \"/app/NAME.dll\"]"
   for f in "$dll.dll" "$dll.runtimeconfig.json" "$dll.deps.json"; do
     [[ -f "$out/$f" ]] || fail "$project: publish output lacks $f, which the image starts"
   done
@@ -121,19 +127,20 @@ check() {
 
   # The HEALTHCHECK command, as the image runs it (bash -c '...').
   local health
-  health="$(grep -A1 '^HEALTHCHECK' "$dockerfile" | grep -E 'CMD \["bash", "-c", ' | sed -E 's/.*CMD \["bash", "-c", "(.*)"\]$/\1/' | sed -e 's/\\\\/\\/g')"
-  [[ -n "$health" ]] || fail "$dockerfile: no HEALTHCHECK CMD [\"bash\", \"-c\", ...] found"
+  health="$(stage_lines "$target" | grep -A1 '^HEALTHCHECK' | grep -E 'CMD \["bash", "-c", ' | sed -E 's/.*CMD \["bash", "-c", "(.*)"\]$/\1/' | sed -e 's/\\\\/\\/g')"
+  [[ -n "$health" ]] || fail "$dockerfile: target $target has no HEALTHCHECK CMD [\"bash\", \"-c\", ...] found"
 
   # Start the published entry point on free loopback ports, as the image would, and probe it with that command. A
   # port picked free can be taken by another process before the entry point binds it: then again, on new ports.
   local env_vars=() pid attempt
   for attempt in 1 2 3; do
-    case "$project" in
-      Silo)
+    case "$target" in
+      silo)
         env_vars=("Admin__Port=$(free_port)" "Cluster__SiloPort=$(free_port)" "Cluster__GatewayPort=$(free_port)") ;;
-      Frontend)
+      frontend)
         env_vars=("Frontend__HttpPort=$(free_port)" "Frontend__Http2Port=$(free_port)" "Admin__Port=$(free_port)"
                   "Cluster__SiloPort=$(free_port)" "Cluster__GatewayPort=$(free_port)" "Embedded__SampleBackendPort=$(free_port)") ;;
+      *) fail "$target: no ports known for this target" ;;
     esac
     (cd "$out" && exec env ASPNETCORE_HTTP_PORTS= "${env_vars[@]}" dotnet "$out/$dll.dll" >"$work/$project.run.log" 2>&1) &
     pid=$!
@@ -173,7 +180,7 @@ check() {
   echo "   stopped cleanly on SIGTERM"
 }
 
-projects=("$@")
-(( ${#projects[@]} )) || projects=(Silo Frontend)
-for p in "${projects[@]}"; do check "$p"; done
-echo "check-publish: OK (${projects[*]})"
+targets=("$@")
+(( ${#targets[@]} )) || targets=(silo frontend)
+for t in "${targets[@]}"; do check "$t"; done
+echo "check-publish: OK (${targets[*]})"

@@ -5,60 +5,66 @@ using Gateway.Tests.Helm;
 namespace Gateway.Tests.Containers;
 
 /// <summary>
-/// The Dockerfiles, without a Docker engine: their structure (non-root, HEALTHCHECK, the entry point is the project's
-/// assembly, every file the build stage copies exists), and scripts/check-publish.sh, which publishes as they do and
-/// starts the result with their own HEALTHCHECK.
+/// The Dockerfile, without a Docker engine: each target's structure (non-root, HEALTHCHECK, the entry point is the
+/// project's assembly, every file the build stage copies exists), and scripts/check-publish.sh, which publishes as
+/// the targets do and starts the result with their own HEALTHCHECK.
 /// </summary>
 public sealed class DockerfileTests
 {
-    public static TheoryData<string> Projects() => ["Silo", "Frontend"];
+    /// <summary>Each image's target and the project it publishes.</summary>
+    public static TheoryData<string, string> Targets() => new() { { "silo", "Silo" }, { "frontend", "Frontend" } };
 
     [Theory]
-    [MemberData(nameof(Projects))]
-    public void The_image_runs_the_projects_assembly_as_a_non_root_user_with_a_health_check(string project)
+    [MemberData(nameof(Targets))]
+    public void The_image_runs_the_projects_assembly_as_a_non_root_user_with_a_health_check(string target, string project)
     {
-        var dockerfile = File.ReadAllLines(Path.Combine(HelmRunner.RepoRoot, project, "Dockerfile"));
+        var stages = DockerfileStages.Read(Path.Combine(HelmRunner.RepoRoot, "Dockerfile"));
         var assembly = XDocument.Load(Path.Combine(HelmRunner.RepoRoot, project, project + ".csproj"))
             .Descendants("AssemblyName").Single().Value;
 
-        var final = dockerfile.SkipWhile(l => !l.StartsWith("FROM ", StringComparison.Ordinal) || !l.Contains(" AS final", StringComparison.Ordinal)).ToList();
-        Assert.NotEmpty(final);
+        var final = stages.Lines(target);
         Assert.Contains($"ENTRYPOINT [\"dotnet\", \"/app/{assembly}.dll\"]", final);
-        Assert.Contains("COPY --from=build --chown=root:root /app/ /app/", final);
-        var user = Assert.Single(final, l => l.StartsWith("USER ", StringComparison.Ordinal));
-        Assert.True(int.TryParse(user[5..], out var uid) && uid > 0, $"USER must be a numeric non-root id: {user}");
+        Assert.Contains($"COPY --from=publish-{target} --chown=root:root /app/ /app/", final);
         Assert.Contains(final, l => l.StartsWith("HEALTHCHECK ", StringComparison.Ordinal));
         Assert.Contains(final, l => l.Contains("/health/live", StringComparison.Ordinal));
 
-        // Publish goes to /app, the folder the final stage copies.
-        Assert.Contains(dockerfile, l => l.StartsWith($"RUN dotnet publish {project}/{project}.csproj -c Release -o /app ", StringComparison.Ordinal));
+        // The user is set by the target or a stage it is built on; the last one set is the one the image runs as.
+        var user = stages.Chain(target).Reverse().SelectMany(stages.Lines).Last(l => l.StartsWith("USER ", StringComparison.Ordinal));
+        Assert.True(int.TryParse(user[5..], out var uid) && uid > 0, $"USER must be a numeric non-root id: {user}");
+
+        // Publish goes to /app, the folder the target copies, and starts from the build stage's sources.
+        Assert.Equal(new[] { "build", $"publish-{target}" }, stages.Chain($"publish-{target}").Reverse().Take(2));
+        Assert.Contains(stages.Lines($"publish-{target}"),
+            l => l.StartsWith($"RUN dotnet publish {project}/{project}.csproj -c Release -o /app ", StringComparison.Ordinal));
     }
 
-    [Theory]
-    [MemberData(nameof(Projects))]
-    public void Every_path_the_build_stage_copies_exists_and_covers_the_projects_references(string project)
+    [Fact]
+    public void Every_path_the_build_stage_copies_exists_and_covers_both_projects_references()
     {
-        var dockerfile = File.ReadAllLines(Path.Combine(HelmRunner.RepoRoot, project, "Dockerfile"));
-        var copied = dockerfile
+        var stages = DockerfileStages.Read(Path.Combine(HelmRunner.RepoRoot, "Dockerfile"));
+        var copied = stages.Lines("build")
             .Where(l => l.StartsWith("COPY ", StringComparison.Ordinal) && !l.Contains("--from=", StringComparison.Ordinal))
             .SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..^1])
             .ToList();
         foreach (var path in copied)
         {
             Assert.True(File.Exists(Path.Combine(HelmRunner.RepoRoot, path)) || Directory.Exists(Path.Combine(HelmRunner.RepoRoot, path)),
-                $"{project}/Dockerfile copies {path}, which does not exist");
+                $"the build stage copies {path}, which does not exist");
         }
 
-        // Every project the image's project references (transitively) is copied, or the restore would fail.
-        foreach (var reference in ProjectClosure(Path.Combine(HelmRunner.RepoRoot, project, project + ".csproj")))
+        // Every project an image's project references (transitively) is copied, or the restore would fail.
+        foreach (var project in new[] { "Silo", "Frontend" })
         {
-            var folder = Path.GetRelativePath(HelmRunner.RepoRoot, Path.GetDirectoryName(reference)!) + "/";
-            Assert.Contains(folder, copied);
+            foreach (var reference in ProjectClosure(Path.Combine(HelmRunner.RepoRoot, project, project + ".csproj")))
+            {
+                var folder = Path.GetRelativePath(HelmRunner.RepoRoot, Path.GetDirectoryName(reference)!) + "/";
+                Assert.Contains(folder, copied);
+            }
         }
     }
 
     [Fact]
-    public async Task Publishing_as_the_dockerfiles_do_yields_what_they_copy_and_start()
+    public async Task Publishing_as_the_targets_do_yields_what_they_copy_and_start()
     {
         var start = new ProcessStartInfo("bash")
         {
@@ -85,7 +91,7 @@ public sealed class DockerfileTests
         Assert.True(process.ExitCode == 0, output + await readingErrors);
         Assert.Contains("HEALTHCHECK passes against the published Gateway.Silo", output);
         Assert.Contains("HEALTHCHECK passes against the published Gateway.Frontend", output);
-        Assert.Contains("check-publish: OK (Silo Frontend)", output);
+        Assert.Contains("check-publish: OK (silo frontend)", output);
     }
 
     private static IEnumerable<string> ProjectClosure(string csproj)
