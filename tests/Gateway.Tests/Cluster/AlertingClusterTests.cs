@@ -48,7 +48,7 @@ public sealed class AlertingClusterTests(ITestOutputHelper output)
         var clients = ports.Select(p => new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{p}"), Timeout = TimeSpan.FromSeconds(10) }).ToList();
         foreach (var client in clients)
         {
-            await Eventually(async () => (await client.GetAsync("/ok")).IsSuccessStatusCode, TimeSpan.FromSeconds(10), "catalog on every frontend");
+            await Eventually.True(async () => (await client.GetAsync("/ok")).IsSuccessStatusCode, TimeSpan.FromSeconds(10), "catalog on every frontend");
         }
 
         // Six failures on each frontend: neither alone reaches the threshold of ten.
@@ -64,7 +64,7 @@ public sealed class AlertingClusterTests(ITestOutputHelper output)
 
         // One alert, stored with its email pending while the mail server is down.
         JsonElement alert = default;
-        await Eventually(async () =>
+        await Eventually.True(async () =>
         {
             var alerts = await admin.GetFromJsonAsync<JsonElement>("/v1/alerts");
             if (alerts.GetArrayLength() != 1)
@@ -96,7 +96,7 @@ public sealed class AlertingClusterTests(ITestOutputHelper output)
         Assert.Equal(["ops@example.com"], mail.To);
 
         using var adminOnB = ClusterModeTests.AdminClient(adminB);
-        await Eventually(async () =>
+        await Eventually.True(async () =>
         {
             var alerts = await adminOnB.GetFromJsonAsync<JsonElement>("/v1/alerts");
             return alerts.GetArrayLength() == 1 && alerts[0].GetProperty("deliveries")[0].GetProperty("status").GetString() == "Delivered";
@@ -130,26 +130,4 @@ public sealed class AlertingClusterTests(ITestOutputHelper output)
             ["Frontend__HttpPort"] = port.ToString(),
             ["Frontend__Http2Port"] = FreePorts.Next().ToString(),
         });
-
-    private static async Task Eventually(Func<Task<bool>> condition, TimeSpan within, string what)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                // the cluster is still settling
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"not within {within}: {what}");
-            await Task.Delay(200);
-        }
-    }
 }

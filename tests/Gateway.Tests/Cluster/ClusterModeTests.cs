@@ -50,7 +50,7 @@ public sealed class ClusterModeTests
         Assert.True(import.IsSuccessStatusCode, await import.Content.ReadAsStringAsync());
 
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{frontendPort}"), Timeout = TimeSpan.FromSeconds(10) };
-        await Eventually(async () => (await Call(client, "/orders/1"))?.Path == "/v1/orders/1", TimeSpan.FromSeconds(5), "published API callable");
+        await Eventually.True(async () => (await Call(client, "/orders/1"))?.Path == "/v1/orders/1", TimeSpan.FromSeconds(5), "published API callable");
 
         siloA.Kill();
 
@@ -62,7 +62,7 @@ public sealed class ClusterModeTests
 
         // The catalog lives on in Redis: the other silo serves it, with its history.
         using var adminOnB = AdminClient(adminB);
-        await Eventually(async () =>
+        await Eventually.True(async () =>
         {
             using var response = await adminOnB.GetAsync("/v1/apis/get-order/versions");
             return response.IsSuccessStatusCode && (await response.Content.ReadAsStringAsync()).Contains("\"remark\": \"first\"");
@@ -76,7 +76,7 @@ public sealed class ClusterModeTests
         Assert.True(update.IsSuccessStatusCode, await update.Content.ReadAsStringAsync());
         using var publish = await adminOnB.PostAsJsonAsync("/v1/apis/get-order/stages/RELEASE/publish", new { remark = "after failover" });
         Assert.True(publish.IsSuccessStatusCode, await publish.Content.ReadAsStringAsync());
-        await Eventually(async () => (await Call(client, "/orders/1"))?.Path == "/v2/orders/1", TimeSpan.FromSeconds(30), "new version routed");
+        await Eventually.True(async () => (await Call(client, "/orders/1"))?.Path == "/v2/orders/1", TimeSpan.FromSeconds(30), "new version routed");
 
         // Now the catalog grain certainly lives on silo B. A new silo joins and B dies: the grain must be
         // activated again from what Redis holds, history included.
@@ -87,12 +87,12 @@ public sealed class ClusterModeTests
         Assert.Equal("/v2/orders/1", (await Call(client, "/orders/1"))?.Path);
 
         using var adminOnC = AdminClient(adminC);
-        await Eventually(async () =>
+        await Eventually.True(async () =>
         {
             using var response = await adminOnC.PostAsJsonAsync("/v1/apis/get-order/stages/RELEASE/rollback", new { version = 1 });
             return response.IsSuccessStatusCode;
         }, TimeSpan.FromSeconds(60), "rollback through the third silo");
-        await Eventually(async () => (await Call(client, "/orders/1"))?.Path == "/v1/orders/1", TimeSpan.FromSeconds(30), "rolled-back version routed");
+        await Eventually.True(async () => (await Call(client, "/orders/1"))?.Path == "/v1/orders/1", TimeSpan.FromSeconds(30), "rolled-back version routed");
         var versions = await adminOnC.GetFromJsonAsync<List<Dictionary<string, object>>>("/v1/apis/get-order/versions");
         Assert.Equal(2, versions!.Count);
     }
@@ -137,28 +137,6 @@ public sealed class ClusterModeTests
     {
         using var response = await client.GetAsync(path);
         return response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadFromJsonAsync<EchoResponse>() : null;
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition, TimeSpan within, string what)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                // the cluster is still settling
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"not within {within}: {what}");
-            await Task.Delay(200);
-        }
     }
 }
 

@@ -3,6 +3,7 @@ using Gateway.Catalog;
 using Gateway.Frontend.Catalog;
 using Gateway.Frontend.Pipeline;
 using Gateway.Frontend.Throttling;
+using Gateway.Tests.Infrastructure;
 using Gateway.Throttling;
 using Microsoft.Extensions.Logging.Abstractions;
 using Gateway.Frontend.Routing;
@@ -53,8 +54,8 @@ public sealed class ThrottlerTests(QuotaClusterFixture fixture)
         // The refused calls were never admitted: the app and API levels got their budget back.
         var a2 = ThrottleRules.Counter(throttler.PolicyFor(Request(api))!, "get-order", "RELEASE", ThrottleLevel.App, "a-2")!;
         var all = ThrottleRules.Counter(throttler.PolicyFor(Request(api))!, "get-order", "RELEASE", ThrottleLevel.Api, null)!;
-        await Eventually(async () => (await fixture.Grains.GetGrain<IQuotaGrain>(a2.Key).GetState(a2.Spec)).Granted == 1);
-        await Eventually(async () => (await fixture.Grains.GetGrain<IQuotaGrain>(all.Key).GetState(all.Spec)).Granted == 5);
+        await Eventually.True(async () => (await fixture.Grains.GetGrain<IQuotaGrain>(a2.Key).GetState(a2.Spec)).Granted == 1, TimeSpan.FromSeconds(30), "app a-2's counter holds only its one admitted call");
+        await Eventually.True(async () => (await fixture.Grains.GetGrain<IQuotaGrain>(all.Key).GetState(all.Spec)).Granted == 5, TimeSpan.FromSeconds(30), "the API's counter holds only the five admitted calls");
     }
 
     [Fact]
@@ -155,20 +156,5 @@ public sealed class ThrottlerTests(QuotaClusterFixture fixture)
         }
 
         return results;
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(20);
-        }
-
-        Assert.True(await condition());
     }
 }
