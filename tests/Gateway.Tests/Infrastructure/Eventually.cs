@@ -30,4 +30,19 @@ internal static class Eventually
             await Task.Delay(200);
         }
     }
+
+    /// <summary>Reads until <paramref name="done"/> holds of what was read, or for 30 s, and returns the last value
+    /// read: the caller asserts on it, so that a failure shows what there was.</summary>
+    public static async Task<T> Value<T>(Func<Task<T>> read, Func<T, bool> done)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var value = await read();
+        while (!done(value) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+            value = await read();
+        }
+
+        return value;
+    }
 }

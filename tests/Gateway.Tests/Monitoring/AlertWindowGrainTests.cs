@@ -111,12 +111,7 @@ public sealed class AlertWindowGrainTests(AlertClusterFixture fixture) : IClassF
         await window.Record(Now(), [Counters("sum-api", requests: 60, errors: 0, latency: fast)]);
 
         // Record is one-way (telemetry): the series shows the batches once the grain has taken them.
-        var series = await window.GetSeries(1);
-        for (var i = 0; i < 100 && series.Totals.Requests < 120; i++)
-        {
-            await Task.Delay(20);
-            series = await window.GetSeries(1);
-        }
+        var series = await Eventually.Value(() => window.GetSeries(1), s => s.Totals.Requests >= 120);
 
         Assert.Equal(120, series.Totals.Requests);
         Assert.Equal(2500, series.Totals.P99LatencyMs);
@@ -131,12 +126,7 @@ public sealed class AlertWindowGrainTests(AlertClusterFixture fixture) : IClassF
         await window.Record(Now(), [Counters("sum-api", requests: 1, errors: 0)]);
         await window.Record(Now() - 3600, [Counters("sum-api", requests: 7, errors: 7)]);
         await window.Record(Now(), [Counters("sum-api", requests: 1, errors: 0)]);
-        for (var i = 0; i < 100 && (await window.GetSeries(60)).Totals.Requests < 2; i++)
-        {
-            await Task.Delay(20);
-        }
-
-        Assert.Equal(2, (await window.GetSeries(60)).Totals.Requests);
+        Assert.Equal(2, (await Eventually.Value(() => window.GetSeries(60), s => s.Totals.Requests >= 2)).Totals.Requests);
     }
 
     [Fact]
@@ -150,12 +140,7 @@ public sealed class AlertWindowGrainTests(AlertClusterFixture fixture) : IClassF
         await window.RecordBatch(NewBatchId(), Now(), [Counters("again-api", requests: 2, errors: 0)]);
 
         // One-way: the last batch seen means the ones before it were taken (a grain handles its calls in order).
-        var series = await window.GetSeries(1);
-        for (var i = 0; i < 100 && series.Totals.Requests < 6; i++)
-        {
-            await Task.Delay(20);
-            series = await window.GetSeries(1);
-        }
+        var series = await Eventually.Value(() => window.GetSeries(1), s => s.Totals.Requests >= 6);
 
         Assert.Equal((6L, 1L), (series.Totals.Requests, series.Totals.Status5xx));
     }

@@ -1,6 +1,7 @@
 using Gateway.Catalog;
 using Gateway.Throttling;
 using Orleans.Runtime;
+using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Throttling;
 
@@ -103,7 +104,7 @@ public sealed class QuotaGrainTests(QuotaClusterFixture fixture)
         await grain.Report("nobody", lease.Epoch, 5);
 
         // Reports and releases are one-way messages: wait for them to land.
-        var state = await Eventually(() => grain.GetState(spec), s => s.Used == 20);
+        var state = await Eventually.Value(() => grain.GetState(spec), s => s.Used == 20);
         Assert.Equal(20, state.Used);
         Assert.Equal(0, Assert.Single(state.Leases).Outstanding);
 
@@ -112,7 +113,7 @@ public sealed class QuotaGrainTests(QuotaClusterFixture fixture)
         await grain.Release("f1", lease.Epoch, -5);
         await grain.Release("f2", lease.Epoch, 10);
         await grain.Release("f1", lease.Epoch - 1, 10);
-        state = await Eventually(() => grain.GetState(spec), s => s.Granted == 0);
+        state = await Eventually.Value(() => grain.GetState(spec), s => s.Granted == 0);
         Assert.True(state.Granted >= 0 && state.Used >= 0 && state.Remaining <= spec.Limit);
         Assert.Equal(0, state.Granted);
         Assert.Equal(1000, state.Remaining);
@@ -214,30 +215,13 @@ public sealed class QuotaGrainTests(QuotaClusterFixture fixture)
         }
 
         var consumers = fixture.Grains.GetGrain<IQuotaConsumersGrain>(GrainKeys.QuotaConsumers(policy, "get-order", "RELEASE", ThrottleUnit.Minute));
-        QuotaConsumer[] top = [];
-        for (var i = 0; i < 250 && top.Sum(c => c.Used) < 15; i++)
-        {
-            // The updates are one-way messages: they arrive just after the grants, so the ranking is final only once
-            // all 15 have (three subjects seen is not enough: one may still be counted short).
-            top = await consumers.GetTop(10);
-            await Task.Delay(20);
-        }
+        // The updates are one-way messages: they arrive just after the grants, so the ranking is final only once
+        // all 15 have (three subjects seen is not enough: one may still be counted short).
+        var top = await Eventually.Value(() => consumers.GetTop(10), t => t.Sum(c => c.Used) >= 15);
 
         Assert.Equal(["a-2", "a-3", "a-1"], top.Select(c => c.Subject));
         Assert.Equal([7L, 5L, 3L], top.Select(c => c.Used));
         Assert.All(top, c => Assert.Equal(ThrottleLevel.App, c.Level));
         Assert.Equal(["a-2"], (await consumers.GetTop(1)).Select(c => c.Subject));
-    }
-
-    private static async Task<T> Eventually<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        var value = await read();
-        for (var i = 0; i < 100 && !done(value); i++)
-        {
-            await Task.Delay(20);
-            value = await read();
-        }
-
-        return value;
     }
 }

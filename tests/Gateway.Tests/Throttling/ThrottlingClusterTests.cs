@@ -569,13 +569,7 @@ internal sealed class ThrottledCluster : IAsyncDisposable
     /// <summary>Leases are reported once a second: wait for the live state to show them.</summary>
     public async Task<JsonElement> EventuallyStateAsync(string path, Func<JsonElement, bool> done)
     {
-        var state = await StateAsync(path);
-        for (var i = 0; i < 50 && !done(state); i++)
-        {
-            await Task.Delay(100);
-            state = await StateAsync(path);
-        }
-
+        var state = await Eventually.Value(() => StateAsync(path), done);
         Assert.True(done(state), state.ToString());
         return state;
     }

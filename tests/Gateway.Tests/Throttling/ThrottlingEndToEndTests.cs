@@ -151,17 +151,9 @@ public sealed class ThrottlingEndToEndTests : IAsyncLifetime
         }
 
         // Leases are reported once a second: then used is exactly what the frontend admitted.
-        JsonElement state = default;
-        for (var i = 0; i < 100; i++)
-        {
-            state = await _gateway.Admin.GetFromJsonAsync<JsonElement>("/v1/quotas/big/RELEASE/api");
-            if (state.GetProperty("used").GetInt64() == 37)
-            {
-                break;
-            }
-
-            await Task.Delay(50);
-        }
+        var state = await Eventually.Value(
+            () => _gateway.Admin.GetFromJsonAsync<JsonElement>("/v1/quotas/big/RELEASE/api"),
+            s => s.GetProperty("used").GetInt64() == 37);
 
         Assert.Equal("Lease", state.GetProperty("mode").GetString());
         Assert.Equal(37, state.GetProperty("used").GetInt64());
