@@ -49,6 +49,10 @@ internal static class AdminResults
         CatalogFailure.NotFound => Problem(StatusCodes.Status404NotFound, "Not found", result.Errors.FirstOrDefault()?.Message ?? "not found", result.Errors),
         CatalogFailure.Forbidden => Problem(StatusCodes.Status403Forbidden, "Forbidden",
             $"{result.Errors.Length} change(s) need a role this token does not have; nothing was changed", result.Errors, "RoleRequired"),
+        CatalogFailure.Conflict => Problem(StatusCodes.Status409Conflict, "Conflict",
+            $"{result.Errors.Length} problem(s); nothing was changed", result.Errors, "CatalogConflict"),
+        CatalogFailure.Unavailable => Problem(StatusCodes.Status503ServiceUnavailable, "Unavailable",
+            $"{result.Errors.FirstOrDefault()?.Message ?? "a part of the cluster did not answer"}; nothing was changed, retry in a few seconds", result.Errors, "S503LU"),
         _ => Problem(StatusCodes.Status400BadRequest, "The catalog change was refused",
             $"{result.Errors.Length} problem(s); nothing was changed", result.Errors, "CatalogRefused"),
     };
