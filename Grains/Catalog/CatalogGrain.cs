@@ -404,7 +404,8 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
                 $"packageGrants[{g.Id}]", "LedgerUnavailable", $"the use of grant '{g.Id}' up to its deletion could not be read from its counter")));
         }
 
-        Metering.MeteringLedger.Revoke(previous, candidate, settled, now, AuditContext.Actor);
+        // Stamped after the use it leaves out was settled.
+        Metering.MeteringLedger.Revoke(previous, candidate, settled, _time.GetUtcNow(), AuditContext.Actor);
         changes = CatalogDiff.Between(previous, candidate);
         var stored = _state.State;
         _state.State = CatalogSecrets.Sealed(candidate, _secrets);

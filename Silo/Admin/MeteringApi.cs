@@ -81,8 +81,9 @@ public static class MeteringApi
         var use = await Task.WhenAll(grants.Select(id => g.GetGrain<IPackageLedgerGrain>(GrainKeys.PackageLedger(id)).GetEntries()));
         var merged = catalog.Select((e, i) => (Entry: e, Source: 0, Index: i))
             .Concat(use.SelectMany(entries => entries).Where(e => string.IsNullOrEmpty(app) || e.App == app).Select((e, i) => (Entry: e, Source: 1, Index: i)))
-            // Each source is in the order it was written; entries of the same instant (the same tick) put the catalog's first.
-            .OrderBy(x => x.Entry.At).ThenBy(x => x.Source).ThenBy(x => x.Index)
+            // Each source is in the order it was written; entries of the same instant (the same tick) put the catalog's
+            // first, but a Revoked entry last: it is what was left after the Used entries settled for the deletion.
+            .OrderBy(x => x.Entry.At).ThenBy(x => x.Entry.Kind == LedgerEntryKind.Revoked ? 2 : x.Source).ThenBy(x => x.Index)
             .Select(x => x.Entry)
             .ToList();
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
