@@ -150,6 +150,28 @@ public sealed class DeletedGrantLedgerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_writer_running_while_the_grant_is_deleted_writes_no_use_twice()
+    {
+        await CallsSucceed(4);
+        await UsedBecomes("buyer-ten", 4);
+
+        // The first day is over: the writer has its Used entry to write, and the deletion settles it too.
+        _time.SetUtcNow(new DateTimeOffset(2026, 3, 1, 17, 0, 0, TimeSpan.Zero));
+        var writer = Task.WhenAll(Enumerable.Range(0, 3).Select(_ => RunWriter()));
+        using (var deleted = await _gateway.Admin.DeleteAsync("/v1/package-grants/buyer-ten"))
+        {
+            Assert.True(deleted.IsSuccessStatusCode, await deleted.Content.ReadAsStringAsync());
+        }
+
+        await writer;
+        await RunWriter();
+        var ledger = await Ledger("buyer-ten");
+        AssertSumsToZero(ledger, used: 4);
+        Assert.Equal(-6, ledger[^1].Calls);
+        Assert.Single(ledger, e => e.Kind == "Used");
+    }
+
+    [Fact]
     public async Task A_replace_import_that_keeps_a_grant_changes_nothing_and_one_that_drops_it_revokes_what_was_left()
     {
         await CallsSucceed(4);
