@@ -95,7 +95,7 @@ public sealed class MeteringEventsSiloLossTests(ITestOutputHelper output)
         }
 
         // The 80% event is stored and its delivery refused at least once.
-        var threshold = await Eventually(cluster.Admin, events => events is [var e]
+        var threshold = await EventsWhen(cluster.Admin, events => events is [var e]
             && Type(e) == "package.threshold" && Delivery(e) is ("Pending", >= 1), "the 80% event pending after a refused attempt");
         Assert.Contains(receiver.Requests, r => r.Headers["X-Gateway-Event-Id"] == Id(threshold[0]) && r.Status == 503);
 
@@ -109,13 +109,13 @@ public sealed class MeteringEventsSiloLossTests(ITestOutputHelper output)
         }
 
         Assert.Equal(Calls, ok);
-        var both = await Eventually(cluster.AdminOnB, events => events.Length == 2 && events.All(e => Delivery(e).Status == "Pending"),
+        var both = await EventsWhen(cluster.AdminOnB, events => events.Length == 2 && events.All(e => Delivery(e).Status == "Pending"),
             "both events stored, neither delivered");
         Assert.Equal(["package.exhausted", "package.threshold"], both.Select(Type));
 
         // The receiver accepts: each event once, 80% first.
         receiver.Status = 200;
-        var delivered = await Eventually(cluster.AdminOnB, events => events.Length == 2 && events.All(e => Delivery(e).Status == "Delivered"),
+        var delivered = await EventsWhen(cluster.AdminOnB, events => events.Length == 2 && events.All(e => Delivery(e).Status == "Delivered"),
             "both events delivered");
         var accepted = receiver.Requests.Where(r => r.Status == 200).Select(r => (Id: r.Headers["X-Gateway-Event-Id"], Type: r.Headers["X-Gateway-Event-Type"])).ToList();
         output.WriteLine($"receiver: {string.Join(", ", receiver.Requests.Select(r => $"{r.Headers["X-Gateway-Event-Type"]} {r.Status}"))}");
@@ -148,7 +148,7 @@ public sealed class MeteringEventsSiloLossTests(ITestOutputHelper output)
         response.Headers.TryGetValues("X-Ca-Error-Code", out var codes) ? codes.FirstOrDefault() : null;
 
     /// <summary>The metering events (newest first) once <paramref name="condition"/> holds; a 503 while a silo is away is asked again.</summary>
-    private async Task<JsonElement[]> Eventually(HttpClient admin, Func<JsonElement[], bool> condition, string what)
+    private async Task<JsonElement[]> EventsWhen(HttpClient admin, Func<JsonElement[], bool> condition, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(120);
         JsonElement[] events = [];
