@@ -235,43 +235,49 @@ public sealed partial class CatalogGrain
             return settled;
         }
 
+        // Each grant's ledger is a grain of its own: a replace-import that drops many grants closes them side by side.
         var allowances = PackageAllowances.Of(previous).ToDictionary(a => a.Grant, StringComparer.Ordinal);
-        foreach (var grant in deleted)
+        var closing = deleted.Select(async grant =>
         {
             try
             {
                 var zone = previous.Subscriptions.GetValueOrDefault(grant.App)?.TimeZone;
-                settled[grant.Id] = await GrainFactory.GetGrain<IPackageLedgerGrain>(GrainKeys.PackageLedger(grant.Id))
-                    .Close(allowances[grant.Id], zone, revision);
+                return (grant.Id, Calls: (long?)await GrainFactory.GetGrain<IPackageLedgerGrain>(GrainKeys.PackageLedger(grant.Id))
+                    .Close(allowances[grant.Id], zone, revision));
             }
             catch (Exception e)
             {
                 LogLedgerCloseFailed(e, grant.Id);
-
-                // The grant whose call failed may have been closed all the same (an answer lost).
+                return (grant.Id, Calls: (long?)null);
+            }
+        });
+        foreach (var (id, calls) in await Task.WhenAll(closing))
+        {
+            if (calls is null)
+            {
+                // A grant whose call failed may have been closed all the same (an answer lost), and the others were.
                 await ReopenLedgers(deleted, revision);
                 return null;
             }
+
+            settled[id] = calls.Value;
         }
 
         return settled;
     }
 
-    private async Task ReopenLedgers(List<PackageGrant> grants, long revision)
+    private async Task ReopenLedgers(List<PackageGrant> grants, long revision) => await Task.WhenAll(grants.Select(async grant =>
     {
-        foreach (var grant in grants)
+        try
         {
-            try
-            {
-                await GrainFactory.GetGrain<IPackageLedgerGrain>(GrainKeys.PackageLedger(grant.Id)).Reopen(revision);
-            }
-            catch (Exception e)
-            {
-                // The ledger writer opens it when it next finds the grant in the catalog.
-                LogLedgerReopenFailed(e, grant.Id);
-            }
+            await GrainFactory.GetGrain<IPackageLedgerGrain>(GrainKeys.PackageLedger(grant.Id)).Reopen(revision);
         }
-    }
+        catch (Exception e)
+        {
+            // The ledger writer opens it when it next finds the grant in a later catalog.
+            LogLedgerReopenFailed(e, grant.Id);
+        }
+    }));
 
     [LoggerMessage(EventId = LogEvents.LedgerCloseFailed, Level = LogLevel.Warning,
         Message = "The use of package grant {Grant} could not be settled for its deletion; the change was refused")]

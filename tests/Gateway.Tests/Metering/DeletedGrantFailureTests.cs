@@ -126,6 +126,33 @@ public sealed class DeletedGrantFailureTests(LedgerStorageFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task An_import_that_drops_two_grants_one_of_them_out_of_reach_is_refused_whole_and_both_ledgers_stay_open()
+    {
+        await Grant();
+        var other = new DeletedGrantFailureTests(fixture);
+        await other.Grant();
+        var counter = fixture.Grains.GetGrain<IQuotaGrain>(GrainKeys.Package(_grant)).GetGrainId();
+        var revision = await Catalog.GetRevision();
+        var document = await Catalog.Export();
+        fixture.Counters.SetReachable(counter, false);
+        try
+        {
+            var result = await Catalog.Import(document with { PackageGrants = [.. document.PackageGrants.Where(g => g.Id != _grant && g.Id != other._grant)] }, CatalogImportMode.Replace);
+            Assert.Equal(CatalogFailure.Unavailable, result.Failure);
+            Assert.Equal(revision, await Catalog.GetRevision());
+        }
+        finally
+        {
+            fixture.Counters.SetReachable(counter, true);
+        }
+
+        await AssertLedgerOpen();
+        await other.AssertLedgerOpen();
+        await AssertDeletedAtZero();
+        await other.AssertDeletedAtZero();
+    }
+
+    [Fact]
     public async Task A_deletion_whose_ledger_was_closed_but_the_answer_lost_is_refused_the_ledger_opened_again_and_asked_again_succeeds()
     {
         await Grant();

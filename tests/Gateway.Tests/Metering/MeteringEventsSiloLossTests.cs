@@ -74,7 +74,7 @@ public sealed class MeteringEventsSiloLossTests(ITestOutputHelper output)
 
                     Assert.True(code is "S503QU" or "S503CL" or "A404NF" or "A400AK", $"{(int)response.StatusCode} {code}");
                 }
-                catch (HttpRequestException e)
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
                     output.WriteLine($"frontend-{frontend + 1}: {e.Message}");
                 }
