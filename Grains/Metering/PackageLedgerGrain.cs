@@ -136,8 +136,17 @@ public sealed class PackageLedgerGrain(
         }
         catch
         {
-            // Not stored means not written: the next settling starts again from what storage holds.
-            await state.ReadStateAsync();
+            // Not stored means not written: the next settling starts again from what storage holds. Storage that does
+            // not answer the read either leaves the grain to be activated again, from storage, by the next call.
+            try
+            {
+                await state.ReadStateAsync();
+            }
+            catch
+            {
+                DeactivateOnIdle();
+            }
+
             throw;
         }
     }
