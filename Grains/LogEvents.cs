@@ -17,4 +17,6 @@ internal static partial class LogEvents
     public const int PackageEventFailed = 3603;
     public const int InvoiceEventFailed = 3604;
     public const int LedgerSettleFailed = 3605;
+    public const int LedgerCloseFailed = 3606;
+    public const int LedgerReopenFailed = 3607;
 }

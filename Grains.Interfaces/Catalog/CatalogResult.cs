@@ -20,6 +20,12 @@ public enum CatalogFailure
 
     /// <summary>The change would touch a collection the caller may not change; the changes it would make there are listed.</summary>
     Forbidden = 3,
+
+    /// <summary>The change conflicts with what the catalog keeps as history (a grant id used before); it cannot be made as it is.</summary>
+    Conflict = 4,
+
+    /// <summary>A part of the cluster the change needs could not answer (the use of a grant to delete); retry shortly.</summary>
+    Unavailable = 5,
 }
 
 /// <summary>

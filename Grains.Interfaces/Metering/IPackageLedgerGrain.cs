@@ -19,8 +19,21 @@ public interface IPackageLedgerGrain : IGrainWithStringKey
     /// Appends what the grant's counter counted since the last entry, as the Used entry of the billing day that
     /// ended last (in <paramref name="timeZone"/>, UTC if null), once that day is over; and, once the grant has
     /// expired, its last Used entry and one Expired entry of what was left. Answers how many entries it appended.
+    /// <paramref name="revision"/> is the catalog revision the allowance was read from: a ledger closed for the
+    /// grant's deletion appends nothing for an allowance read before that deletion.
     /// </summary>
-    [Alias("Settle")] Task<int> Settle(PackageAllowance allowance, string? timeZone);
+    [Alias("Settle")] Task<int> Settle(PackageAllowance allowance, string? timeZone, long revision);
+
+    /// <summary>
+    /// Settles the grant's use up to now, including the billing day still running, and closes the ledger for the
+    /// grant's deletion, which the catalog stores as <paramref name="revision"/>: no Used entry follows. Answers
+    /// the calls the Used and Expired entries hold, which the catalog's Revoked entry leaves out. Called again,
+    /// it appends only what was used since.
+    /// </summary>
+    [Alias("Close")] Task<long> Close(PackageAllowance allowance, string? timeZone, long revision);
+
+    /// <summary>Opens again a ledger closed for the deletion <paramref name="revision"/> that was not stored.</summary>
+    [Alias("Reopen")] Task Reopen(long revision);
 }
 
 /// <summary>

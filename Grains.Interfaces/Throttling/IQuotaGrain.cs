@@ -20,8 +20,12 @@ public interface IQuotaGrain : IGrainWithStringKey
     /// <summary>Tells the counter how much of its leases a frontend has spent (cumulative in the epoch).</summary>
     [OneWay, Alias("Report")] Task Report(string frontend, long epoch, long consumed);
 
-    /// <summary>The counter's live state under the given limit.</summary>
-    [ReadOnly, Alias("GetState")] Task<QuotaState> GetState(QuotaSpec spec);
+    /// <summary>
+    /// The counter's live state under the given limit. It reads without waiting, even while the counter is in a
+    /// turn of its own: a package's counter may be announcing its use to the catalog, which may be deleting that
+    /// package's grant and waiting for this answer (the grant's use up to the deletion).
+    /// </summary>
+    [AlwaysInterleave, Alias("GetState")] Task<QuotaState> GetState(QuotaSpec spec);
 
     /// <summary>Starts the current window over with its whole budget; leases already out stay valid.</summary>
     [Alias("Reset")] Task<QuotaState> Reset(QuotaSpec spec);

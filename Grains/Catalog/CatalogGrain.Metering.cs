@@ -1,4 +1,5 @@
 using Gateway.Metering;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Catalog;
 
@@ -201,6 +202,90 @@ public sealed partial class CatalogGrain
         State.MeteringWebhooks.TryGetValue(name, out var webhook) && State.MeteringWebhookSecrets.TryGetValue(name, out var secret)
             ? new MeteringWebhookTarget { Url = webhook.Url, Secret = secret }
             : null);
+
+    /// <summary>
+    /// Settles the use of the grants a change deletes, up to now, and closes their ledgers, before the change is
+    /// stored: their Revoked entries take off only what was left. Answers the calls each grant's Used and Expired
+    /// entries hold, or null when a grant's counter or ledger could not be reached: then the change is refused
+    /// whole (a Revoked entry of what the grant held would leave its ledger below 0 by a use no one could read),
+    /// and the ledgers closed so far are opened again.
+    /// </summary>
+    /// <remarks>
+    /// The order, and what each failure leaves:
+    /// <list type="number">
+    /// <item>Each grant's ledger grain reads the counter and appends the Used entries up to now, then is closed for
+    /// <paramref name="revision"/> (stored). The ledger writer's reminder settles through the same grain, so the
+    /// two never interleave; a run of the writer that read the catalog before the deletion appends nothing to a
+    /// closed ledger, and after the deletion the writer no longer sees the grant.</item>
+    /// <item>The catalog is stored with the Revoked entries. If that fails, the ledgers are opened again; if that
+    /// fails too, the writer opens one when it finds the grant in a catalog of <paramref name="revision"/> or later
+    /// (the next catalog change): until then the grant's Used entries wait, and nothing is lost, as each Used entry
+    /// holds what the counter counted since the one before.</item>
+    /// <item>Frontends admit calls of the grant until their catalog no longer has it (the catalog is pushed to them
+    /// at once). Those calls, and the calls counted after the counter was read, are spent from leases they hold or
+    /// take in the meantime: the counter still counts them, the closed ledger does not bill them. At most what the
+    /// grant had left; in steady state each frontend's lease.</item>
+    /// </list>
+    /// </remarks>
+    private async Task<Dictionary<string, long>?> CloseLedgers(CatalogState previous, List<PackageGrant> deleted, long revision)
+    {
+        var settled = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (deleted.Count == 0)
+        {
+            return settled;
+        }
+
+        // Each grant's ledger is a grain of its own: a replace-import that drops many grants closes them side by side.
+        var allowances = PackageAllowances.Of(previous).ToDictionary(a => a.Grant, StringComparer.Ordinal);
+        var closing = deleted.Select(async grant =>
+        {
+            try
+            {
+                var zone = previous.Subscriptions.GetValueOrDefault(grant.App)?.TimeZone;
+                return (grant.Id, Calls: (long?)await GrainFactory.GetGrain<IPackageLedgerGrain>(GrainKeys.PackageLedger(grant.Id))
+                    .Close(allowances[grant.Id], zone, revision));
+            }
+            catch (Exception e)
+            {
+                LogLedgerCloseFailed(e, grant.Id);
+                return (grant.Id, Calls: (long?)null);
+            }
+        });
+        foreach (var (id, calls) in await Task.WhenAll(closing))
+        {
+            if (calls is null)
+            {
+                // A grant whose call failed may have been closed all the same (an answer lost), and the others were.
+                await ReopenLedgers(deleted, revision);
+                return null;
+            }
+
+            settled[id] = calls.Value;
+        }
+
+        return settled;
+    }
+
+    private async Task ReopenLedgers(List<PackageGrant> grants, long revision) => await Task.WhenAll(grants.Select(async grant =>
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IPackageLedgerGrain>(GrainKeys.PackageLedger(grant.Id)).Reopen(revision);
+        }
+        catch (Exception e)
+        {
+            // The ledger writer opens it when it next finds the grant in a later catalog.
+            LogLedgerReopenFailed(e, grant.Id);
+        }
+    }));
+
+    [LoggerMessage(EventId = LogEvents.LedgerCloseFailed, Level = LogLevel.Warning,
+        Message = "The use of package grant {Grant} could not be settled for its deletion; the change was refused")]
+    private partial void LogLedgerCloseFailed(Exception exception, string grant);
+
+    [LoggerMessage(EventId = LogEvents.LedgerReopenFailed, Level = LogLevel.Warning,
+        Message = "The ledger of package grant {Grant} stays closed for a deletion that was not stored; the ledger writer opens it on its next run after a catalog change")]
+    private partial void LogLedgerReopenFailed(Exception exception, string grant);
 
     /// <summary>An app that is billed keeps its subscription and grants until they are deleted on purpose.</summary>
     private static CatalogResult? BillingOf(CatalogState state, string app)

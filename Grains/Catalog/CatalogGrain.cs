@@ -362,8 +362,14 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
         }
 
         // Whatever changed the grants, the ledger records it in the same write.
+        var now = _time.GetUtcNow();
         Metering.MeteringLedger.Complete(candidate);
-        var moved = Metering.MeteringLedger.Record(previous, candidate, _time.GetUtcNow(), AuditContext.Actor);
+        if (Metering.MeteringLedger.Reused(previous, candidate) is { Count: > 0 } reused)
+        {
+            return CatalogResult.Refused(CatalogFailure.Conflict, previous.Revision, reused);
+        }
+
+        var moved = Metering.MeteringLedger.Record(previous, candidate, now, AuditContext.Actor);
 
         // The edit's own objections and the whole-catalog rules together: every problem in one answer.
         var errors = refusal?.Errors.ToList() ?? [];
@@ -384,10 +390,23 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
         if (dryRun || changes.Length == 0)
         {
             // Nothing differs (an unchanged export imported again): the revision stays, frontends keep their snapshot.
-            return CatalogResult.Ok(previous.Revision, version?.Invoke()) with { Changes = changes };
+            // A dry run settles no grant's use: a grant it would delete shows as revoked whole.
+            Metering.MeteringLedger.Revoke(previous, candidate, null, now, AuditContext.Actor);
+            return CatalogResult.Ok(previous.Revision, version?.Invoke()) with { Changes = CatalogDiff.Between(previous, candidate) };
         }
 
         candidate.Revision = previous.Revision + 1;
+        var deleted = Metering.MeteringLedger.Deleted(previous, candidate);
+        var settled = await CloseLedgers(previous, deleted, candidate.Revision);
+        if (settled is null)
+        {
+            return CatalogResult.Refused(CatalogFailure.Unavailable, previous.Revision, deleted.Select(g => new CatalogError(
+                $"packageGrants[{g.Id}]", "LedgerUnavailable", $"the use of grant '{g.Id}' up to its deletion could not be read from its counter")));
+        }
+
+        // Stamped after the use it leaves out was settled.
+        Metering.MeteringLedger.Revoke(previous, candidate, settled, _time.GetUtcNow(), AuditContext.Actor);
+        changes = CatalogDiff.Between(previous, candidate);
         var stored = _state.State;
         _state.State = CatalogSecrets.Sealed(candidate, _secrets);
         try
@@ -396,8 +415,9 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
         }
         catch
         {
-            // Not stored means not changed: keep serving what is in storage.
+            // Not stored means not changed: keep serving what is in storage, and the deleted grants' ledgers go on.
             _state.State = stored;
+            await ReopenLedgers(deleted, candidate.Revision);
             throw;
         }
 

@@ -6,7 +6,7 @@ namespace Gateway.Metering;
 /// <summary>
 /// Keeps the package ledger in step with the grants. Every catalog change passes through here, whatever made
 /// it (an admin route, an import, a deleted app): a new grant is Granted, a grant whose calls changed is
-/// Adjusted by the difference, a deleted grant is Revoked of what it still held. Entries are only appended.
+/// Adjusted by the difference, a deleted grant is Revoked of what it had left after its use. Entries are only appended.
 /// </summary>
 public static class MeteringLedger
 {
@@ -32,8 +32,32 @@ public static class MeteringLedger
     }
 
     /// <summary>
-    /// Appends the entries that the difference between the grants of <paramref name="before"/> and <paramref name="after"/>
-    /// makes. A grant never moves to another app or package (its ledger would no longer add up): that is refused.
+    /// The new grants of <paramref name="after"/> whose id the ledger already holds: a grant deleted before. A
+    /// grant id is an identity, and the ledger, append-only, keeps the history of the grant that had it; the
+    /// grant's counter and its Used entries are kept by that id too. A new grant under the old id would find the old
+    /// grant's use, so it is refused: the new grant takes a new id.
+    /// </summary>
+    public static List<CatalogError> Reused(CatalogState before, CatalogState after)
+    {
+        var known = before.Ledger.Select(e => e.Grant).ToHashSet(StringComparer.Ordinal);
+        return
+        [
+            .. after.PackageGrants.Keys
+                .Where(id => !before.PackageGrants.ContainsKey(id) && known.Contains(id))
+                .Order(StringComparer.Ordinal)
+                .Select(id => new CatalogError($"packageGrants[{id}]", "GrantIdUsed",
+                    $"a grant '{id}' was deleted before, and the ledger keeps its history under that id; give the new grant an id of its own")),
+        ];
+    }
+
+    /// <summary>The grants of <paramref name="before"/> that <paramref name="after"/> no longer holds.</summary>
+    public static List<PackageGrant> Deleted(CatalogState before, CatalogState after) =>
+        [.. before.PackageGrants.Values.Where(g => !after.PackageGrants.ContainsKey(g.Id)).OrderBy(g => g.Id, StringComparer.Ordinal)];
+
+    /// <summary>
+    /// Appends the entries that the grants of <paramref name="before"/> and <paramref name="after"/> make, but
+    /// those of deleted grants (<see cref="Revoke"/>, once their use is known). A grant never moves to another
+    /// app or package (its ledger would no longer add up): that is refused.
     /// </summary>
     public static List<CatalogError> Record(CatalogState before, CatalogState after, DateTimeOffset now, string actor)
     {
@@ -52,18 +76,9 @@ public static class MeteringLedger
             return refusals;
         }
 
-        var balances = Balances(after.Ledger);
         foreach (var (id, old) in before.PackageGrants.OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            if (!after.PackageGrants.TryGetValue(id, out var current))
-            {
-                var held = balances.GetValueOrDefault(id);
-                if (held != 0)
-                {
-                    Append(after, now, actor, old.App, id, LedgerEntryKind.Revoked, -held, "grant deleted");
-                }
-            }
-            else if ((current.Calls ?? 0) != (old.Calls ?? 0))
+            if (after.PackageGrants.TryGetValue(id, out var current) && (current.Calls ?? 0) != (old.Calls ?? 0))
             {
                 Append(after, now, actor, current.App, id, LedgerEntryKind.Adjusted, (current.Calls ?? 0) - (old.Calls ?? 0),
                     string.Create(CultureInfo.InvariantCulture, $"granted calls changed from {old.Calls ?? 0} to {current.Calls ?? 0}"));
@@ -76,6 +91,25 @@ public static class MeteringLedger
         }
 
         return refusals;
+    }
+
+    /// <summary>
+    /// Appends each deleted grant's Revoked entry: what it held by the catalog (granted and adjusted) less what its
+    /// own ledger's Used and Expired entries hold (<paramref name="settled"/>, settled up to the deletion), so that
+    /// all the grant's entries sum to 0. Without a figure (a dry run, which settles nothing) the whole is revoked.
+    /// </summary>
+    public static void Revoke(CatalogState before, CatalogState after, IReadOnlyDictionary<string, long>? settled, DateTimeOffset now, string actor)
+    {
+        var balances = Balances(after.Ledger);
+        foreach (var grant in Deleted(before, after))
+        {
+            var left = balances.GetValueOrDefault(grant.Id) - (settled?.GetValueOrDefault(grant.Id) ?? 0);
+            if (left > 0)
+            {
+                Append(after, now, actor, grant.App, grant.Id, LedgerEntryKind.Revoked, -left,
+                    string.Create(CultureInfo.InvariantCulture, $"grant deleted with {left} calls left"));
+            }
+        }
     }
 
     /// <summary>An operator's adjustment of one grant.</summary>

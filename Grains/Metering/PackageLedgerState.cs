@@ -15,6 +15,11 @@ public sealed class PackageLedgerState
     /// <summary>What the grant allowed when it was last settled after its expiry: until that changes, it is done.</summary>
     [Id(5)] public long? SettledAfterExpiry { get; set; }
 
+    /// <summary>
+    /// The catalog revision that deletes the grant, once the ledger was closed for it; null while the grant is held.
+    /// </summary>
+    [Id(6)] public long? ClosedAt { get; set; }
+
     /// <summary>The calls of the counter that Used entries hold so far.</summary>
     public long Recorded => -Entries.Where(e => e.Kind == LedgerEntryKind.Used).Sum(e => e.Calls);
 

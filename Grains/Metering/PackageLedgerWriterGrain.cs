@@ -34,7 +34,7 @@ public sealed partial class PackageLedgerWriterGrain(ILogger<PackageLedgerWriter
         {
             try
             {
-                appended += await GrainFactory.GetGrain<IPackageLedgerGrain>(GrainKeys.PackageLedger(allowance.Grant)).Settle(allowance, zones.GetValueOrDefault(allowance.App));
+                appended += await GrainFactory.GetGrain<IPackageLedgerGrain>(GrainKeys.PackageLedger(allowance.Grant)).Settle(allowance, zones.GetValueOrDefault(allowance.App), snapshot.Revision);
             }
             catch (Exception e)
             {

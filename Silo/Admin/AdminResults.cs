@@ -49,11 +49,25 @@ internal static class AdminResults
         CatalogFailure.NotFound => Problem(StatusCodes.Status404NotFound, "Not found", result.Errors.FirstOrDefault()?.Message ?? "not found", result.Errors),
         CatalogFailure.Forbidden => Problem(StatusCodes.Status403Forbidden, "Forbidden",
             $"{result.Errors.Length} change(s) need a role this token does not have; nothing was changed", result.Errors, "RoleRequired"),
+        CatalogFailure.Conflict => Problem(StatusCodes.Status409Conflict, "Conflict",
+            $"{result.Errors.Length} problem(s); nothing was changed", result.Errors, "CatalogConflict"),
+        CatalogFailure.Unavailable => new RetryAfter(Problem(StatusCodes.Status503ServiceUnavailable, "Unavailable",
+            $"{result.Errors.FirstOrDefault()?.Message ?? "a part of the cluster did not answer"}; nothing was changed, retry in a few seconds", result.Errors, "S503LU")),
         _ => Problem(StatusCodes.Status400BadRequest, "The catalog change was refused",
             $"{result.Errors.Length} problem(s); nothing was changed", result.Errors, "CatalogRefused"),
     };
 
     public static IResult Json<T>(T value) => Results.Json(value, CatalogDocumentFormat.Json);
+
+    /// <summary>Adds <c>Retry-After</c> to a 503, as the answers of a cluster that is away have it.</summary>
+    private sealed class RetryAfter(IResult inner) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = "2";
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
 
     /// <summary>Adds the error code header to a problem answer.</summary>
     private sealed class WithErrorCode(IResult inner, string code) : IResult

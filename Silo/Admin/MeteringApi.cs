@@ -79,10 +79,18 @@ public static class MeteringApi
         var catalog = await Catalog(g).GetLedger(string.IsNullOrEmpty(app) ? null : app, string.IsNullOrEmpty(grant) ? null : grant);
         var grants = catalog.Select(e => e.Grant).Distinct(StringComparer.Ordinal).ToArray();
         var use = await Task.WhenAll(grants.Select(id => g.GetGrain<IPackageLedgerGrain>(GrainKeys.PackageLedger(id)).GetEntries()));
+        var used = use.SelectMany(entries => entries).Where(e => string.IsNullOrEmpty(app) || e.App == app).ToList();
+
+        // A Revoked entry is what was left after the Used entries settled for the deletion, so it comes after all of
+        // them, even when the silo that wrote them had a clock a little ahead of the catalog's.
+        var lastUse = used.GroupBy(e => e.Grant, StringComparer.Ordinal).ToDictionary(u => u.Key, u => u.Max(e => e.At), StringComparer.Ordinal);
+        DateTimeOffset SortedAt(LedgerEntry e) =>
+            e.Kind == LedgerEntryKind.Revoked && lastUse.TryGetValue(e.Grant, out var last) && last > e.At ? last : e.At;
         var merged = catalog.Select((e, i) => (Entry: e, Source: 0, Index: i))
-            .Concat(use.SelectMany(entries => entries).Where(e => string.IsNullOrEmpty(app) || e.App == app).Select((e, i) => (Entry: e, Source: 1, Index: i)))
-            // Each source is in the order it was written; entries of the same instant (the same tick) put the catalog's first.
-            .OrderBy(x => x.Entry.At).ThenBy(x => x.Source).ThenBy(x => x.Index)
+            .Concat(used.Select((e, i) => (Entry: e, Source: 1, Index: i)))
+            // Each source is in the order it was written; entries of the same instant (the same tick) put the catalog's
+            // first, but a Revoked entry last.
+            .OrderBy(x => SortedAt(x.Entry)).ThenBy(x => x.Entry.Kind == LedgerEntryKind.Revoked ? 2 : x.Source).ThenBy(x => x.Index)
             .Select(x => x.Entry)
             .ToList();
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);

@@ -18,6 +18,11 @@ public sealed class CatalogClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(StorageNames.Catalog);
+
+            // A package grant's deletion settles its use from its counter and ledger first.
+            silo.AddMemoryGrainStorage(StorageNames.Metering);
+            silo.AddMemoryGrainStorage(StorageNames.Quota);
+            silo.Services.AddSingleton(new Gateway.Throttling.QuotaSettings());
             silo.Services.AddSingleton(Gateway.Secrets.SecretKeyRing.Generate("test"));
             silo.Services.AddKeyedSingleton<TimeProvider>(GatewayTime.Key, Time);
         });

@@ -28,14 +28,16 @@ public sealed class HttpReceiver : IAsyncDisposable
         {
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body);
+            var status = receiver.Status;
             receiver._requests.Enqueue(new ReceivedRequest(
                 DateTime.UtcNow,
                 context.Request.Method,
                 context.Request.Path.Value ?? "",
                 context.Request.ContentType ?? "",
                 context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-                body.ToArray()));
-            context.Response.StatusCode = receiver.Status;
+                body.ToArray(),
+                status));
+            context.Response.StatusCode = status;
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(receiver.Body);
         }, protocols: http2 ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1);
@@ -61,7 +63,8 @@ public sealed class HttpReceiver : IAsyncDisposable
     public ValueTask DisposeAsync() => _host.DisposeAsync();
 }
 
-public sealed record ReceivedRequest(DateTime ReceivedAt, string Method, string Path, string ContentType, Dictionary<string, string> Headers, byte[] Body)
+/// <param name="Status">The status the request was answered with.</param>
+public sealed record ReceivedRequest(DateTime ReceivedAt, string Method, string Path, string ContentType, Dictionary<string, string> Headers, byte[] Body, int Status = 0)
 {
     public string Text => System.Text.Encoding.UTF8.GetString(Body);
 }

@@ -6,7 +6,8 @@ namespace Gateway.Tests.Metering;
 
 /// <summary>
 /// Grain storage in memory with version checks like Redis's, that can be told to store one grain's next write
-/// and then fail it, as a write whose answer was lost (a timeout after Redis had taken it).
+/// and then fail it, as a write whose answer was lost (a timeout after Redis had taken it), or to answer no call
+/// of a grain at all, as a storage out of reach.
 /// </summary>
 public sealed class LostAnswerStorage : IGrainStorage
 {
@@ -22,10 +23,34 @@ public sealed class LostAnswerStorage : IGrainStorage
         return this;
     }
 
+    private readonly ConcurrentDictionary<GrainId, bool> _unreachable = new();
+
     public void LoseNextAnswer(GrainId grain) => _loseNextAnswer[grain] = true;
+
+    /// <summary>Every read and write of <paramref name="grain"/> fails until <paramref name="reachable"/>.</summary>
+    public void SetReachable(GrainId grain, bool reachable)
+    {
+        if (reachable)
+        {
+            _unreachable.TryRemove(grain, out _);
+        }
+        else
+        {
+            _unreachable[grain] = true;
+        }
+    }
+
+    private void ThrowIfUnreachable(GrainId grain)
+    {
+        if (_unreachable.ContainsKey(grain))
+        {
+            throw new TimeoutException("the storage did not answer in time");
+        }
+    }
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        ThrowIfUnreachable(grainId);
         if (_records.TryGetValue((stateName, grainId), out var record))
         {
             grainState.State = _copier!.Copy((T)record.State);
@@ -38,6 +63,7 @@ public sealed class LostAnswerStorage : IGrainStorage
 
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        ThrowIfUnreachable(grainId);
         var etag = Guid.NewGuid().ToString("N");
         lock (_gate)
         {

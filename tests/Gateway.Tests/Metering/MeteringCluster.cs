@@ -32,12 +32,20 @@ public sealed class MeteringCluster : IAsyncDisposable
     /// <summary>The apps' signers, in the order of the apps given.</summary>
     public List<TestSigner> Signers { get; } = [];
 
-    public static async Task<MeteringCluster> StartAsync(string[] apps, string moreCatalog)
+    /// <summary>Silo B, once started.</summary>
+    public GatewayProcess? SiloB { get; private set; }
+
+    private Dictionary<string, string> _siloBEnvironment = null!;
+    private int _adminB;
+
+    /// <param name="siloBLater">Start silo A alone, so that every grain lives on it, and silo B only with <see cref="StartSiloBAsync"/>.</param>
+    /// <param name="siloSettings">More settings of both silos (environment variables).</param>
+    public static async Task<MeteringCluster> StartAsync(string[] apps, string moreCatalog, bool siloBLater = false, IReadOnlyDictionary<string, string>? siloSettings = null)
     {
         var cluster = new MeteringCluster();
         try
         {
-            await cluster.StartInternalAsync(apps, moreCatalog);
+            await cluster.StartInternalAsync(apps, moreCatalog, siloBLater, siloSettings ?? new Dictionary<string, string>());
             return cluster;
         }
         catch
@@ -47,18 +55,36 @@ public sealed class MeteringCluster : IAsyncDisposable
         }
     }
 
-    private async Task StartInternalAsync(string[] apps, string moreCatalog)
+    private async Task StartInternalAsync(string[] apps, string moreCatalog, bool siloBLater, IReadOnlyDictionary<string, string> siloSettings)
     {
         var backend = Own(await EchoBackend.StartAsync());
         var redis = Own(await RedisServer.StartAsync());
         var clusterId = "metering-" + Guid.NewGuid().ToString("N")[..8];
-        int adminA = FreePorts.Next(), adminB = FreePorts.Next();
+        var adminA = FreePorts.Next();
+        _adminB = FreePorts.Next();
         int[] ports = [FreePorts.Next(), FreePorts.Next()];
-        SiloA = Own(GatewayProcess.Start("silo-a", "Gateway.Silo", ClusterModeTests.SiloEnvironment(redis, clusterId, adminA)));
-        var siloB = Own(GatewayProcess.Start("silo-b", "Gateway.Silo", ClusterModeTests.SiloEnvironment(redis, clusterId, adminB)));
-        await Task.WhenAll(
-            SiloA.WaitUntilReadyAsync($"http://127.0.0.1:{adminA}/health/ready", TimeSpan.FromSeconds(90)),
-            siloB.WaitUntilReadyAsync($"http://127.0.0.1:{adminB}/health/ready", TimeSpan.FromSeconds(90)));
+        Dictionary<string, string> Environment(int adminPort)
+        {
+            var environment = ClusterModeTests.SiloEnvironment(redis, clusterId, adminPort);
+            foreach (var (key, value) in siloSettings)
+            {
+                environment[key] = value;
+            }
+
+            return environment;
+        }
+
+        _siloBEnvironment = Environment(_adminB);
+        SiloA = Own(GatewayProcess.Start("silo-a", "Gateway.Silo", Environment(adminA)));
+        if (siloBLater)
+        {
+            await SiloA.WaitUntilReadyAsync($"http://127.0.0.1:{adminA}/health/ready", TimeSpan.FromSeconds(90));
+        }
+        else
+        {
+            await Task.WhenAll(SiloA.WaitUntilReadyAsync($"http://127.0.0.1:{adminA}/health/ready", TimeSpan.FromSeconds(90)), StartSiloBAsync());
+        }
+
         Frontends.AddRange(ports.Select((port, i) => Own(GatewayProcess.Start($"frontend-{i + 1}", "Gateway.Frontend", new Dictionary<string, string>
         {
             ["Cluster__Redis"] = redis.ConnectionString,
@@ -72,7 +98,6 @@ public sealed class MeteringCluster : IAsyncDisposable
         }))));
         await Task.WhenAll(Frontends.Select((f, i) => f.WaitUntilReadyAsync($"http://127.0.0.1:{ports[i]}/health/ready", TimeSpan.FromSeconds(90))));
         Admin = ClusterModeTests.AdminClient(adminA);
-        AdminOnB = ClusterModeTests.AdminClient(adminB);
         var catalog = $$"""
             groups: [{ name: shop }]
             backends: [{ name: echo, addresses: ["{{backend.Address}}"] }]
@@ -93,6 +118,14 @@ public sealed class MeteringCluster : IAsyncDisposable
         }
 
         Clients = [.. ports.Select(p => new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{p}"), Timeout = TimeSpan.FromSeconds(60) })];
+    }
+
+    /// <summary>Starts silo B and waits until it is ready; its admin API is then <see cref="AdminOnB"/>.</summary>
+    public async Task StartSiloBAsync()
+    {
+        SiloB = Own(GatewayProcess.Start("silo-b", "Gateway.Silo", _siloBEnvironment));
+        await SiloB.WaitUntilReadyAsync($"http://127.0.0.1:{_adminB}/health/ready", TimeSpan.FromSeconds(90));
+        AdminOnB = ClusterModeTests.AdminClient(_adminB);
     }
 
     /// <summary>
