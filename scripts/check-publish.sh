@@ -32,10 +32,11 @@ stage_lines() {
 }
 
 free_port() {
-  # A random high loopback port that nothing answers on (bash only, no other tool needed).
+  # A random loopback port that nothing answers on (bash only, no other tool needed), below the kernel's ephemeral
+  # range (from 32768), where outgoing connections take their local ports and could take it before it is bound.
   local port
   while :; do
-    port=$(( 20000 + RANDOM % 30000 ))
+    port=$(( 20000 + RANDOM % 12000 ))
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
   done
 }

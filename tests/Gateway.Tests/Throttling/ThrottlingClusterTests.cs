@@ -30,8 +30,9 @@ public sealed class ThrottlingClusterTests(ITestOutputHelper output)
         // Per-request mode: 20 per second is too small to lease. Four windows, each driven from 100 ms to 600 ms
         // after the second starts. A drive that a loaded machine stretched past its second says nothing about one
         // window (its calls fell in two), and one that could not send more than the limit never tested it: neither
-        // is a sample, and the next second is driven instead, 12 times at most. Admitting more than the limit
-        // within one second fails at once.
+        // is a sample, and the next second is driven instead, 12 times at most. Nor is a second in which one frontend
+        // admitted nothing (a loaded machine slowed its callers until the other had taken the whole limit): it tested
+        // one frontend, not two. Admitting other than the limit within one second fails at once.
         var skipped = new List<string>();
         for (var window = 0; window < 4;)
         {
@@ -48,7 +49,13 @@ public sealed class ThrottlingClusterTests(ITestOutputHelper output)
             }
 
             Assert.Equal(20, result.Admitted);
-            Assert.True(result.AdmittedBy.All(f => f > 0), $"both frontends admit: {result}");
+            if (!result.AdmittedBy.All(f => f > 0))
+            {
+                output.WriteLine($"not a sample (one frontend admitted nothing): {result}");
+                skipped.Add(result.ToString());
+                continue;
+            }
+
             window++;
         }
 
