@@ -5,6 +5,7 @@ using System.Text;
 using Gateway.Catalog;
 using Gateway.Frontend.Pipeline;
 using Microsoft.Extensions.Primitives;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Frontend.Parameters;
@@ -26,6 +27,13 @@ public static class ParameterForwarding
         var values = context.HttpContext.Features.Get<ParameterValues>();
         if (values is null)
         {
+            // A MAPPING route has YARP copy no headers, since the mapping adds the ones it keeps; its calls always have
+            // checked values. Should one ever come without them, it gets every header as YARP would have copied them.
+            if (!context.HeadersCopied)
+            {
+                _ = HttpTransformer.Default.TransformRequestAsync(context.HttpContext, context.ProxyRequest, context.DestinationPrefix, context.CancellationToken);
+            }
+
             return;
         }
 
@@ -120,16 +128,51 @@ public static class ParameterForwarding
             // The backend's query starts empty, rather than as a copy of the caller's that is then cleared.
             context.Query = new QueryTransformContext(NoQuery.Request);
             gateway.BackendQueryEdited = true;
+            if (!context.HeadersCopied)
+            {
+                AddKeptHeaders();
+                return;
+            }
+
             var headers = context.ProxyRequest.Headers;
             RemoveAll(headers, static name => !KeptHeaders.Contains(name));
 
             // The body is the one BackendBody prepared; of the caller's content headers only its type and length remain.
             if (context.ProxyRequest.Content is { } content)
             {
-                RemoveAll(content.Headers, static name =>
-                    !string.Equals(name, "Content-Type", StringComparison.OrdinalIgnoreCase) && !string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase));
+                RemoveAll(content.Headers, static name => !IsKeptContentHeader(name));
             }
         }
+
+        /// <summary>
+        /// A MAPPING route's backend request starts without the caller's headers (YARP's copy is off for it, see
+        /// <see cref="Routing.ProxyConfigBuilder"/>): the kept ones are added here, as YARP's copy would have added them,
+        /// rather than copied with all the others and then removed. Host is left to YARP's host transform, which ran before.
+        /// </summary>
+        private void AddKeptHeaders()
+        {
+            var caller = context.HttpContext.Request.Headers;
+
+            // As YARP: a Content-Length beside Transfer-Encoding is never forwarded (RFC 7230 section 3.3.3).
+            var chunked = caller.ContainsKey("Transfer-Encoding");
+            foreach (var header in caller)
+            {
+                var name = header.Key;
+                if (string.Equals(name, "Host", StringComparison.OrdinalIgnoreCase)
+                    || (!KeptHeaders.Contains(name) && !IsKeptContentHeader(name))
+                    || (chunked && string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase)))
+                {
+                    continue;
+                }
+
+                // YARP's own header adder: content headers go to the content, a value with a line break is dropped.
+                RequestTransform.AddHeader(context, name, header.Value);
+            }
+        }
+
+        /// <summary>The body is the one BackendBody prepared; of the caller's content headers only its type and length remain.</summary>
+        private static bool IsKeptContentHeader(string name) =>
+            string.Equals(name, "Content-Type", StringComparison.OrdinalIgnoreCase) || string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase);
 
         /// <summary>Removes the headers <paramref name="drop"/> names, collected first (a collection cannot change while read) in a pooled array.</summary>
         private static void RemoveAll(HttpHeaders headers, Func<string, bool> drop)
