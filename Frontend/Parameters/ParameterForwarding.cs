@@ -72,9 +72,12 @@ public static class ParameterForwarding
         }
     }
 
-    /// <summary>The backend request's query as it stands: the caller's, or the one the mapping edited, written once here.</summary>
+    /// <summary>
+    /// The backend request's query as it stands: the one MAPPING mode wrote, the caller's with the constants and system
+    /// parameters added (written once here), or the caller's.
+    /// </summary>
     public static QueryString QueryOf(RequestTransformContext context, GatewayRequest request) =>
-        request.BackendQueryEdited ? BackendQuery.Format(context.Query.Collection) : context.Query.QueryString;
+        request.MappedQuery ?? (request.BackendQueryEdited ? BackendQuery.Format(context.Query.Collection) : context.Query.QueryString);
 
     /// <summary>The value of a system parameter for this call; null when the gateway does not know it (no app on an anonymous API).</summary>
     public static string? SystemValue(SystemParameterKind kind, HttpContext http, GatewayRequest request, ParameterValues values) => kind switch
@@ -115,19 +118,29 @@ public static class ParameterForwarding
         return context;
     }
 
-    /// <summary>The outgoing request being edited, with the MAPPING-mode path and form collected until <see cref="Finish"/>.</summary>
+    /// <summary>The outgoing request being edited, with the MAPPING-mode path, query and form collected until <see cref="Finish"/>.</summary>
     private sealed class BackendRequest(RequestTransformContext context, GatewayRequest gateway)
     {
         /// <summary>MAPPING mode's path values by name, few: a small array, searched in order.</summary>
         private (string Name, string Value)[]? _path;
         private int _pathCount;
 
+        /// <summary>
+        /// MAPPING mode's query, in the order names were first set, a name set again keeping its place and first spelling
+        /// (as the case-insensitive collection of YARP's query context did): a small array rather than a dictionary.
+        /// </summary>
+        private (string Name, StringValues Values)[]? _query;
+        private int _queryCount;
+
+        private bool _mapping;
+
         /// <summary>MAPPING mode: nothing of the caller's request passes unless a parameter says so.</summary>
         public void Clear()
         {
-            // The backend's query starts empty, rather than as a copy of the caller's that is then cleared.
+            // The backend's query starts empty; YARP's query context never holds it (see Finish), and is left without
+            // the caller's query so that nothing can read that as the backend's.
+            _mapping = true;
             context.Query = new QueryTransformContext(NoQuery.Request);
-            gateway.BackendQueryEdited = true;
             if (!context.HeadersCopied)
             {
                 AddKeptHeaders();
@@ -208,6 +221,9 @@ public static class ParameterForwarding
                 case ParameterLocation.Path:
                     SetPath(name, values.ToString());
                     break;
+                case ParameterLocation.Query when _mapping:
+                    SetQuery(name, values);
+                    break;
                 case ParameterLocation.Query:
                     context.Query.Collection[name] = values;
                     gateway.BackendQueryEdited = true;
@@ -239,6 +255,26 @@ public static class ParameterForwarding
             }
 
             _path[_pathCount++] = (name, value);
+        }
+
+        private void SetQuery(string name, StringValues values)
+        {
+            for (var i = 0; i < _queryCount; i++)
+            {
+                if (string.Equals(_query![i].Name, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    _query[i].Values = values;
+                    return;
+                }
+            }
+
+            _query ??= new (string, StringValues)[8];
+            if (_queryCount == _query.Length)
+            {
+                Array.Resize(ref _query, _query.Length * 2);
+            }
+
+            _query[_queryCount++] = (name, values);
         }
 
         private string? PathValue(string name)
@@ -316,15 +352,22 @@ public static class ParameterForwarding
             var path = new string(buffer, 0, written);
             ArrayPool<char>.Shared.Return(buffer);
             context.Path = new PathString(path);
-            if (slash)
+            var query = BackendQuery.Format(_query.AsSpan(0, _queryCount));
+            gateway.MappedQuery = query;
+
+            // The whole address, set once here as YARP would have built it after the transforms: nothing after the mapping
+            // changes a MAPPING call's path or query (a routing rule's backend path is refused for such an API).
+            if (!slash)
             {
-                // A '/' inside a value must stay inside its segment (%2F); YARP would send it as a separator, so the
-                // address is set here whole. A later transform that edits the address must start from this one.
-                var encoded = string.Join('/', template.Segments.Select(s =>
-                    s.IsParameter ? Uri.EscapeDataString(PathValue(s.Value) ?? "") : s.Value));
-                context.ProxyRequest.RequestUri = new Uri(
-                    context.DestinationPrefix.TrimEnd('/') + "/" + encoded + (template.Text.EndsWith('/') ? "/" : "") + QueryOf(context, gateway).ToUriComponent());
+                context.ProxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(context.DestinationPrefix, context.Path, query);
+                return;
             }
+
+            // A '/' inside a value must stay inside its segment (%2F); YARP would send it as a separator.
+            var encoded = string.Join('/', template.Segments.Select(s =>
+                s.IsParameter ? Uri.EscapeDataString(PathValue(s.Value) ?? "") : s.Value));
+            context.ProxyRequest.RequestUri = new Uri(
+                context.DestinationPrefix.TrimEnd('/') + "/" + encoded + (template.Text.EndsWith('/') ? "/" : "") + query.ToUriComponent());
         }
     }
 }
