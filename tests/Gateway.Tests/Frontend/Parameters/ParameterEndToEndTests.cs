@@ -181,6 +181,14 @@ public sealed class ParameterEndToEndTests(ParameterGatewayFixture fixture) : IC
         using var twice = await Client.GetAsync("/p/enc/x?one=1&one=2");
         var body = await ParameterGatewayFixture.ErrorAsync(twice, 400, "A400IP");
         Assert.Equal("single", body.GetProperty("violations")[0].GetProperty("rule").GetString());
+
+        // A query name matches whatever its case or encoding, as in ASP.NET Core's parsed query: all are one parameter.
+        var spelled = await Enc("/p/enc/x?arr=1&ARR=2&a%72r=3&Arr=4&o%4Ee=%41+b&=empty&arr");
+        Assert.Equal(new[] { "1", "2", "3", "4", "" }, QueryOf(spelled)["arr"].Select(v => v ?? "null").ToArray());
+        Assert.Equal("A b", QueryOf(spelled)["one"].ToString());
+
+        using var twiceSpelled = await Client.GetAsync("/p/enc/x?one=1&ONE=2");
+        await ParameterGatewayFixture.ErrorAsync(twiceSpelled, 400, "A400IP");
     }
 
     [Fact]
