@@ -40,6 +40,18 @@ public static class ParameterForwarding
         var plan = values.Plan;
         var request = context.HttpContext.GetGatewayRequest();
         var target = new BackendRequest(context, request);
+        try
+        {
+            Apply(ref target, plan, values, context, request);
+        }
+        finally
+        {
+            target.Release();
+        }
+    }
+
+    private static void Apply(ref BackendRequest target, ParameterPlan plan, ParameterValues values, RequestTransformContext context, GatewayRequest request)
+    {
         if (plan.Mapping)
         {
             target.Clear();
@@ -119,7 +131,8 @@ public static class ParameterForwarding
     }
 
     /// <summary>The outgoing request being edited, with the MAPPING-mode path, query and form collected until <see cref="Finish"/>.</summary>
-    private sealed class BackendRequest(RequestTransformContext context, GatewayRequest gateway)
+    /// <remarks>A struct on the transform's stack, with its arrays from the pool: it lives for one call of <see cref="Apply(RequestTransformContext)"/>.</remarks>
+    private struct BackendRequest(RequestTransformContext context, GatewayRequest gateway)
     {
         /// <summary>MAPPING mode's path values by name, few: a small array, searched in order.</summary>
         private (string Name, string Value)[]? _path;
@@ -248,10 +261,10 @@ public static class ParameterForwarding
                 }
             }
 
-            _path ??= new (string, string)[4];
+            _path ??= ArrayPool<(string, string)>.Shared.Rent(4);
             if (_pathCount == _path.Length)
             {
-                Array.Resize(ref _path, _path.Length * 2);
+                Grow(ref _path);
             }
 
             _path[_pathCount++] = (name, value);
@@ -268,13 +281,37 @@ public static class ParameterForwarding
                 }
             }
 
-            _query ??= new (string, StringValues)[8];
+            _query ??= ArrayPool<(string, StringValues)>.Shared.Rent(8);
             if (_queryCount == _query.Length)
             {
-                Array.Resize(ref _query, _query.Length * 2);
+                Grow(ref _query);
             }
 
             _query[_queryCount++] = (name, values);
+        }
+
+        private static void Grow<T>(ref T[] array)
+        {
+            var larger = ArrayPool<T>.Shared.Rent(array.Length * 2);
+            array.CopyTo(larger, 0);
+            ArrayPool<T>.Shared.Return(array, clearArray: true);
+            array = larger;
+        }
+
+        /// <summary>Gives the arrays back to the pool, cleared (they hold the call's values).</summary>
+        public void Release()
+        {
+            if (_path is not null)
+            {
+                ArrayPool<(string, string)>.Shared.Return(_path, clearArray: true);
+                _path = null;
+            }
+
+            if (_query is not null)
+            {
+                ArrayPool<(string, StringValues)>.Shared.Return(_query, clearArray: true);
+                _query = null;
+            }
         }
 
         private string? PathValue(string name)
@@ -364,8 +401,13 @@ public static class ParameterForwarding
             }
 
             // A '/' inside a value must stay inside its segment (%2F); YARP would send it as a separator.
-            var encoded = string.Join('/', template.Segments.Select(s =>
-                s.IsParameter ? Uri.EscapeDataString(PathValue(s.Value) ?? "") : s.Value));
+            var parts = new string[segments.Count];
+            for (var i = 0; i < segments.Count; i++)
+            {
+                parts[i] = segments[i].IsParameter ? Uri.EscapeDataString(PathValue(segments[i].Value) ?? "") : segments[i].Value;
+            }
+
+            var encoded = string.Join('/', parts);
             context.ProxyRequest.RequestUri = new Uri(
                 context.DestinationPrefix.TrimEnd('/') + "/" + encoded + (template.Text.EndsWith('/') ? "/" : "") + query.ToUriComponent());
         }
