@@ -160,6 +160,8 @@ public static class ParameterForwarding
                 return;
             }
 
+            // A route whose transforms left YARP's copy on (ProxyConfigBuilder builds none for MAPPING): the same set,
+            // by removing what YARP copied.
             var headers = context.ProxyRequest.Headers;
             RemoveAll(headers, static name => !KeptHeaders.Contains(name));
 
