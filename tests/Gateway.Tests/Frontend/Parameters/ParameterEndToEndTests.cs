@@ -263,9 +263,13 @@ public sealed class ParameterEndToEndTests(ParameterGatewayFixture fixture) : IC
     /// Under MAPPING the backend gets exactly this header set, whatever else the caller sent: the kept headers (with
     /// every value), the mapped ones, the body's type and length, the host and forwarding headers the proxy writes.
     /// </summary>
-    [Fact]
-    public async Task A_mapping_backend_receives_exactly_the_kept_and_mapped_headers()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_mapping_backend_receives_exactly_the_kept_and_mapped_headers(bool http2)
     {
+        using var client = http2 ? new HttpClient { BaseAddress = fixture.Gateway.Http2Address } : null;
+        var caller = client ?? Client;
         using var form = new HttpRequestMessage(HttpMethod.Post, "/p/map/a/b/c/d?query2path=e&query2header=g")
         {
             Content = new FormUrlEncodedContent([new("form2path", "m"), new("form2header", "o")]),
@@ -274,19 +278,20 @@ public sealed class ParameterEndToEndTests(ParameterGatewayFixture fixture) : IC
         form.Content.Headers.Add("Content-Language", "de");
         form.Headers.Add("X-H2P", "i");
         form.Headers.Add("X-H2H", "k");
-        using var formResponse = await Client.SendAsync(form);
+        using var formResponse = await caller.SendAsync(Over(form, http2));
         var formEcho = await ParameterGatewayFixture.EchoAsync(formResponse);
+        Assert.Equal(http2 ? HttpVersion.Version20 : HttpVersion.Version11, formResponse.Version);
         Assert.Equal(fixture.Backend.Address.Authority, formEcho.Headers["host"]);
         Assert.Equal(
             ExpectedHeaders(formResponse, ("content-length", "10"), ("content-type", "application/x-www-form-urlencoded"),
-                ("x-forwarded-host", Client.BaseAddress!.Authority),
+                ("x-forwarded-host", caller.BaseAddress!.Authority),
                 ("x-from-form", "o"), ("x-from-header", "k"), ("x-from-path", "c"), ("x-from-query", "g")),
             Dump(formEcho));
 
         using var get = new HttpRequestMessage(HttpMethod.Get, "/p/consts/42");
         AddCallerHeaders(get);
         get.Headers.Host = "api.example.com";
-        using var getResponse = await Client.SendAsync(get);
+        using var getResponse = await caller.SendAsync(Over(get, http2));
         var getEcho = await ParameterGatewayFixture.EchoAsync(getResponse);
         Assert.Equal("ingress.internal", getEcho.Headers["host"]);
         Assert.Equal(
@@ -294,6 +299,17 @@ public sealed class ParameterEndToEndTests(ParameterGatewayFixture fixture) : IC
                 ("x-const", "c"), ("x-domain", "api.example.com"), ("x-forwarded-host", "api.example.com"), ("x-stage", "RELEASE"),
                 ("x-time", getEcho.Headers["x-time"])),
             Dump(getEcho));
+    }
+
+    private static HttpRequestMessage Over(HttpRequestMessage request, bool http2)
+    {
+        if (http2)
+        {
+            request.Version = HttpVersion.Version20;
+            request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        }
+
+        return request;
     }
 
     private static void AddCallerHeaders(HttpRequestMessage request)
