@@ -22,16 +22,46 @@ public static class ParameterForwarding
         ["Host", "Accept", "Accept-Encoding", "Accept-Language", "User-Agent", "traceparent", "tracestate", "baggage", RequestIds.Header],
         StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Adds the caller's headers (with <paramref name="keptOnly"/>, only those a MAPPING backend gets) to a backend
+    /// request that YARP copied none into, as YARP's copy adds them. Host is left to YARP's host transform.
+    /// </summary>
+    private static void AddCallerHeaders(RequestTransformContext context, bool keptOnly)
+    {
+        var caller = context.HttpContext.Request.Headers;
+
+        // As YARP: a Content-Length beside Transfer-Encoding is never forwarded (RFC 7230 section 3.3.3).
+        var chunked = caller.ContainsKey("Transfer-Encoding");
+        foreach (var header in caller)
+        {
+            var name = header.Key;
+            if (string.Equals(name, "Host", StringComparison.OrdinalIgnoreCase)
+                || (keptOnly && !KeptHeaders.Contains(name) && !IsKeptContentHeader(name))
+                || (chunked && string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase)))
+            {
+                continue;
+            }
+
+            // YARP's own header adder: content headers go to the content, a value with a line break is dropped.
+            RequestTransform.AddHeader(context, name, header.Value);
+        }
+    }
+
+    /// <summary>The body is the one BackendBody prepared; of the caller's content headers only its type and length remain.</summary>
+    private static bool IsKeptContentHeader(string name) =>
+        string.Equals(name, "Content-Type", StringComparison.OrdinalIgnoreCase) || string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase);
+
     public static void Apply(RequestTransformContext context)
     {
         var values = context.HttpContext.Features.Get<ParameterValues>();
         if (values is null)
         {
             // A MAPPING route has YARP copy no headers, since the mapping adds the ones it keeps; its calls always have
-            // checked values. Should one ever come without them, it gets every header as YARP would have copied them.
+            // checked values (its plan is never trivial). Should one ever come without them, it gets every header as
+            // YARP would have copied them.
             if (!context.HeadersCopied)
             {
-                _ = HttpTransformer.Default.TransformRequestAsync(context.HttpContext, context.ProxyRequest, context.DestinationPrefix, context.CancellationToken);
+                AddCallerHeaders(context, keptOnly: false);
             }
 
             return;
@@ -174,33 +204,11 @@ public static class ParameterForwarding
 
         /// <summary>
         /// A MAPPING route's backend request starts without the caller's headers (YARP's copy is off for it, see
-        /// <see cref="Routing.ProxyConfigBuilder"/>): the kept ones are added here, as YARP's copy would have added them,
-        /// rather than copied with all the others and then removed. Host is left to YARP's host transform, which ran before.
+        /// <see cref="Routing.ProxyConfigBuilder"/>): the kept ones are added, as YARP's copy would have added them,
+        /// rather than copied with all the others and then removed.
         /// </summary>
-        private void AddKeptHeaders()
-        {
-            var caller = context.HttpContext.Request.Headers;
+        private readonly void AddKeptHeaders() => AddCallerHeaders(context, keptOnly: true);
 
-            // As YARP: a Content-Length beside Transfer-Encoding is never forwarded (RFC 7230 section 3.3.3).
-            var chunked = caller.ContainsKey("Transfer-Encoding");
-            foreach (var header in caller)
-            {
-                var name = header.Key;
-                if (string.Equals(name, "Host", StringComparison.OrdinalIgnoreCase)
-                    || (!KeptHeaders.Contains(name) && !IsKeptContentHeader(name))
-                    || (chunked && string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase)))
-                {
-                    continue;
-                }
-
-                // YARP's own header adder: content headers go to the content, a value with a line break is dropped.
-                RequestTransform.AddHeader(context, name, header.Value);
-            }
-        }
-
-        /// <summary>The body is the one BackendBody prepared; of the caller's content headers only its type and length remain.</summary>
-        private static bool IsKeptContentHeader(string name) =>
-            string.Equals(name, "Content-Type", StringComparison.OrdinalIgnoreCase) || string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase);
 
         /// <summary>Removes the headers <paramref name="drop"/> names, collected first (a collection cannot change while read) in a pooled array.</summary>
         private static void RemoveAll(HttpHeaders headers, Func<string, bool> drop)
