@@ -26,13 +26,7 @@ public static class BackendQuery
         {
             foreach (var (name, values) in collection)
             {
-                foreach (var value in values)
-                {
-                    Append(ref buffer, ref written, written == 0 ? '?' : '&');
-                    Append(ref buffer, ref written, UrlEncoder.Default.Encode(name));
-                    Append(ref buffer, ref written, '=');
-                    Append(ref buffer, ref written, UrlEncoder.Default.Encode(value ?? ""));
-                }
+                AppendParameter(ref buffer, ref written, name, values);
             }
 
             return written == 0 ? QueryString.Empty : new QueryString(new string(buffer, 0, written));
@@ -40,6 +34,37 @@ public static class BackendQuery
         finally
         {
             ArrayPool<char>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The same, for parameters kept in order in an array (MAPPING mode's query, which has no dictionary).</summary>
+    public static QueryString Format(ReadOnlySpan<(string Name, StringValues Values)> parameters)
+    {
+        var buffer = ArrayPool<char>.Shared.Rent(256);
+        var written = 0;
+        try
+        {
+            foreach (var (name, values) in parameters)
+            {
+                AppendParameter(ref buffer, ref written, name, values);
+            }
+
+            return written == 0 ? QueryString.Empty : new QueryString(new string(buffer, 0, written));
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(buffer);
+        }
+    }
+
+    private static void AppendParameter(ref char[] buffer, ref int written, string name, StringValues values)
+    {
+        foreach (var value in values)
+        {
+            Append(ref buffer, ref written, written == 0 ? '?' : '&');
+            Append(ref buffer, ref written, UrlEncoder.Default.Encode(name));
+            Append(ref buffer, ref written, '=');
+            Append(ref buffer, ref written, UrlEncoder.Default.Encode(value ?? ""));
         }
     }
 

@@ -5,6 +5,7 @@ using System.Text;
 using Gateway.Catalog;
 using Gateway.Frontend.Pipeline;
 using Microsoft.Extensions.Primitives;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Frontend.Parameters;
@@ -21,17 +22,66 @@ public static class ParameterForwarding
         ["Host", "Accept", "Accept-Encoding", "Accept-Language", "User-Agent", "traceparent", "tracestate", "baggage", RequestIds.Header],
         StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Adds the caller's headers (with <paramref name="keptOnly"/>, only those a MAPPING backend gets) to a backend
+    /// request that YARP copied none into, as YARP's copy adds them. Host is left to YARP's host transform.
+    /// </summary>
+    private static void AddCallerHeaders(RequestTransformContext context, bool keptOnly)
+    {
+        var caller = context.HttpContext.Request.Headers;
+
+        // As YARP: a Content-Length beside Transfer-Encoding is never forwarded (RFC 7230 section 3.3.3).
+        var chunked = caller.ContainsKey("Transfer-Encoding");
+        foreach (var header in caller)
+        {
+            var name = header.Key;
+            if (string.Equals(name, "Host", StringComparison.OrdinalIgnoreCase)
+                || (keptOnly && !KeptHeaders.Contains(name) && !IsKeptContentHeader(name))
+                || (chunked && string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase)))
+            {
+                continue;
+            }
+
+            // YARP's own header adder: content headers go to the content, a value with a line break is dropped.
+            RequestTransform.AddHeader(context, name, header.Value);
+        }
+    }
+
+    /// <summary>The body is the one BackendBody prepared; of the caller's content headers only its type and length remain.</summary>
+    private static bool IsKeptContentHeader(string name) =>
+        string.Equals(name, "Content-Type", StringComparison.OrdinalIgnoreCase) || string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase);
+
     public static void Apply(RequestTransformContext context)
     {
         var values = context.HttpContext.Features.Get<ParameterValues>();
         if (values is null)
         {
+            // A MAPPING route has YARP copy no headers, since the mapping adds the ones it keeps; its calls always have
+            // checked values (its plan is never trivial). Should one ever come without them, it gets every header as
+            // YARP would have copied them.
+            if (!context.HeadersCopied)
+            {
+                AddCallerHeaders(context, keptOnly: false);
+            }
+
             return;
         }
 
         var plan = values.Plan;
         var request = context.HttpContext.GetGatewayRequest();
         var target = new BackendRequest(context, request);
+        try
+        {
+            Apply(ref target, plan, values, context, request);
+        }
+        finally
+        {
+            target.Release();
+        }
+    }
+
+    private static void Apply(ref BackendRequest target, ParameterPlan plan, ParameterValues values, RequestTransformContext context, GatewayRequest request)
+    {
         if (plan.Mapping)
         {
             target.Clear();
@@ -64,9 +114,12 @@ public static class ParameterForwarding
         }
     }
 
-    /// <summary>The backend request's query as it stands: the caller's, or the one the mapping edited, written once here.</summary>
+    /// <summary>
+    /// The backend request's query as it stands: the one MAPPING mode wrote, the caller's with the constants and system
+    /// parameters added (written once here), or the caller's.
+    /// </summary>
     public static QueryString QueryOf(RequestTransformContext context, GatewayRequest request) =>
-        request.BackendQueryEdited ? BackendQuery.Format(context.Query.Collection) : context.Query.QueryString;
+        request.MappedQuery ?? (request.BackendQueryEdited ? BackendQuery.Format(context.Query.Collection) : context.Query.QueryString);
 
     /// <summary>The value of a system parameter for this call; null when the gateway does not know it (no app on an anonymous API).</summary>
     public static string? SystemValue(SystemParameterKind kind, HttpContext http, GatewayRequest request, ParameterValues values) => kind switch
@@ -107,29 +160,55 @@ public static class ParameterForwarding
         return context;
     }
 
-    /// <summary>The outgoing request being edited, with the MAPPING-mode path and form collected until <see cref="Finish"/>.</summary>
-    private sealed class BackendRequest(RequestTransformContext context, GatewayRequest gateway)
+    /// <summary>The outgoing request being edited, with the MAPPING-mode path, query and form collected until <see cref="Finish"/>.</summary>
+    /// <remarks>A struct on the transform's stack, with its arrays from the pool: it lives for one call of <see cref="Apply(RequestTransformContext)"/>.</remarks>
+    private struct BackendRequest(RequestTransformContext context, GatewayRequest gateway)
     {
         /// <summary>MAPPING mode's path values by name, few: a small array, searched in order.</summary>
         private (string Name, string Value)[]? _path;
         private int _pathCount;
 
+        /// <summary>
+        /// MAPPING mode's query, in the order names were first set, a name set again keeping its place and first spelling
+        /// (as the case-insensitive collection of YARP's query context did): a small array rather than a dictionary.
+        /// </summary>
+        private (string Name, StringValues Values)[]? _query;
+        private int _queryCount;
+
+        private bool _mapping;
+
         /// <summary>MAPPING mode: nothing of the caller's request passes unless a parameter says so.</summary>
         public void Clear()
         {
-            // The backend's query starts empty, rather than as a copy of the caller's that is then cleared.
+            // The backend's query starts empty; YARP's query context never holds it (see Finish), and is left without
+            // the caller's query so that nothing can read that as the backend's.
+            _mapping = true;
             context.Query = new QueryTransformContext(NoQuery.Request);
-            gateway.BackendQueryEdited = true;
+            if (!context.HeadersCopied)
+            {
+                AddKeptHeaders();
+                return;
+            }
+
+            // A route whose transforms left YARP's copy on (ProxyConfigBuilder builds none for MAPPING): the same set,
+            // by removing what YARP copied.
             var headers = context.ProxyRequest.Headers;
             RemoveAll(headers, static name => !KeptHeaders.Contains(name));
 
             // The body is the one BackendBody prepared; of the caller's content headers only its type and length remain.
             if (context.ProxyRequest.Content is { } content)
             {
-                RemoveAll(content.Headers, static name =>
-                    !string.Equals(name, "Content-Type", StringComparison.OrdinalIgnoreCase) && !string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase));
+                RemoveAll(content.Headers, static name => !IsKeptContentHeader(name));
             }
         }
+
+        /// <summary>
+        /// A MAPPING route's backend request starts without the caller's headers (YARP's copy is off for it, see
+        /// <see cref="Routing.ProxyConfigBuilder"/>): the kept ones are added, as YARP's copy would have added them,
+        /// rather than copied with all the others and then removed.
+        /// </summary>
+        private readonly void AddKeptHeaders() => AddCallerHeaders(context, keptOnly: true);
+
 
         /// <summary>Removes the headers <paramref name="drop"/> names, collected first (a collection cannot change while read) in a pooled array.</summary>
         private static void RemoveAll(HttpHeaders headers, Func<string, bool> drop)
@@ -165,6 +244,9 @@ public static class ParameterForwarding
                 case ParameterLocation.Path:
                     SetPath(name, values.ToString());
                     break;
+                case ParameterLocation.Query when _mapping:
+                    SetQuery(name, values);
+                    break;
                 case ParameterLocation.Query:
                     context.Query.Collection[name] = values;
                     gateway.BackendQueryEdited = true;
@@ -189,13 +271,57 @@ public static class ParameterForwarding
                 }
             }
 
-            _path ??= new (string, string)[4];
+            _path ??= ArrayPool<(string, string)>.Shared.Rent(4);
             if (_pathCount == _path.Length)
             {
-                Array.Resize(ref _path, _path.Length * 2);
+                Grow(ref _path);
             }
 
             _path[_pathCount++] = (name, value);
+        }
+
+        private void SetQuery(string name, StringValues values)
+        {
+            for (var i = 0; i < _queryCount; i++)
+            {
+                if (string.Equals(_query![i].Name, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    _query[i].Values = values;
+                    return;
+                }
+            }
+
+            _query ??= ArrayPool<(string, StringValues)>.Shared.Rent(8);
+            if (_queryCount == _query.Length)
+            {
+                Grow(ref _query);
+            }
+
+            _query[_queryCount++] = (name, values);
+        }
+
+        private static void Grow<T>(ref T[] array)
+        {
+            var larger = ArrayPool<T>.Shared.Rent(array.Length * 2);
+            array.CopyTo(larger, 0);
+            ArrayPool<T>.Shared.Return(array, clearArray: true);
+            array = larger;
+        }
+
+        /// <summary>Gives the arrays back to the pool, cleared (they hold the call's values).</summary>
+        public void Release()
+        {
+            if (_path is not null)
+            {
+                ArrayPool<(string, string)>.Shared.Return(_path, clearArray: true);
+                _path = null;
+            }
+
+            if (_query is not null)
+            {
+                ArrayPool<(string, StringValues)>.Shared.Return(_query, clearArray: true);
+                _query = null;
+            }
         }
 
         private string? PathValue(string name)
@@ -273,15 +399,27 @@ public static class ParameterForwarding
             var path = new string(buffer, 0, written);
             ArrayPool<char>.Shared.Return(buffer);
             context.Path = new PathString(path);
-            if (slash)
+            var query = BackendQuery.Format(_query.AsSpan(0, _queryCount));
+            gateway.MappedQuery = query;
+
+            // The whole address, set once here as YARP would have built it after the transforms: nothing after the mapping
+            // changes a MAPPING call's path or query (a routing rule's backend path is refused for such an API).
+            if (!slash)
             {
-                // A '/' inside a value must stay inside its segment (%2F); YARP would send it as a separator, so the
-                // address is set here whole. A later transform that edits the address must start from this one.
-                var encoded = string.Join('/', template.Segments.Select(s =>
-                    s.IsParameter ? Uri.EscapeDataString(PathValue(s.Value) ?? "") : s.Value));
-                context.ProxyRequest.RequestUri = new Uri(
-                    context.DestinationPrefix.TrimEnd('/') + "/" + encoded + (template.Text.EndsWith('/') ? "/" : "") + QueryOf(context, gateway).ToUriComponent());
+                context.ProxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(context.DestinationPrefix, context.Path, query);
+                return;
             }
+
+            // A '/' inside a value must stay inside its segment (%2F); YARP would send it as a separator.
+            var parts = new string[segments.Count];
+            for (var i = 0; i < segments.Count; i++)
+            {
+                parts[i] = segments[i].IsParameter ? Uri.EscapeDataString(PathValue(segments[i].Value) ?? "") : segments[i].Value;
+            }
+
+            var encoded = string.Join('/', parts);
+            context.ProxyRequest.RequestUri = new Uri(
+                context.DestinationPrefix.TrimEnd('/') + "/" + encoded + (template.Text.EndsWith('/') ? "/" : "") + query.ToUriComponent());
         }
     }
 }

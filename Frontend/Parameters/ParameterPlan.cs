@@ -33,6 +33,9 @@ public sealed class ParameterPlan
 
     public bool ReadsForm { get; private init; }
 
+    /// <summary>Some parameter is read from the query.</summary>
+    public bool ReadsQuery { get; private init; }
+
     /// <summary>The backend path template (MAPPING mode).</summary>
     public PathTemplate? BackendPath { get; private init; }
 
@@ -80,6 +83,7 @@ public sealed class ParameterPlan
                 BodyParameter = body,
                 BodySchema = schema,
                 ReadsForm = parameters.Any(p => p.Parameter.Location == ParameterLocation.Form),
+                ReadsQuery = parameters.Any(p => p.Parameter.Location == ParameterLocation.Query),
                 BackendPath = backendPath,
                 SendsForm = d.RequestMode == RequestMode.Mapping
                     && (d.Parameters.Any(p => (p.BackendLocation ?? p.Location) == ParameterLocation.Form)

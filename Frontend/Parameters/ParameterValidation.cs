@@ -5,6 +5,7 @@ using Gateway.Frontend.Pipeline;
 using Gateway.Parameters;
 using Json.Schema;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 
@@ -92,6 +93,10 @@ internal sealed partial class ParameterValidation(
         var violations = new List<ParameterViolation>();
         var values = new StringValues[plan.Parameters.Length];
         var form = plan.ReadsForm ? body?.FormFields ?? NoFields : null;
+        if (plan.ReadsQuery)
+        {
+            ReadQuery(request.QueryString, plan, values);
+        }
 
         for (var i = 0; i < plan.Parameters.Length; i++)
         {
@@ -100,7 +105,7 @@ internal sealed partial class ParameterValidation(
             var found = p.Location switch
             {
                 ParameterLocation.Path => request.RouteValues.TryGetValue(p.Name, out var v) && v?.ToString() is { } text ? new StringValues(PathValue(text)) : StringValues.Empty,
-                ParameterLocation.Query => request.Query[p.Name],
+                ParameterLocation.Query => values[i],
                 ParameterLocation.Header => request.Headers[p.Name],
                 ParameterLocation.Form => form!.GetValueOrDefault(p.Name),
                 _ => StringValues.Empty,
@@ -159,6 +164,34 @@ internal sealed partial class ParameterValidation(
         }
 
         return next(context);
+    }
+
+    /// <summary>
+    /// The values of the plan's query parameters, read where they stand in the query string, into their places in
+    /// <paramref name="values"/>: ASP.NET Core's parsed query would decode and keep every name and value of the call in
+    /// a dictionary of its own. The pairs and their decoding are the same (its parse enumerates the query with
+    /// <see cref="QueryStringEnumerable"/> too), names match ignoring case as its keys do, and a repeated name
+    /// collects its values in order.
+    /// </summary>
+    private static void ReadQuery(QueryString query, ParameterPlan plan, StringValues[] values)
+    {
+        if (!query.HasValue)
+        {
+            return;
+        }
+
+        foreach (var pair in new QueryStringEnumerable(query.Value))
+        {
+            var name = pair.DecodeName().Span;
+            for (var i = 0; i < plan.Parameters.Length; i++)
+            {
+                var p = plan.Parameters[i].Parameter;
+                if (p.Location == ParameterLocation.Query && name.Equals(p.Name, StringComparison.OrdinalIgnoreCase))
+                {
+                    values[i] = StringValues.Concat(values[i], pair.DecodeValue().ToString());
+                }
+            }
+        }
     }
 
     /// <summary>

@@ -70,10 +70,13 @@ public sealed class GatewayRequest
     public byte[]? BackendBody { get; set; }
 
     /// <summary>
-    /// Whether the parameter mapping edited the backend request's query (YARP's query context then holds it as a
-    /// collection, to be written once with <see cref="Parameters.BackendQuery"/>); false while it is the caller's.
+    /// Whether constants or system parameters edited the caller's query that a PASSTHROUGH call sends (YARP's query
+    /// context then holds it as a collection, to be written once with <see cref="Parameters.BackendQuery"/>).
     /// </summary>
     public bool BackendQueryEdited { get; set; }
+
+    /// <summary>The query MAPPING mode wrote for the backend (the caller's is never sent then); null otherwise.</summary>
+    public QueryString? MappedQuery { get; set; }
 
     /// <summary>The backend a routing policy sent the call to instead of the API's own; null when it went to the API's.</summary>
     public string? RoutedBackend { get; set; }

@@ -87,8 +87,9 @@ public static class ProxyConfigBuilder
                 [StageKey] = published.Stage,
                 [VersionKey] = published.Version.ToString(CultureInfo.InvariantCulture),
             },
-            // MAPPING mode builds the backend path itself (ParameterForwarding), from the checked values.
-            Transforms = api.RequestMode == RequestMode.Mapping ? [] : BackendPathTransforms(publicPath, api.BackendPath ?? api.Path),
+            // MAPPING mode builds the backend path itself (ParameterForwarding), from the checked values, and adds the
+            // few caller headers it keeps: YARP copying all of them only for the mapping to remove most again is waste.
+            Transforms = api.RequestMode == RequestMode.Mapping ? MappingTransforms : BackendPathTransforms(publicPath, api.BackendPath ?? api.Path),
         };
     }
 
@@ -97,6 +98,10 @@ public static class ProxyConfigBuilder
     {
         return BuildCluster(ClusterId(backend, published.Definition), backend, published.Definition.TimeoutMs ?? backend.RequestTimeoutMs);
     }
+
+    /// <summary>A MAPPING route's transforms: none of YARP's path transforms, and no copy of the caller's headers.</summary>
+    private static readonly IReadOnlyList<IReadOnlyDictionary<string, string>> MappingTransforms =
+        [new Dictionary<string, string> { ["RequestHeadersCopy"] = "false" }];
 
     /// <summary>
     /// The backend path is rebuilt from the route's values only when it differs from the public one (a group

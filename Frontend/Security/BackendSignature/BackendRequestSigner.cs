@@ -132,13 +132,12 @@ internal sealed partial class BackendRequestSigner(
         LogSigned(backend, key.Name);
     }
 
+    /// <summary>
+    /// A header as the request leaves, read from the outgoing request also when YARP copied no headers into it (a
+    /// MAPPING route): then the mapping put there what it keeps, and the caller's own headers are not what is sent.
+    /// </summary>
     private static string? ReadHeader(RequestTransformContext context, string name)
     {
-        if (!context.HeadersCopied)
-        {
-            return context.HttpContext.Request.Headers.TryGetValue(name, out var raw) ? raw.ToString() : null;
-        }
-
         if (!context.ProxyRequest.Headers.NonValidated.TryGetValues(name, out var values))
         {
             return null;

@@ -33,6 +33,9 @@ public sealed class BackendQueryTests
         }
 
         Assert.Equal(new QueryBuilder(collection).ToQueryString(), BackendQuery.Format(collection));
+
+        // MAPPING mode keeps its query in an array, in the order names were first set: the same bytes.
+        Assert.Equal(new QueryBuilder(collection).ToQueryString(), BackendQuery.Format(collection.Select(p => (p.Key, p.Value)).ToArray().AsSpan()));
     }
 
     [Fact]
@@ -48,6 +51,7 @@ public sealed class BackendQueryTests
 
         var expected = new QueryBuilder(collection).ToQueryString();
         Assert.Equal(expected, BackendQuery.Format(collection));
+        Assert.Equal(expected, BackendQuery.Format(collection.Select(p => (p.Key, p.Value)).ToArray().AsSpan()));
         Assert.Equal("?nulls=&nulls=x&nulls=&kept=k", BackendQuery.Format(collection).Value);
     }
 
@@ -57,5 +61,6 @@ public sealed class BackendQueryTests
         var query = BackendQuery.Format(new Dictionary<string, StringValues>());
         Assert.False(query.HasValue);
         Assert.Equal(new QueryBuilder(new Dictionary<string, StringValues>()).ToQueryString(), query);
+        Assert.False(BackendQuery.Format(ReadOnlySpan<(string, StringValues)>.Empty).HasValue);
     }
 }

@@ -181,6 +181,14 @@ public sealed class ParameterEndToEndTests(ParameterGatewayFixture fixture) : IC
         using var twice = await Client.GetAsync("/p/enc/x?one=1&one=2");
         var body = await ParameterGatewayFixture.ErrorAsync(twice, 400, "A400IP");
         Assert.Equal("single", body.GetProperty("violations")[0].GetProperty("rule").GetString());
+
+        // A query name matches whatever its case or encoding, as in ASP.NET Core's parsed query: all are one parameter.
+        var spelled = await Enc("/p/enc/x?arr=1&ARR=2&a%72r=3&Arr=4&o%4Ee=%41+b&=empty&arr");
+        Assert.Equal(new[] { "1", "2", "3", "4", "" }, QueryOf(spelled)["arr"].Select(v => v ?? "null").ToArray());
+        Assert.Equal("A b", QueryOf(spelled)["one"].ToString());
+
+        using var twiceSpelled = await Client.GetAsync("/p/enc/x?one=1&ONE=2");
+        await ParameterGatewayFixture.ErrorAsync(twiceSpelled, 400, "A400IP");
     }
 
     [Fact]
@@ -250,6 +258,102 @@ public sealed class ParameterEndToEndTests(ParameterGatewayFixture fixture) : IC
         Assert.False(echo.Headers.ContainsKey("x-app-key"));
         Assert.False(echo.Headers.ContainsKey("x-user"));
     }
+
+    /// <summary>
+    /// Under MAPPING the backend gets exactly this header set, whatever else the caller sent: the kept headers (with
+    /// every value), the mapped ones, the body's type and length, the host and forwarding headers the proxy writes.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_mapping_backend_receives_exactly_the_kept_and_mapped_headers(bool http2)
+    {
+        using var client = http2 ? new HttpClient { BaseAddress = fixture.Gateway.Http2Address } : null;
+        var caller = client ?? Client;
+        using var form = new HttpRequestMessage(HttpMethod.Post, "/p/map/a/b/c/d?query2path=e&query2header=g")
+        {
+            Content = new FormUrlEncodedContent([new("form2path", "m"), new("form2header", "o")]),
+        };
+        AddCallerHeaders(form);
+        form.Content.Headers.Add("Content-Language", "de");
+        form.Headers.Add("X-H2P", "i");
+        form.Headers.Add("X-H2H", "k");
+        using var formResponse = await caller.SendAsync(Over(form, http2));
+        var formEcho = await ParameterGatewayFixture.EchoAsync(formResponse);
+        Assert.Equal(http2 ? HttpVersion.Version20 : HttpVersion.Version11, formResponse.Version);
+        Assert.Equal(fixture.Backend.Address.Authority, formEcho.Headers["host"]);
+        Assert.Equal(
+            ExpectedHeaders(formResponse, ("content-length", "10"), ("content-type", "application/x-www-form-urlencoded"),
+                ("x-forwarded-host", caller.BaseAddress!.Authority),
+                ("x-from-form", "o"), ("x-from-header", "k"), ("x-from-path", "c"), ("x-from-query", "g")),
+            Dump(formEcho));
+
+        using var get = new HttpRequestMessage(HttpMethod.Get, "/p/consts/42");
+        AddCallerHeaders(get);
+        get.Headers.Host = "api.example.com";
+        using var getResponse = await caller.SendAsync(Over(get, http2));
+        var getEcho = await ParameterGatewayFixture.EchoAsync(getResponse);
+        Assert.Equal("ingress.internal", getEcho.Headers["host"]);
+        Assert.Equal(
+            ExpectedHeaders(getResponse, ("x-api-name", "Bestellung%20pr%C3%BCfen"), ("x-client-ip", "127.0.0.1"),
+                ("x-const", "c"), ("x-domain", "api.example.com"), ("x-forwarded-host", "api.example.com"), ("x-stage", "RELEASE"),
+                ("x-time", getEcho.Headers["x-time"])),
+            Dump(getEcho));
+    }
+
+    private static HttpRequestMessage Over(HttpRequestMessage request, bool http2)
+    {
+        if (http2)
+        {
+            request.Version = HttpVersion.Version20;
+            request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        }
+
+        return request;
+    }
+
+    private static void AddCallerHeaders(HttpRequestMessage request)
+    {
+        request.Headers.Add("Accept", ["application/json", "text/plain"]);
+        request.Headers.Add("Accept-Language", "de-CH");
+        request.Headers.Add("User-Agent", "mapping-test/1.0");
+        request.Headers.Add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        request.Headers.Add("tracestate", "k=v");
+        request.Headers.Add("baggage", "b=1");
+        request.Headers.Add("X-Junk", "z");
+        request.Headers.Add("Cookie", "session=secret");
+        request.Headers.Add("Authorization", "Bearer secret");
+        request.Headers.Add("X-Forwarded-For", "6.6.6.6");
+        request.Headers.Add("X-Ca-Key", "forged");
+        request.Headers.Add("X-Ca-Proxy-Signature", "forged");
+    }
+
+    /// <summary>What every mapped call's backend gets besides <paramref name="own"/>: the kept headers and the proxy's.</summary>
+    private static string ExpectedHeaders(HttpResponseMessage response, params (string Name, string Value)[] own)
+    {
+        var headers = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["accept"] = "application/json, text/plain",
+            ["accept-language"] = "de-CH",
+            ["baggage"] = "b=1",
+            ["traceparent"] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            ["tracestate"] = "k=v",
+            ["user-agent"] = "mapping-test/1.0",
+            ["x-ca-request-id"] = response.Headers.GetValues("X-Ca-Request-Id").Single(),
+            ["x-forwarded-for"] = "127.0.0.1",
+            ["x-forwarded-proto"] = "http",
+        };
+        foreach (var (name, value) in own)
+        {
+            headers[name] = value;
+        }
+
+        return string.Join('\n', headers.Select(h => h.Key + ": " + h.Value));
+    }
+
+    /// <summary>The headers the backend got, sorted, but for the host (asserted on its own).</summary>
+    private static string Dump(EchoResponse echo) => string.Join('\n', echo.Headers
+        .Where(h => h.Key != "host").OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => h.Key + ": " + h.Value));
 
     [Fact]
     public async Task Passthrough_forwards_the_request_exactly_as_it_came()
