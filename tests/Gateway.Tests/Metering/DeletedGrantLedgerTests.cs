@@ -6,9 +6,6 @@ using System.Text.Json.Nodes;
 using Gateway.Catalog;
 using Gateway.Metering;
 using Gateway.Tests.Infrastructure;
-using Gateway.Tests.Security;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Metering;
 
@@ -20,75 +17,20 @@ namespace Gateway.Tests.Metering;
 /// </summary>
 public sealed class DeletedGrantLedgerTests : IAsyncLifetime
 {
-    // 18:00 on 1 March in Shanghai.
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero));
-    private EchoBackend _backend = null!;
-    private EmbeddedGateway _gateway = null!;
-    private TestSigner _buyer = null!;
+    private PaidApiGateway _paid = null!;
 
-    public async Task InitializeAsync()
-    {
-        _backend = await EchoBackend.StartAsync();
-        _gateway = await EmbeddedGateway.StartAsync(configure: b => b.Services.AddKeyedSingleton<TimeProvider>(GatewayTime.Key, _time));
-        await _gateway.ImportAsync($$"""
-            groups: [{ name: shop, basePath: /shop }]
-            backends: [{ name: echo, addresses: ["{{_backend.Address}}"] }]
-            apis: [{ id: paid, group: shop, name: Paid, methods: [GET], path: /paid, backend: echo, authType: AppSignature }]
-            deployments: [{ api: paid, stage: RELEASE }]
-            apps: [{ id: buyer, name: Buyer, owner: alice }]
-            """);
-        var buyer = await CallerAdmin.CreateKeyAsync(_gateway.Admin, "buyer");
-        _buyer = new TestSigner(buyer.AppKey, buyer.AppSecret);
-        await _gateway.ImportAsync("""
-            grants: [{ app: buyer, api: paid, stage: RELEASE }]
-            pricePlans: [{ name: basic, currency: EUR, baseFee: 0 }]
-            subscriptions: [{ app: buyer, plan: basic, start: "2026-03-01T00:00:00+08:00", timeZone: Asia/Shanghai }]
-            packages: [{ name: ten, calls: 10, price: 5, currency: EUR, validDays: 30 }]
-            packageGrants: [{ id: buyer-ten, app: buyer, package: ten, start: "2026-03-01T00:00:00+08:00" }]
-            """);
-    }
+    public async Task InitializeAsync() => _paid = await PaidApiGateway.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _backend.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _paid.DisposeAsync();
 
-    private IGrainFactory Grains => _gateway.Host.App.Services.GetRequiredService<IGrainFactory>();
+    private Task<JsonElement?> Package(string grant) => _paid.Package(grant);
 
-    private Task<int> RunWriter() => Grains.GetGrain<IPackageLedgerWriterGrain>(GrainKeys.PackageLedgerWriter).Run();
-
-    private async Task CallsSucceed(int count)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            using var request = _buyer.Create(HttpMethod.Get, "/shop/paid", timestamp: _time.GetUtcNow());
-            using var response = await _gateway.Gateway.SendAsync(request);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        }
-    }
-
-    private async Task<JsonElement?> Package(string grant) =>
-        (await _gateway.Admin.GetFromJsonAsync<JsonElement>("/v1/apps/buyer/balance")).GetProperty("packages").EnumerateArray()
-            .Cast<JsonElement?>().FirstOrDefault(p => p!.Value.GetProperty("grant").GetString() == grant);
-
-    /// <summary>Waits until the grant's counter has heard of <paramref name="used"/> calls from the frontend.</summary>
-    private async Task UsedBecomes(string grant, long used)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await Package(grant))?.GetProperty("used").GetInt64() != used && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.Equal(used, (await Package(grant))?.GetProperty("used").GetInt64());
-    }
+    private Task UsedBecomes(string grant, long used) => _paid.UsedBecomes(grant, used);
 
     private async Task<List<(string Kind, long Calls, string Reason)>> Ledger(string grant) =>
-        [.. (await _gateway.Admin.GetFromJsonAsync<JsonElement>($"/v1/ledger?grant={grant}")).EnumerateArray().Select(e => (
-            e.GetProperty("kind").GetString()!, e.GetProperty("calls").GetInt64(), e.GetProperty("reason").GetString()!))];
+        [.. (await _paid.Ledger(grant)).Select(e => (e.Kind, e.Calls, e.Reason))];
 
-    private async Task<long> Revision() => (await _gateway.Admin.GetFromJsonAsync<JsonElement>("/v1/catalog/revision")).GetProperty("revision").GetInt64();
+    private async Task<long> Revision() => (await _paid.Gateway.Admin.GetFromJsonAsync<JsonElement>("/v1/catalog/revision")).GetProperty("revision").GetInt64();
 
     /// <summary>Granted + adjusted − used − expired − revoked = 0, and Revoked = granted + adjusted − used.</summary>
     private static void AssertSumsToZero(List<(string Kind, long Calls, string Reason)> ledger, long used)
@@ -103,25 +45,25 @@ public sealed class DeletedGrantLedgerTests : IAsyncLifetime
     [Fact]
     public async Task A_grant_deleted_after_use_revokes_what_was_left_its_ledger_sums_to_zero_and_the_writer_appends_nothing_after()
     {
-        await CallsSucceed(3);
+        await _paid.CallsSucceed(3);
         await UsedBecomes("buyer-ten", 3);
 
         // 01:00 on 2 March in Shanghai: the first day's Used entry; then two calls and four more granted on the second day.
-        _time.SetUtcNow(new DateTimeOffset(2026, 3, 1, 17, 0, 0, TimeSpan.Zero));
-        await RunWriter();
-        _time.Advance(TimeSpan.FromMinutes(1));
-        await CallsSucceed(2);
+        _paid.Time.SetUtcNow(new DateTimeOffset(2026, 3, 1, 17, 0, 0, TimeSpan.Zero));
+        await _paid.RunWriter();
+        _paid.Time.Advance(TimeSpan.FromMinutes(1));
+        await _paid.CallsSucceed(2);
         await UsedBecomes("buyer-ten", 5);
-        using (var adjusted = await _gateway.AdminPostAsync("/v1/package-grants/buyer-ten/adjustments", new { calls = 4, reason = "goodwill" }))
+        using (var adjusted = await _paid.Gateway.AdminPostAsync("/v1/package-grants/buyer-ten/adjustments", new { calls = 4, reason = "goodwill" }))
         {
             Assert.True(adjusted.IsSuccessStatusCode, await adjusted.Content.ReadAsStringAsync());
         }
 
         // What a run of the writer that read the catalog just before the deletion holds.
-        var before = await Grains.GetGrain<ICatalogGrain>(GrainKeys.Catalog).GetSnapshot();
+        var before = await _paid.Grains.GetGrain<ICatalogGrain>(GrainKeys.Catalog).GetSnapshot();
         var stale = Assert.Single(before.Packages);
 
-        using (var deleted = await _gateway.Admin.DeleteAsync("/v1/package-grants/buyer-ten"))
+        using (var deleted = await _paid.Gateway.Admin.DeleteAsync("/v1/package-grants/buyer-ten"))
         {
             Assert.True(deleted.IsSuccessStatusCode, await deleted.Content.ReadAsStringAsync());
         }
@@ -140,31 +82,31 @@ public sealed class DeletedGrantLedgerTests : IAsyncLifetime
         Assert.Null(await Package("buyer-ten"));
 
         // The writer after the deletion, the stale run, and the next day: nothing more for the deleted grant.
-        Assert.Equal(0, await RunWriter());
-        Assert.Equal(0, await Grains.GetGrain<IPackageLedgerGrain>(GrainKeys.PackageLedger("buyer-ten")).Settle(stale, "Asia/Shanghai", before.Revision));
-        _time.Advance(TimeSpan.FromDays(1));
-        await Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
-        Assert.Equal(0, await RunWriter());
-        Assert.Equal(0, await Grains.GetGrain<IPackageLedgerGrain>(GrainKeys.PackageLedger("buyer-ten")).Settle(stale, "Asia/Shanghai", before.Revision));
+        Assert.Equal(0, await _paid.RunWriter());
+        Assert.Equal(0, await _paid.Grains.GetGrain<IPackageLedgerGrain>(GrainKeys.PackageLedger("buyer-ten")).Settle(stale, "Asia/Shanghai", before.Revision));
+        _paid.Time.Advance(TimeSpan.FromDays(1));
+        await _paid.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        Assert.Equal(0, await _paid.RunWriter());
+        Assert.Equal(0, await _paid.Grains.GetGrain<IPackageLedgerGrain>(GrainKeys.PackageLedger("buyer-ten")).Settle(stale, "Asia/Shanghai", before.Revision));
         Assert.Equal(ledger, await Ledger("buyer-ten"));
     }
 
     [Fact]
     public async Task The_writer_running_while_the_grant_is_deleted_writes_no_use_twice()
     {
-        await CallsSucceed(4);
+        await _paid.CallsSucceed(4);
         await UsedBecomes("buyer-ten", 4);
 
         // The first day is over: the writer has its Used entry to write, and the deletion settles it too.
-        _time.SetUtcNow(new DateTimeOffset(2026, 3, 1, 17, 0, 0, TimeSpan.Zero));
-        var writer = Task.WhenAll(Enumerable.Range(0, 3).Select(_ => RunWriter()));
-        using (var deleted = await _gateway.Admin.DeleteAsync("/v1/package-grants/buyer-ten"))
+        _paid.Time.SetUtcNow(new DateTimeOffset(2026, 3, 1, 17, 0, 0, TimeSpan.Zero));
+        var writer = Task.WhenAll(Enumerable.Range(0, 3).Select(_ => _paid.RunWriter()));
+        using (var deleted = await _paid.Gateway.Admin.DeleteAsync("/v1/package-grants/buyer-ten"))
         {
             Assert.True(deleted.IsSuccessStatusCode, await deleted.Content.ReadAsStringAsync());
         }
 
         await writer;
-        await RunWriter();
+        await _paid.RunWriter();
         var ledger = await Ledger("buyer-ten");
         AssertSumsToZero(ledger, used: 4);
         Assert.Equal(-6, ledger[^1].Calls);
@@ -174,9 +116,9 @@ public sealed class DeletedGrantLedgerTests : IAsyncLifetime
     [Fact]
     public async Task A_replace_import_that_keeps_a_grant_changes_nothing_and_one_that_drops_it_revokes_what_was_left()
     {
-        await CallsSucceed(4);
+        await _paid.CallsSucceed(4);
         await UsedBecomes("buyer-ten", 4);
-        var export = await _gateway.Admin.GetStringAsync("/v1/catalog/export?format=json");
+        var export = await _paid.Gateway.Admin.GetStringAsync("/v1/catalog/export?format=json");
 
         // The export imported again, grant and all: not a deletion and a new grant, nothing changes.
         var revision = await Revision();
@@ -196,31 +138,31 @@ public sealed class DeletedGrantLedgerTests : IAsyncLifetime
             ],
             ledger);
         AssertSumsToZero(ledger, used: 4);
-        Assert.Equal(0, await RunWriter());
+        Assert.Equal(0, await _paid.RunWriter());
         Assert.Equal(ledger, await Ledger("buyer-ten"));
     }
 
     [Fact]
     public async Task A_deleted_grants_id_is_refused_for_a_new_grant_with_nothing_stored_and_a_new_id_starts_at_its_granted_calls()
     {
-        await CallsSucceed(2);
+        await _paid.CallsSucceed(2);
         await UsedBecomes("buyer-ten", 2);
-        using (var deleted = await _gateway.Admin.DeleteAsync("/v1/package-grants/buyer-ten"))
+        using (var deleted = await _paid.Gateway.Admin.DeleteAsync("/v1/package-grants/buyer-ten"))
         {
             Assert.True(deleted.IsSuccessStatusCode, await deleted.Content.ReadAsStringAsync());
         }
 
         var revision = await Revision();
         var ledger = await Ledger("buyer-ten");
-        var export = await _gateway.Admin.GetStringAsync("/v1/catalog/export?format=json");
+        var export = await _paid.Gateway.Admin.GetStringAsync("/v1/catalog/export?format=json");
 
         // By the route, and by an import (merge or replace): 409, the grant named, nothing stored.
-        using (var again = await _gateway.Admin.PutAsJsonAsync("/v1/package-grants/buyer-ten", new { app = "buyer", package = "ten", start = "2026-03-01T00:00:00+08:00" }))
+        using (var again = await _paid.Gateway.Admin.PutAsJsonAsync("/v1/package-grants/buyer-ten", new { app = "buyer", package = "ten", start = "2026-03-01T00:00:00+08:00" }))
         {
             await AssertGrantIdRefused(again);
         }
 
-        using (var imported = await _gateway.Admin.PostAsync("/v1/catalog/import?mode=merge", new StringContent("""
+        using (var imported = await _paid.Gateway.Admin.PostAsync("/v1/catalog/import?mode=merge", new StringContent("""
             packageGrants: [{ id: buyer-ten, app: buyer, package: ten, start: "2026-03-01T00:00:00+08:00" }]
             """, Encoding.UTF8, "application/yaml")))
         {
@@ -229,39 +171,39 @@ public sealed class DeletedGrantLedgerTests : IAsyncLifetime
 
         var withOld = JsonNode.Parse(export)!.AsObject();
         withOld["packageGrants"] = new JsonArray(new JsonObject { ["id"] = "buyer-ten", ["app"] = "buyer", ["package"] = "ten", ["start"] = "2026-03-01T00:00:00+08:00" });
-        using (var replaced = await _gateway.Admin.PostAsync("/v1/catalog/import?mode=replace", new StringContent(withOld.ToJsonString(), Encoding.UTF8, "application/json")))
+        using (var replaced = await _paid.Gateway.Admin.PostAsync("/v1/catalog/import?mode=replace", new StringContent(withOld.ToJsonString(), Encoding.UTF8, "application/json")))
         {
             await AssertGrantIdRefused(replaced);
         }
 
         Assert.Equal(revision, await Revision());
         Assert.Equal(ledger, await Ledger("buyer-ten"));
-        Assert.Empty((await _gateway.Admin.GetFromJsonAsync<JsonElement>("/v1/package-grants")).EnumerateArray());
+        Assert.Empty((await _paid.Gateway.Admin.GetFromJsonAsync<JsonElement>("/v1/package-grants")).EnumerateArray());
 
         // The export of this catalog imported again is not refused: it holds no deleted grant.
         await ImportJson(export, HttpStatusCode.OK);
         Assert.Equal(revision, await Revision());
 
         // A new id starts at its granted calls, and its calls are charged to it alone.
-        using (var fresh = await _gateway.Admin.PutAsJsonAsync("/v1/package-grants/buyer-ten-2", new { app = "buyer", package = "ten", start = "2026-03-01T00:00:00+08:00" }))
+        using (var fresh = await _paid.Gateway.Admin.PutAsJsonAsync("/v1/package-grants/buyer-ten-2", new { app = "buyer", package = "ten", start = "2026-03-01T00:00:00+08:00" }))
         {
             Assert.True(fresh.IsSuccessStatusCode, await fresh.Content.ReadAsStringAsync());
         }
 
         var package = (await Package("buyer-ten-2"))!.Value;
         Assert.Equal((10L, 0L, 10L), (package.GetProperty("granted").GetInt64(), package.GetProperty("used").GetInt64(), package.GetProperty("remaining").GetInt64()));
-        await _gateway.WaitForRevisionAsync(await Revision(), TimeSpan.FromSeconds(30));
-        await CallsSucceed(2);
+        await _paid.Gateway.WaitForRevisionAsync(await Revision(), TimeSpan.FromSeconds(30));
+        await _paid.CallsSucceed(2);
         await UsedBecomes("buyer-ten-2", 2);
-        _time.Advance(TimeSpan.FromDays(1));
-        await RunWriter();
+        _paid.Time.Advance(TimeSpan.FromDays(1));
+        await _paid.RunWriter();
         Assert.Equal(ledger, await Ledger("buyer-ten"));
         Assert.Equal([("Granted", 10L, "package ten"), ("Used", -2L, "calls used on 2026-03-01")], await Ledger("buyer-ten-2"));
     }
 
     private async Task ImportJson(string document, HttpStatusCode expected)
     {
-        using var response = await _gateway.Admin.PostAsync("/v1/catalog/import?mode=replace", new StringContent(document, Encoding.UTF8, "application/json"));
+        using var response = await _paid.Gateway.Admin.PostAsync("/v1/catalog/import?mode=replace", new StringContent(document, Encoding.UTF8, "application/json"));
         Assert.True(response.StatusCode == expected, await response.Content.ReadAsStringAsync());
     }
 

@@ -1,11 +1,6 @@
-using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Gateway.Metering;
-using Gateway.Tests.Infrastructure;
-using Gateway.Tests.Security;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Metering;
 
@@ -17,71 +12,18 @@ namespace Gateway.Tests.Metering;
 /// </summary>
 public sealed class PackageLedgerTests : IAsyncLifetime
 {
-    // 18:00 on 1 March in Shanghai.
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero));
-    private EchoBackend _backend = null!;
-    private EmbeddedGateway _gateway = null!;
-    private TestSigner _buyer = null!;
+    private PaidApiGateway _paid = null!;
 
-    public async Task InitializeAsync()
-    {
-        _backend = await EchoBackend.StartAsync();
-        _gateway = await EmbeddedGateway.StartAsync(configure: b => b.Services.AddKeyedSingleton<TimeProvider>(GatewayTime.Key, _time));
-        await _gateway.ImportAsync($$"""
-            groups: [{ name: shop, basePath: /shop }]
-            backends: [{ name: echo, addresses: ["{{_backend.Address}}"] }]
-            apis: [{ id: paid, group: shop, name: Paid, methods: [GET], path: /paid, backend: echo, authType: AppSignature }]
-            deployments: [{ api: paid, stage: RELEASE }]
-            apps: [{ id: buyer, name: Buyer, owner: alice }]
-            """);
-        var buyer = await CallerAdmin.CreateKeyAsync(_gateway.Admin, "buyer");
-        _buyer = new TestSigner(buyer.AppKey, buyer.AppSecret);
-        await _gateway.ImportAsync("""
-            grants: [{ app: buyer, api: paid, stage: RELEASE }]
-            pricePlans: [{ name: basic, currency: EUR, baseFee: 0 }]
-            subscriptions: [{ app: buyer, plan: basic, start: "2026-03-01T00:00:00+08:00", timeZone: Asia/Shanghai }]
-            packages: [{ name: ten, calls: 10, price: 5, currency: EUR, validDays: 30 }]
-            packageGrants: [{ id: buyer-ten, app: buyer, package: ten, start: "2026-03-01T00:00:00+08:00", expiry: "2026-03-03T12:00:00+08:00" }]
-            """);
-    }
+    public async Task InitializeAsync() => _paid = await PaidApiGateway.StartAsync("2026-03-03T12:00:00+08:00");
 
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _backend.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _paid.DisposeAsync();
 
-    private IGrainFactory Grains => _gateway.Host.App.Services.GetRequiredService<IGrainFactory>();
+    // One grant here: its balance entry and its ledger.
+    private async Task<JsonElement> Package() => (await _paid.Package("buyer-ten"))!.Value;
 
-    private Task<int> RunWriter() => Grains.GetGrain<IPackageLedgerWriterGrain>(GrainKeys.PackageLedgerWriter).Run();
+    private Task UsedBecomes(long used) => _paid.UsedBecomes("buyer-ten", used);
 
-    private async Task CallsSucceed(int count)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            using var request = _buyer.Create(HttpMethod.Get, "/shop/paid", timestamp: _time.GetUtcNow());
-            using var response = await _gateway.Gateway.SendAsync(request);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        }
-    }
-
-    private async Task<JsonElement> Package() =>
-        Assert.Single((await _gateway.Admin.GetFromJsonAsync<JsonElement>("/v1/apps/buyer/balance")).GetProperty("packages").EnumerateArray());
-
-    private async Task UsedBecomes(long used)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await Package()).GetProperty("used").GetInt64() != used && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.Equal(used, (await Package()).GetProperty("used").GetInt64());
-    }
-
-    private async Task<List<(long Sequence, string Kind, long Calls, string Reason)>> Ledger() =>
-        [.. (await _gateway.Admin.GetFromJsonAsync<JsonElement>("/v1/ledger?grant=buyer-ten")).EnumerateArray().Select(e => (
-            e.GetProperty("sequence").GetInt64(), e.GetProperty("kind").GetString()!, e.GetProperty("calls").GetInt64(), e.GetProperty("reason").GetString()!))];
+    private Task<List<(long Sequence, string Kind, long Calls, string Reason)>> Ledger() => _paid.Ledger("buyer-ten");
 
     private async Task AssertLedgerIsTheBalance()
     {
@@ -93,33 +35,33 @@ public sealed class PackageLedgerTests : IAsyncLifetime
     [Fact]
     public async Task Calls_are_one_Used_entry_per_billing_day_then_what_is_left_expires_once_and_the_ledger_adds_up_to_the_balance()
     {
-        await CallsSucceed(3);
+        await _paid.CallsSucceed(3);
         await UsedBecomes(3);
 
         // The day is not over: its use is not written yet.
-        await RunWriter();
+        await _paid.RunWriter();
         Assert.Equal([(1L, "Granted", 10L, "package ten")], await Ledger());
 
         // 01:00 on 2 March in Shanghai (17:00 UTC on 1 March): the first day's entry, once, however often the writer runs.
-        _time.SetUtcNow(new DateTimeOffset(2026, 3, 1, 17, 0, 0, TimeSpan.Zero));
-        await RunWriter();
-        await RunWriter();
+        _paid.Time.SetUtcNow(new DateTimeOffset(2026, 3, 1, 17, 0, 0, TimeSpan.Zero));
+        await _paid.RunWriter();
+        await _paid.RunWriter();
         Assert.Equal([(1L, "Granted", 10L, "package ten"), (2L, "Used", -3L, "calls used on 2026-03-01")], await Ledger());
         await AssertLedgerIsTheBalance();
 
-        await CallsSucceed(2);
+        await _paid.CallsSucceed(2);
         await UsedBecomes(5);
-        _time.SetUtcNow(new DateTimeOffset(2026, 3, 2, 17, 0, 0, TimeSpan.Zero));
-        await RunWriter();
+        _paid.Time.SetUtcNow(new DateTimeOffset(2026, 3, 2, 17, 0, 0, TimeSpan.Zero));
+        await _paid.RunWriter();
         Assert.Equal((3L, "Used", -2L, "calls used on 2026-03-02"), (await Ledger())[^1]);
         await AssertLedgerIsTheBalance();
         Assert.Equal(5, (await Package()).GetProperty("remaining").GetInt64());
 
         // One call on the last day, then past the expiry (12:00 on 3 March in Shanghai) with four calls left.
-        await CallsSucceed(1);
+        await _paid.CallsSucceed(1);
         await UsedBecomes(6);
-        _time.SetUtcNow(new DateTimeOffset(2026, 3, 3, 5, 0, 0, TimeSpan.Zero));
-        await RunWriter();
+        _paid.Time.SetUtcNow(new DateTimeOffset(2026, 3, 3, 5, 0, 0, TimeSpan.Zero));
+        await _paid.RunWriter();
         var ledger = await Ledger();
         Assert.Equal(
             [(4L, "Used", -1L, "calls used on 2026-03-03"), (5L, "Expired", -4L, "expired with 4 calls left")],
@@ -130,19 +72,19 @@ public sealed class PackageLedgerTests : IAsyncLifetime
         await AssertLedgerIsTheBalance();
 
         // Run again, after every grain left memory (reactivated from storage): nothing is appended twice.
-        await Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
-        _time.Advance(TimeSpan.FromDays(1));
-        await RunWriter();
-        await RunWriter();
+        await _paid.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        _paid.Time.Advance(TimeSpan.FromDays(1));
+        await _paid.RunWriter();
+        await _paid.RunWriter();
         Assert.Equal(ledger, await Ledger());
     }
 
     [Fact]
     public async Task The_writer_runs_on_its_own_reminder_without_anyone_calling_it()
     {
-        await CallsSucceed(2);
+        await _paid.CallsSucceed(2);
         await UsedBecomes(2);
-        _time.SetUtcNow(new DateTimeOffset(2026, 3, 1, 17, 0, 0, TimeSpan.Zero));
+        _paid.Time.SetUtcNow(new DateTimeOffset(2026, 3, 1, 17, 0, 0, TimeSpan.Zero));
 
         // The reminder ticks once a minute of real time, the first a minute after the silo started.
         var deadline = DateTime.UtcNow.AddMinutes(4);
@@ -158,23 +100,23 @@ public sealed class PackageLedgerTests : IAsyncLifetime
     [Fact]
     public async Task A_grant_past_its_expiry_untouched_expires_all_it_held_in_one_entry_and_the_ledger_of_an_unknown_grant_is_empty()
     {
-        _time.SetUtcNow(new DateTimeOffset(2026, 3, 4, 0, 0, 0, TimeSpan.Zero));
-        await RunWriter();
-        await RunWriter();
+        _paid.Time.SetUtcNow(new DateTimeOffset(2026, 3, 4, 0, 0, 0, TimeSpan.Zero));
+        await _paid.RunWriter();
+        await _paid.RunWriter();
         Assert.Equal(
             [(1L, "Granted", 10L, "package ten"), (2L, "Expired", -10L, "expired with 10 calls left")],
             await Ledger());
         await AssertLedgerIsTheBalance();
 
         // Calls an operator adds to the expired grant a minute later expire as well, in an entry of their own.
-        _time.Advance(TimeSpan.FromMinutes(1));
-        using var adjusted = await _gateway.AdminPostAsync("/v1/package-grants/buyer-ten/adjustments", new { calls = 3, reason = "late goodwill" });
+        _paid.Time.Advance(TimeSpan.FromMinutes(1));
+        using var adjusted = await _paid.Gateway.AdminPostAsync("/v1/package-grants/buyer-ten/adjustments", new { calls = 3, reason = "late goodwill" });
         Assert.True(adjusted.IsSuccessStatusCode, await adjusted.Content.ReadAsStringAsync());
-        await RunWriter();
-        await RunWriter();
+        await _paid.RunWriter();
+        await _paid.RunWriter();
         Assert.Equal([("Adjusted", 3L), ("Expired", -3L)], (await Ledger()).Skip(2).Select(e => (e.Kind, e.Calls)));
         await AssertLedgerIsTheBalance();
 
-        Assert.Empty((await _gateway.Admin.GetFromJsonAsync<JsonElement>("/v1/ledger?grant=no-such-grant")).EnumerateArray());
+        Assert.Empty((await _paid.Gateway.Admin.GetFromJsonAsync<JsonElement>("/v1/ledger?grant=no-such-grant")).EnumerateArray());
     }
 }
