@@ -1,13 +1,8 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Gateway.Silo;
 using Gateway.Tests.Infrastructure;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Metering;
 
@@ -18,55 +13,18 @@ namespace Gateway.Tests.Metering;
 /// </summary>
 public sealed class DeletedGrantRedisStalledTests : IAsyncLifetime
 {
-    private const string Token = "ledger-stalled-token";
-    private RedisServer _redis = null!;
-    private WebApplication _silo = null!;
-    private HttpClient _admin = null!;
+    private StallableRedisSilo _cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        _redis = await RedisServer.StartAsync();
-        _silo = SiloApp.Build([], null, b =>
-        {
-            b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                // Storage calls give up after 1 s instead of 5 s, so that the test does not wait long.
-                ["Cluster:Redis"] = _redis.ConnectionString + ",asyncTimeout=1000,syncTimeout=1000",
-                ["Cluster:ClusterId"] = "ledger-" + Guid.NewGuid().ToString("N")[..8],
-                ["Cluster:SiloPort"] = FreePorts.Next().ToString(),
-                ["Cluster:GatewayPort"] = FreePorts.Next().ToString(),
-                ["Cluster:AdvertisedIP"] = "127.0.0.1",
-                ["Admin:Token"] = Token,
-                ["Admin:Port"] = "0",
-                ["Secrets:Keys:" + TestSecretKeys.Id] = TestSecretKeys.Key,
-                ["Logging:LogLevel:Default"] = "Warning",
-            });
-            b.Logging.AddFilter("Orleans", LogLevel.Error);
-        });
-        await _silo.StartAsync();
-        _admin = new HttpClient
-        {
-            BaseAddress = new Uri(EmbeddedGateway.BoundAddresses(_silo)[0].Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1")),
-            Timeout = TimeSpan.FromSeconds(60),
-        };
-        _admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
-    }
+    public async Task InitializeAsync() => _cluster = await StallableRedisSilo.StartAsync("ledger");
 
-    public async Task DisposeAsync()
-    {
-        _redis.Resume();
-        _admin.Dispose();
-        await _silo.StopAsync();
-        await _silo.DisposeAsync();
-        await _redis.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
-    private async Task<string> Ledger() => (await _admin.GetFromJsonAsync<JsonElement>("/v1/ledger?grant=march")).GetRawText();
+    private async Task<string> Ledger() => (await _cluster.Admin.GetFromJsonAsync<JsonElement>("/v1/ledger?grant=march")).GetRawText();
 
     [Fact]
     public async Task A_grant_deleted_while_redis_is_stalled_is_a_503_naming_it_with_nothing_changed_and_deleted_once_redis_answers()
     {
-        using (var imported = await _admin.PostAsync("/v1/catalog/import", new StringContent("""
+        using (var imported = await _cluster.Admin.PostAsync("/v1/catalog/import", new StringContent("""
             apps: [{ id: buyer, name: Buyer, owner: alice }]
             packages: [{ name: ten, calls: 10, price: 5, currency: EUR, validDays: 30 }]
             packageGrants: [{ id: march, app: buyer, package: ten, start: "2026-03-01T00:00:00Z", expiry: "2099-01-01T00:00:00Z" }]
@@ -75,17 +33,17 @@ public sealed class DeletedGrantRedisStalledTests : IAsyncLifetime
             Assert.True(imported.IsSuccessStatusCode, await imported.Content.ReadAsStringAsync());
         }
 
-        var revision = (await _admin.GetFromJsonAsync<JsonElement>("/v1/catalog/revision")).GetRawText();
+        var revision = (await _cluster.Admin.GetFromJsonAsync<JsonElement>("/v1/catalog/revision")).GetRawText();
         var ledger = await Ledger();
-        _redis.Pause();
+        _cluster.Redis.Pause();
         HttpResponseMessage refused;
         try
         {
-            refused = await _admin.DeleteAsync("/v1/package-grants/march");
+            refused = await _cluster.Admin.DeleteAsync("/v1/package-grants/march");
         }
         finally
         {
-            _redis.Resume();
+            _cluster.Redis.Resume();
         }
 
         using (refused)
@@ -99,20 +57,20 @@ public sealed class DeletedGrantRedisStalledTests : IAsyncLifetime
         }
 
         // Nothing changed: the grant is there, the revision and the ledger are the ones before.
-        using (var grant = await _admin.GetAsync("/v1/package-grants/march"))
+        using (var grant = await _cluster.Admin.GetAsync("/v1/package-grants/march"))
         {
             Assert.Equal(HttpStatusCode.OK, grant.StatusCode);
         }
 
-        Assert.Equal(revision, (await _admin.GetFromJsonAsync<JsonElement>("/v1/catalog/revision")).GetRawText());
+        Assert.Equal(revision, (await _cluster.Admin.GetFromJsonAsync<JsonElement>("/v1/catalog/revision")).GetRawText());
         Assert.Equal(ledger, await Ledger());
 
-        using (var deleted = await _admin.DeleteAsync("/v1/package-grants/march"))
+        using (var deleted = await _cluster.Admin.DeleteAsync("/v1/package-grants/march"))
         {
             Assert.True(deleted.IsSuccessStatusCode, await deleted.Content.ReadAsStringAsync());
         }
 
-        var entries = (await _admin.GetFromJsonAsync<JsonElement>("/v1/ledger?grant=march")).EnumerateArray()
+        var entries = (await _cluster.Admin.GetFromJsonAsync<JsonElement>("/v1/ledger?grant=march")).EnumerateArray()
             .Select(e => (e.GetProperty("kind").GetString(), e.GetProperty("calls").GetInt64())).ToList();
         Assert.Equal([("Granted", 10L), ("Revoked", -10L)], entries);
     }
