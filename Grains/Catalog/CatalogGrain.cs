@@ -387,16 +387,21 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
                 forbidden.Select(c => new CatalogError($"{c.Collection}[{c.Item}]", "RoleRequired", c.ToString())));
         }
 
+        // The Revoked entries of deleted grants are written last, once their use is known; only they change the diff then.
+        var deleted = Metering.MeteringLedger.Deleted(previous, candidate);
         if (dryRun || changes.Length == 0)
         {
             // Nothing differs (an unchanged export imported again): the revision stays, frontends keep their snapshot.
             // A dry run settles no grant's use: a grant it would delete shows as revoked whole.
-            Metering.MeteringLedger.Revoke(previous, candidate, null, now, AuditContext.Actor);
-            return CatalogResult.Ok(previous.Revision, version?.Invoke()) with { Changes = CatalogDiff.Between(previous, candidate) };
+            if (Metering.MeteringLedger.Revoke(deleted, candidate, null, now, AuditContext.Actor) > 0)
+            {
+                changes = CatalogDiff.Between(previous, candidate);
+            }
+
+            return CatalogResult.Ok(previous.Revision, version?.Invoke()) with { Changes = changes };
         }
 
         candidate.Revision = previous.Revision + 1;
-        var deleted = Metering.MeteringLedger.Deleted(previous, candidate);
         var settled = await CloseLedgers(previous, deleted, candidate.Revision);
         if (settled is null)
         {
@@ -405,8 +410,10 @@ public sealed partial class CatalogGrain : Grain, ICatalogGrain
         }
 
         // Stamped after the use it leaves out was settled.
-        Metering.MeteringLedger.Revoke(previous, candidate, settled, _time.GetUtcNow(), AuditContext.Actor);
-        changes = CatalogDiff.Between(previous, candidate);
+        if (Metering.MeteringLedger.Revoke(deleted, candidate, settled, _time.GetUtcNow(), AuditContext.Actor) > 0)
+        {
+            changes = CatalogDiff.Between(previous, candidate);
+        }
         var stored = _state.State;
         _state.State = CatalogSecrets.Sealed(candidate, _secrets);
         try

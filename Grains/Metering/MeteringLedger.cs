@@ -94,22 +94,27 @@ public static class MeteringLedger
     }
 
     /// <summary>
-    /// Appends each deleted grant's Revoked entry: what it held by the catalog (granted and adjusted) less what its
-    /// own ledger's Used and Expired entries hold (<paramref name="settled"/>, settled up to the deletion), so that
-    /// all the grant's entries sum to 0. Without a figure (a dry run, which settles nothing) the whole is revoked.
+    /// Appends to <paramref name="after"/> the Revoked entry of each grant of <paramref name="deleted"/>: what it held by
+    /// the catalog (granted and adjusted) less what its own ledger's Used and Expired entries hold
+    /// (<paramref name="settled"/>, settled up to the deletion), so that all the grant's entries sum to 0. Without a
+    /// figure (a dry run, which settles nothing) the whole is revoked. Answers how many entries it appended.
     /// </summary>
-    public static void Revoke(CatalogState before, CatalogState after, IReadOnlyDictionary<string, long>? settled, DateTimeOffset now, string actor)
+    public static int Revoke(IEnumerable<PackageGrant> deleted, CatalogState after, IReadOnlyDictionary<string, long>? settled, DateTimeOffset now, string actor)
     {
         var balances = Balances(after.Ledger);
-        foreach (var grant in Deleted(before, after))
+        var appended = 0;
+        foreach (var grant in deleted)
         {
             var left = balances.GetValueOrDefault(grant.Id) - (settled?.GetValueOrDefault(grant.Id) ?? 0);
             if (left > 0)
             {
                 Append(after, now, actor, grant.App, grant.Id, LedgerEntryKind.Revoked, -left,
                     string.Create(CultureInfo.InvariantCulture, $"grant deleted with {left} calls left"));
+                appended++;
             }
         }
+
+        return appended;
     }
 
     /// <summary>An operator's adjustment of one grant.</summary>
