@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Gateway.BackendSignature;
@@ -170,21 +169,14 @@ public ref struct SignatureTextBuilder
     }
 
     /// <summary>Writes HMAC(key, UTF-8 text) into <paramref name="destination"/> (32 bytes) and returns its length.</summary>
-    public readonly int Sign(string algorithm, ReadOnlySpan<byte> key, Span<byte> destination)
+    public readonly int Sign(string algorithm, HmacKey key, Span<byte> destination)
     {
         var text = Text;
         var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
         try
         {
             var length = Encoding.UTF8.GetBytes(text, bytes);
-            return algorithm switch
-            {
-                "HmacSHA256" => HMACSHA256.HashData(key, bytes.AsSpan(0, length), destination),
-#pragma warning disable CA5350 // HmacSHA1 is part of the X-Ca scheme; an API can refuse it.
-                "HmacSHA1" => HMACSHA1.HashData(key, bytes.AsSpan(0, length), destination),
-#pragma warning restore CA5350
-                _ => throw new ArgumentException($"'{algorithm}' is not HmacSHA256 or HmacSHA1", nameof(algorithm)),
-            };
+            return key.Compute(algorithm, bytes.AsSpan(0, length), destination);
         }
         finally
         {

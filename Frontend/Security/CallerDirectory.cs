@@ -1,4 +1,5 @@
 using System.Text;
+using Gateway.BackendSignature;
 using Gateway.Catalog;
 
 namespace Gateway.Frontend.Security;
@@ -21,7 +22,7 @@ public sealed class CallerDirectory
         var apps = (snapshot?.Apps ?? []).ToDictionary(a => a.Id, StringComparer.Ordinal);
         _keys = (snapshot?.AppKeys ?? [])
             .Where(k => apps.ContainsKey(k.App))
-            .ToDictionary(k => k.Key, k => new AppCredential(apps[k.App], k.Key, Encoding.UTF8.GetBytes(k.Secret)), StringComparer.Ordinal);
+            .ToDictionary(k => k.Key, k => new AppCredential(apps[k.App], k.Key, new HmacKey(Encoding.UTF8.GetBytes(k.Secret))), StringComparer.Ordinal);
         _grants = (snapshot?.Grants ?? []).ToDictionary(g => (g.App, g.Api, g.Stage));
         var signingKeys = (snapshot?.BackendSigningKeys ?? []).ToDictionary(k => BackendSigningKey.KeyOf(k.Backend, k.Name), StringComparer.Ordinal);
         _backendKeys = (snapshot?.Backends ?? [])
@@ -40,8 +41,8 @@ public sealed class CallerDirectory
     public bool TryFindBackendKey(string backend, out BackendCredential credential) => _backendKeys.TryGetValue(backend, out credential!);
 }
 
-/// <summary>An AppKey with its app and the secret's bytes, ready for HMAC.</summary>
-public sealed record AppCredential(App App, string AppKey, byte[] Secret)
+/// <summary>An AppKey with its app and its secret, ready for HMAC: made once per catalog, not on every signed call.</summary>
+public sealed record AppCredential(App App, string AppKey, HmacKey Secret)
 {
     public override string ToString() => $"AppCredential {{ App = {App.Id}, AppKey = {AppKey} }}";
 }
@@ -49,8 +50,8 @@ public sealed record AppCredential(App App, string AppKey, byte[] Secret)
 /// <summary>The signing key a backend's requests are signed with.</summary>
 public sealed record BackendCredential(string Name, string Secret)
 {
-    /// <summary>The secret's bytes, ready for HMAC: made once per catalog, not on every signed call.</summary>
-    public byte[] Key { get; } = Encoding.UTF8.GetBytes(Secret);
+    /// <summary>The secret, ready for HMAC: made once per catalog, not on every signed call.</summary>
+    public HmacKey Key { get; } = new(Encoding.UTF8.GetBytes(Secret));
 
     public override string ToString() => $"BackendCredential {{ Name = {Name} }}";
 }

@@ -75,9 +75,9 @@ public sealed class SignatureTextBuilderTests
             Assert.Equal(expected, text.ToString());
 
             Span<byte> mac = stackalloc byte[32];
-            Assert.Equal(32, text.Sign("HmacSHA256", "k"u8, mac));
+            Assert.Equal(32, text.Sign("HmacSHA256", new HmacKey("k"u8), mac));
             Assert.Equal(HMACSHA256.HashData("k"u8.ToArray(), Encoding.UTF8.GetBytes(expected)), mac.ToArray());
-            Assert.Equal(20, text.Sign("HmacSHA1", "k"u8, mac));
+            Assert.Equal(20, text.Sign("HmacSHA1", new HmacKey("k"u8), mac));
         }
         finally
         {
