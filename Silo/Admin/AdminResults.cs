@@ -64,7 +64,7 @@ internal static class AdminResults
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
-            httpContext.Response.Headers.RetryAfter = "2";
+            httpContext.Response.Headers.RetryAfter = ClusterUnavailableHandler.RetryAfterSeconds;
             return inner.ExecuteAsync(httpContext);
         }
     }

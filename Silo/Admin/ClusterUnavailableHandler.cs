@@ -10,6 +10,12 @@ namespace Gateway.Silo.Admin;
 /// </summary>
 internal sealed partial class ClusterUnavailableHandler(IProblemDetailsService problems, ILogger<ClusterUnavailableHandler> logger) : IExceptionHandler
 {
+    /// <summary>
+    /// The <c>Retry-After</c> of every admin 503 of a cluster that is away: about the time the cluster takes to declare
+    /// a dead silo dead and activate its grains elsewhere.
+    /// </summary>
+    public const string RetryAfterSeconds = "2";
+
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         var reason = ReasonFor(exception);
@@ -20,7 +26,7 @@ internal sealed partial class ClusterUnavailableHandler(IProblemDetailsService p
 
         LogUnavailable(context.Request.Method, context.Request.Path, exception.GetType().Name);
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        context.Response.Headers.RetryAfter = "2";
+        context.Response.Headers.RetryAfter = RetryAfterSeconds;
         context.Response.Headers["X-Ca-Error-Code"] = "S503CU";
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
