@@ -20,77 +20,75 @@ public static class BackendQuery
             return new Microsoft.AspNetCore.Http.Extensions.QueryBuilder(parameters).ToQueryString();
         }
 
-        var buffer = ArrayPool<char>.Shared.Rent(256);
-        var written = 0;
+        var query = new Writer(256);
         try
         {
             foreach (var (name, values) in collection)
             {
-                AppendParameter(ref buffer, ref written, name, values);
+                query.Add(name, values);
             }
 
-            return written == 0 ? QueryString.Empty : new QueryString(new string(buffer, 0, written));
+            return query.ToQueryString();
         }
         finally
         {
-            ArrayPool<char>.Shared.Return(buffer);
+            query.Dispose();
         }
     }
 
     /// <summary>The same, for parameters kept in order in an array (MAPPING mode's query, which has no dictionary).</summary>
     public static QueryString Format(ReadOnlySpan<(string Name, StringValues Values)> parameters)
     {
-        var buffer = ArrayPool<char>.Shared.Rent(256);
-        var written = 0;
+        var query = new Writer(256);
         try
         {
             foreach (var (name, values) in parameters)
             {
-                AppendParameter(ref buffer, ref written, name, values);
+                query.Add(name, values);
             }
 
-            return written == 0 ? QueryString.Empty : new QueryString(new string(buffer, 0, written));
+            return query.ToQueryString();
         }
         finally
         {
-            ArrayPool<char>.Shared.Return(buffer);
+            query.Dispose();
         }
     }
 
-    private static void AppendParameter(ref char[] buffer, ref int written, string name, StringValues values)
+    /// <summary>The query's characters in a pooled buffer that grows as needed.</summary>
+    private ref struct Writer(int capacity)
     {
-        foreach (var value in values)
+        private char[] _buffer = ArrayPool<char>.Shared.Rent(capacity);
+        private int _written;
+
+        /// <summary>One <c>name=value</c> per value, each encoded; a name without values writes nothing.</summary>
+        public void Add(string name, StringValues values)
         {
-            Append(ref buffer, ref written, written == 0 ? '?' : '&');
-            Append(ref buffer, ref written, UrlEncoder.Default.Encode(name));
-            Append(ref buffer, ref written, '=');
-            Append(ref buffer, ref written, UrlEncoder.Default.Encode(value ?? ""));
+            foreach (var value in values)
+            {
+                Append(_written == 0 ? "?" : "&");
+                Append(UrlEncoder.Default.Encode(name));
+                Append("=");
+                Append(UrlEncoder.Default.Encode(value ?? ""));
+            }
         }
-    }
 
-    private static void Append(ref char[] buffer, ref int written, char c)
-    {
-        Reserve(ref buffer, written, 1);
-        buffer[written++] = c;
-    }
+        public readonly QueryString ToQueryString() => _written == 0 ? QueryString.Empty : new QueryString(new string(_buffer, 0, _written));
 
-    private static void Append(ref char[] buffer, ref int written, string text)
-    {
-        Reserve(ref buffer, written, text.Length);
-        text.CopyTo(buffer.AsSpan(written));
-        written += text.Length;
-    }
+        public readonly void Dispose() => ArrayPool<char>.Shared.Return(_buffer);
 
-    private static void Reserve(ref char[] buffer, int written, int more)
-    {
-        if (written + more <= buffer.Length)
+        private void Append(string text)
         {
-            return;
-        }
+            if (_written + text.Length > _buffer.Length)
+            {
+                var larger = ArrayPool<char>.Shared.Rent(Math.Max(_buffer.Length * 2, _written + text.Length));
+                _buffer.AsSpan(0, _written).CopyTo(larger);
+                ArrayPool<char>.Shared.Return(_buffer);
+                _buffer = larger;
+            }
 
-        var larger = ArrayPool<char>.Shared.Rent(Math.Max(buffer.Length * 2, written + more));
-        buffer.AsSpan(0, written).CopyTo(larger);
-        ArrayPool<char>.Shared.Return(buffer);
-        buffer = larger;
+            text.CopyTo(_buffer.AsSpan(_written));
+            _written += text.Length;
+        }
     }
 }
