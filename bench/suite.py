@@ -444,6 +444,14 @@ def configs(work, ports):
         Config("gw-everything", "gateway", "gateway", all_path,
                lambda: {**signed_headers("GET", all_path), **token(), **PARAMS_HEADERS},
                doc="signature + token, IP allow list, four lease-mode limits, ten mapped parameters, backend signature"),
+        # The same requests through bare YARP (it forwards the X-Ca headers, the token and the parameters as they are):
+        # what the larger request itself costs a proxy, parsed by Kestrel, copied and sent on by YARP, apart from what
+        # the gateway does with it.
+        Config("bare-yarp-signed-request", "bare-yarp", "bare-yarp", "/signed", lambda: signed_headers("GET", "/signed"),
+               doc="bare YARP given gw-signature's request: its baseline like for like"),
+        Config("bare-yarp-everything-request", "bare-yarp", "bare-yarp", all_path,
+               lambda: {**signed_headers("GET", all_path), **token(), **PARAMS_HEADERS},
+               doc="bare YARP given gw-everything's request: its baseline like for like"),
         Config("bare-yarp-post-4k", "bare-yarp", "bare-yarp", "/echo/post", method="POST", body=body,
                doc="4 KB POST body echoed by a Kestrel backend"),
         Config("gw-post-4k", "gateway", "gateway", "/echo/post", method="POST", body=body,
