@@ -62,19 +62,25 @@ def table(data, protocol):
     if not base:
         return f"(no {BASELINE} run for this protocol: ratios need it in the same run; add it to BENCH_ONLY)"
     base_rps, base_p99 = mean(s["rps"] for s in base), mean(s["p99_ms"] for s in base)
-    rows = ["| configuration | req/s (each run) | vs bare YARP | p50 ms | p99 ms | p999 ms | added p99 ms | peak RSS MB | CPU µs/req | allocated B/req | non-2xx |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    rows = ["| configuration | req/s (each run) | vs bare YARP | p50 ms | p99 ms | p999 ms | added p99 ms | peak RSS MB | CPU µs/req "
+            "| context switches/req | allocated B/req | GCs/s, pause ms/s | non-2xx |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for config in data["configs"]:
         runs = by(samples, config["name"], protocol)
         if not runs:
             continue
         allocated = [s["bytes_per_request"] for s in runs if "bytes_per_request" in s]
-        rows.append("| {} | {} | **{:.2f}** | {} | {} | {} | {:+.2f} | {:.0f} | {:.0f} | {} | {} |".format(
+        switches = [s["context_switches_per_request"] for s in runs if "context_switches_per_request" in s]
+        gc = [s["runtime"] for s in runs if "runtime" in s]
+        rows.append("| {} | {} | **{:.2f}** | {} | {} | {} | {:+.2f} | {:.0f} | {:.0f} | {} | {} | {} | {} |".format(
             config["name"], both([s["rps"] for s in runs], "{:,.0f}"), mean(s["rps"] for s in runs) / base_rps,
             both([s["p50_ms"] for s in runs], "{:.2f}"), both([s["p99_ms"] for s in runs], "{:.2f}"),
             both([s["p999_ms"] for s in runs], "{:.2f}"), mean(s["p99_ms"] for s in runs) - base_p99,
             max(s["peak_rss_mb"] for s in runs), mean(s["cpu_us_per_request"] for s in runs),
-            f"{mean(allocated):,.0f}" if allocated else "", sum(s["non2xx"] + s["errors"] for s in runs)))
+            f"{mean(switches):.2f}" if switches else "", f"{mean(allocated):,.0f}" if allocated else "",
+            (f"{mean((r['gen0'] + r['gen1'] + r['gen2']) / r['seconds'] for r in gc):.1f}, "
+             f"{mean(1000 * r['gc_pause_s'] / r['seconds'] for r in gc):.0f}") if gc else "",
+            sum(s["non2xx"] + s["errors"] for s in runs)))
     return "\n".join(rows)
 
 

@@ -113,6 +113,29 @@ def cpu_seconds(pids):
     return total / ticks
 
 
+def context_switches(pids):
+    """Voluntary and involuntary context switches so far, per thread of the processes."""
+    counts = {}
+    for pid in pids:
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/status") as f:
+                    counts[task] = sum(int(line.split()[1]) for line in f
+                                       if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")))
+            except (OSError, ValueError):
+                pass
+    return counts
+
+
+def switches_since(before, after):
+    """The context switches between two readings: a thread that started in between counts from 0; one that ended is lost."""
+    return sum(count - before.get(task, 0) for task, count in after.items())
+
+
 class Sampler(threading.Thread):
     """Peak RSS of a process tree while a measurement runs (sampled every 100 ms)."""
 
@@ -532,15 +555,31 @@ def run_h2load(work, config, ports, seconds, connections, log_file=None):
             "non2xx": done - counts[0] if counts else 0, "errors": max(0, len(latencies) - done) if done else 0}
 
 
-def allocated_bytes(config, ports):
-    """The gateway's own count of bytes allocated on the managed heap (its /metrics), None for the other proxies."""
+RUNTIME_METRICS = {  # the gateway's own /metrics: what a sample's CPU figure can be read against
+    "allocated": 'dotnet_gc_heap_total_allocated_bytes_total{',
+    "gen0": 'dotnet_gc_collections_total{otel_scope_name="System.Runtime",gc_heap_generation="gen0"}',
+    "gen1": 'dotnet_gc_collections_total{otel_scope_name="System.Runtime",gc_heap_generation="gen1"}',
+    "gen2": 'dotnet_gc_collections_total{otel_scope_name="System.Runtime",gc_heap_generation="gen2"}',
+    "gc_pause_s": 'dotnet_gc_pause_time_seconds_total{',
+    "lock_contentions": 'dotnet_monitor_lock_contentions_total{',
+    "pool_threads": 'dotnet_thread_pool_thread_count_total{',
+    "jit_methods": 'dotnet_jit_compiled_methods_total{',
+    "gen2_bytes": 'dotnet_gc_last_collection_heap_size_bytes{otel_scope_name="System.Runtime",gc_heap_generation="gen2"}',
+    "loh_bytes": 'dotnet_gc_last_collection_heap_size_bytes{otel_scope_name="System.Runtime",gc_heap_generation="loh"}',
+}
+GAUGES = {"pool_threads", "gen2_bytes", "loh_bytes"}  # read after the sample, not as a difference
+
+
+def runtime_metrics(config, ports):
+    """The gateway's runtime counters (its /metrics), None for the other proxies."""
     if not config.proxy.startswith("gateway"):
         return None
     with urllib.request.urlopen(f"http://127.0.0.1:{ports[config.port]}/metrics", timeout=10) as r:
-        for line in r.read().decode().splitlines():
-            if line.startswith("dotnet_gc_heap_total_allocated_bytes_total"):
-                return float(line.split()[1])
-    return None
+        lines = r.read().decode().splitlines()
+    found = {}
+    for name, prefix in RUNTIME_METRICS.items():
+        found[name] = next((float(line.split()[-1]) for line in lines if line.startswith(prefix)), None)
+    return found
 
 
 def measure(work, config, protocol, proxies, ports, args):
@@ -548,7 +587,8 @@ def measure(work, config, protocol, proxies, ports, args):
     run = run_wrk if protocol == "http1" else run_h2load
     run(work, config, ports, args.warmup, args.connections)  # the JIT's tiers and every pool settle here
     tree = process_tree(process.pid)
-    allocated_before = allocated_bytes(config, ports)
+    before = runtime_metrics(config, ports)
+    switches_before = context_switches(tree)
     cpu_before, sampler = cpu_seconds(tree), Sampler(process.pid)
     sampler.start()
     if protocol == "http1":
@@ -558,12 +598,16 @@ def measure(work, config, protocol, proxies, ports, args):
         result = run_h2load(work, config, ports, args.seconds, args.connections, log_file)
         os.remove(log_file)
     result["peak_rss_mb"] = sampler.finish() / 1024
-    result["cpu_us_per_request"] = (cpu_seconds(process_tree(process.pid)) - cpu_before) * 1e6 / max(1, result["requests"])
-    allocated_after = allocated_bytes(config, ports) if allocated_before is not None else None
-    if allocated_after is not None and allocated_after > allocated_before:
+    requests = max(1, result["requests"])
+    result["cpu_us_per_request"] = (cpu_seconds(process_tree(process.pid)) - cpu_before) * 1e6 / requests
+    result["context_switches_per_request"] = switches_since(switches_before, context_switches(process_tree(process.pid))) / requests
+    after = runtime_metrics(config, ports) if before is not None else None
+    if after is not None and after["allocated"] is not None and before["allocated"] is not None and after["allocated"] > before["allocated"]:
         # Includes the embedded silo's share (leases, usage batches): the whole process, as the CPU figure. A count
         # that did not move is a stale scrape, not zero bytes: left out rather than reported.
-        result["bytes_per_request"] = (allocated_after - allocated_before) / max(1, result["requests"])
+        result["bytes_per_request"] = (after["allocated"] - before["allocated"]) / requests
+        delta = {k: after[k] - before[k] for k in RUNTIME_METRICS if k not in GAUGES and after[k] is not None and before[k] is not None}
+        result["runtime"] = {**delta, **{k: after[k] for k in GAUGES}, "seconds": args.seconds}
     return result
 
 
@@ -635,7 +679,11 @@ def main():
                     log(f"run {run} {config.name:24} {protocol:6} {result['rps']:9.0f} req/s  p50 {result['p50_ms']:.2f}  "
                         f"p99 {result['p99_ms']:.2f}  p999 {result['p999_ms']:.2f} ms  rss {result['peak_rss_mb']:.0f} MB  "
                         f"cpu {result['cpu_us_per_request']:.0f} us/req  "
+                        + f"cs {result['context_switches_per_request']:.2f}/req  "
                         + (f"alloc {result['bytes_per_request']:.0f} B/req  " if "bytes_per_request" in result else "")
+                        + (f"gc {result['runtime']['gen0']:.0f}/{result['runtime']['gen1']:.0f}/{result['runtime']['gen2']:.0f} "
+                           f"pause {1000 * result['runtime']['gc_pause_s']:.0f} ms  threads {result['runtime']['pool_threads']:.0f}  "
+                           f"jit {result['runtime']['jit_methods']:.0f}  gen2 {(result['runtime']['gen2_bytes'] or 0) / 2**20:.0f} MB  " if "runtime" in result else "")
                         + f"non-2xx {result['non2xx']}  errors {result['errors']}")
 
         with open(args.out, "w") as f:
