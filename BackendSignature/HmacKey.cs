@@ -19,11 +19,16 @@ public sealed class HmacKey
     private static readonly int Slots = Math.Clamp(Environment.ProcessorCount, 2, 16);
 
     private readonly byte[] _key;
-    private readonly IncrementalHash?[] _sha256 = new IncrementalHash?[Slots];
-    private readonly IncrementalHash?[] _sha1 = new IncrementalHash?[Slots];
+
+    /// <summary>Made on the first use of each algorithm: a catalog holds many keys that sign nothing, or one way only.</summary>
+    private IncrementalHash?[]? _sha256;
+    private IncrementalHash?[]? _sha1;
 
     /// <summary>The key's bytes are copied: a change to the array given changes nothing here.</summary>
     public HmacKey(ReadOnlySpan<byte> key) => _key = key.ToArray();
+
+    /// <summary>True when this is the key <paramref name="key"/> holds (compared in constant time).</summary>
+    public bool Is(ReadOnlySpan<byte> key) => CryptographicOperations.FixedTimeEquals(_key, key);
 
     /// <summary>
     /// Writes the HMAC of <paramref name="data"/> with <paramref name="algorithm"/> (<c>HmacSHA256</c> or <c>HmacSHA1</c>)
@@ -33,8 +38,8 @@ public sealed class HmacKey
     {
         var (slots, name) = algorithm switch
         {
-            "HmacSHA256" => (_sha256, HashAlgorithmName.SHA256),
-            "HmacSHA1" => (_sha1, HashAlgorithmName.SHA1),
+            "HmacSHA256" => (LazyInitializer.EnsureInitialized(ref _sha256, NewSlots), HashAlgorithmName.SHA256),
+            "HmacSHA1" => (LazyInitializer.EnsureInitialized(ref _sha1, NewSlots), HashAlgorithmName.SHA1),
             _ => throw new ArgumentException($"'{algorithm}' is not HmacSHA256 or HmacSHA1", nameof(algorithm)),
         };
 
@@ -56,6 +61,8 @@ public sealed class HmacKey
         Give(slots, start, hash);
         return written;
     }
+
+    private static IncrementalHash?[] NewSlots() => new IncrementalHash?[Slots];
 
     /// <summary>Starts where the calling thread usually finds its own, so that two threads rarely meet on one slot.</summary>
     private static IncrementalHash? Take(IncrementalHash?[] slots, int start)

@@ -71,13 +71,13 @@ public sealed class CompiledCatalog
     public IEnumerable<CompiledApi> Apis => _routes.Values;
 
     /// <summary>
-    /// Compiles a snapshot. Certificates that <paramref name="previous"/> holds unchanged are taken over rather than
-    /// loaded again; problems with certificates (expiring, unusable) go to <paramref name="logger"/>.
+    /// Compiles a snapshot. Certificates and signing secrets that <paramref name="previous"/> holds unchanged are taken
+    /// over rather than loaded again; problems with certificates (expiring, unusable) go to <paramref name="logger"/>.
     /// </summary>
     public static CompiledCatalog Compile(
         CatalogSnapshot snapshot, TimeSpan regexTimeout, CompiledCatalog? previous = null, ILogger? logger = null, TimeProvider? time = null)
     {
-        var callers = CallerDirectory.Build(snapshot);
+        var callers = CallerDirectory.Build(snapshot, previous?.Callers);
         var throttling = ThrottleRules.Build(snapshot);
         var groups = snapshot.Groups.ToDictionary(g => g.Name, StringComparer.Ordinal);
         var routes = new Dictionary<string, CompiledApi>(StringComparer.Ordinal);

@@ -16,23 +16,42 @@ public sealed class CallerDirectory
     private readonly Dictionary<(string App, string Api, string Stage), AppGrant> _grants;
     private readonly Dictionary<string, BackendCredential> _backendKeys;
 
-    private CallerDirectory(CatalogSnapshot? snapshot)
+    private CallerDirectory(CatalogSnapshot? snapshot, CallerDirectory? previous)
     {
         Snapshot = snapshot;
         var apps = (snapshot?.Apps ?? []).ToDictionary(a => a.Id, StringComparer.Ordinal);
         _keys = (snapshot?.AppKeys ?? [])
             .Where(k => apps.ContainsKey(k.App))
-            .ToDictionary(k => k.Key, k => new AppCredential(apps[k.App], k.Key, new HmacKey(Encoding.UTF8.GetBytes(k.Secret))), StringComparer.Ordinal);
+            .ToDictionary(
+                k => k.Key,
+                k => new AppCredential(apps[k.App], k.Key, KeptKey(previous?._keys.GetValueOrDefault(k.Key)?.Secret, k.Secret)),
+                StringComparer.Ordinal);
         _grants = (snapshot?.Grants ?? []).ToDictionary(g => (g.App, g.Api, g.Stage));
         var signingKeys = (snapshot?.BackendSigningKeys ?? []).ToDictionary(k => BackendSigningKey.KeyOf(k.Backend, k.Name), StringComparer.Ordinal);
         _backendKeys = (snapshot?.Backends ?? [])
             .Where(b => b.SigningKey is not null && signingKeys.ContainsKey(BackendSigningKey.KeyOf(b.Name, b.SigningKey)))
-            .ToDictionary(b => b.Name, b => new BackendCredential(b.SigningKey!, signingKeys[BackendSigningKey.KeyOf(b.Name, b.SigningKey!)].Secret), StringComparer.Ordinal);
+            .ToDictionary(
+                b => b.Name,
+                b => new BackendCredential(
+                    b.SigningKey!,
+                    KeptKey(previous?._backendKeys.GetValueOrDefault(b.Name)?.Key, signingKeys[BackendSigningKey.KeyOf(b.Name, b.SigningKey!)].Secret)),
+                StringComparer.Ordinal);
     }
 
     public CatalogSnapshot? Snapshot { get; }
 
-    public static CallerDirectory Build(CatalogSnapshot? snapshot) => new(snapshot);
+    /// <summary>
+    /// Indexes a snapshot. A secret that <paramref name="previous"/> already held, unchanged, keeps its
+    /// <see cref="HmacKey"/>: its HMAC contexts go on serving, instead of every catalog change leaving one set per key
+    /// to the finalizers and making new ones.
+    /// </summary>
+    public static CallerDirectory Build(CatalogSnapshot? snapshot, CallerDirectory? previous = null) => new(snapshot, previous);
+
+    private static HmacKey KeptKey(HmacKey? previous, string secret)
+    {
+        var bytes = Encoding.UTF8.GetBytes(secret);
+        return previous is not null && previous.Is(bytes) ? previous : new HmacKey(bytes);
+    }
 
     public bool TryFindKey(string appKey, out AppCredential credential) => _keys.TryGetValue(appKey, out credential!);
 
@@ -47,11 +66,8 @@ public sealed record AppCredential(App App, string AppKey, HmacKey Secret)
     public override string ToString() => $"AppCredential {{ App = {App.Id}, AppKey = {AppKey} }}";
 }
 
-/// <summary>The signing key a backend's requests are signed with.</summary>
-public sealed record BackendCredential(string Name, string Secret)
+/// <summary>The signing key a backend's requests are signed with (its name), and its secret, ready for HMAC.</summary>
+public sealed record BackendCredential(string Name, HmacKey Key)
 {
-    /// <summary>The secret, ready for HMAC: made once per catalog, not on every signed call.</summary>
-    public HmacKey Key { get; } = new(Encoding.UTF8.GetBytes(Secret));
-
     public override string ToString() => $"BackendCredential {{ Name = {Name} }}";
 }
