@@ -606,8 +606,10 @@ def measure(work, config, protocol, proxies, ports, args):
         # Includes the embedded silo's share (leases, usage batches): the whole process, as the CPU figure. A count
         # that did not move is a stale scrape, not zero bytes: left out rather than reported.
         result["bytes_per_request"] = (after["allocated"] - before["allocated"]) / requests
-        delta = {k: after[k] - before[k] for k in RUNTIME_METRICS if k not in GAUGES and after[k] is not None and before[k] is not None}
-        result["runtime"] = {**delta, **{k: after[k] for k in GAUGES}, "seconds": args.seconds}
+        # Only when the scrapes had every counter: a runtime that names one differently gives no figure, not a crash.
+        if all(after[k] is not None and before[k] is not None for k in RUNTIME_METRICS):
+            result["runtime"] = {**{k: after[k] - before[k] for k in RUNTIME_METRICS if k not in GAUGES},
+                                 **{k: after[k] for k in GAUGES}, "seconds": args.seconds}
     return result
 
 
@@ -683,7 +685,7 @@ def main():
                         + (f"alloc {result['bytes_per_request']:.0f} B/req  " if "bytes_per_request" in result else "")
                         + (f"gc {result['runtime']['gen0']:.0f}/{result['runtime']['gen1']:.0f}/{result['runtime']['gen2']:.0f} "
                            f"pause {1000 * result['runtime']['gc_pause_s']:.0f} ms  threads {result['runtime']['pool_threads']:.0f}  "
-                           f"jit {result['runtime']['jit_methods']:.0f}  gen2 {(result['runtime']['gen2_bytes'] or 0) / 2**20:.0f} MB  " if "runtime" in result else "")
+                           f"jit {result['runtime']['jit_methods']:.0f}  gen2 {result['runtime']['gen2_bytes'] / 2**20:.0f} MB  " if "runtime" in result else "")
                         + f"non-2xx {result['non2xx']}  errors {result['errors']}")
 
         with open(args.out, "w") as f:
