@@ -14,6 +14,7 @@ using Gateway.Frontend.Security.Tls;
 using Gateway.Frontend.Throttling;
 using Gateway.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
@@ -82,6 +83,7 @@ public sealed class FrontendHost : IAsyncDisposable
             k.ListenHttps(settings.HttpsPort);
         });
         builder.Services.AddSingleton(settings);
+        builder.Services.Configure<SocketTransportOptions>(o => o.UnsafePreferInlineScheduling = settings.InlineScheduling);
         // One clock for the whole frontend: the gateway's (a test that registers its own freezes all of it).
         builder.Services.TryAddKeyedSingleton(GatewayTime.Key, TimeProvider.System);
         builder.Services.AddSingleton(services => services.GetRequiredKeyedService<TimeProvider>(GatewayTime.Key));

@@ -467,6 +467,14 @@ def configs(work, ports):
         Config("gw-everything", "gateway", "gateway", all_path,
                lambda: {**signed_headers("GET", all_path), **token(), **PARAMS_HEADERS},
                doc="signature + token, IP allow list, four lease-mode limits, ten mapped parameters, backend signature"),
+        # The same calls to a gateway that runs each request on the thread that read it (Frontend:InlineScheduling).
+        Config("gw-anonymous-inline", "gateway-inline", "gateway-inline", "/anon",
+               doc="gw-anonymous with Frontend:InlineScheduling and inline socket completions"),
+        Config("gw-signature-inline", "gateway-inline", "gateway-inline", "/signed", lambda: signed_headers("GET", "/signed"),
+               doc="gw-signature with Frontend:InlineScheduling and inline socket completions"),
+        Config("gw-everything-inline", "gateway-inline", "gateway-inline", all_path,
+               lambda: {**signed_headers("GET", all_path), **token(), **PARAMS_HEADERS},
+               doc="gw-everything with Frontend:InlineScheduling and inline socket completions"),
         # The same requests through bare YARP (it forwards the X-Ca headers, the token and the parameters as they are):
         # what the larger request itself costs a proxy, parsed by Kestrel, copied and sent on by YARP, apart from what
         # the gateway does with it.
@@ -637,7 +645,7 @@ def main():
     os.chmod(work, 0o755)
     ports = {n: free_port() for n in ["backend", "backend_tls", "echo", "bare-yarp", "bare-yarp_tls", "nginx", "nginx_tls",
                                       "haproxy", "haproxy_tls", "gateway", "gateway_tls", "gateway-per-request",
-                                      "gateway-per-request_tls"]}
+                                      "gateway-per-request_tls", "gateway-inline", "gateway-inline_tls"]}
     proxies = {}
     try:
         make_certificate(work)
@@ -654,6 +662,10 @@ def main():
         proxies["gateway"] = start_gateway(work, "gateway", ports, catalog, extra)
         proxies["gateway-per-request"] = start_gateway(work, "gateway-per-request", ports, catalog,
                                                        {**extra, "Throttling__MinLease": "1000000000000"})
+        # The opt-in inline scheduling, with the runtime's inline socket completions that README "CPU" pairs it with.
+        proxies["gateway-inline"] = start_gateway(work, "gateway-inline", ports, catalog,
+                                                  {**extra, "Frontend__InlineScheduling": "true",
+                                                   "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS": "1"})
         for name in ["backend", "echo", "bare-yarp", "nginx", "haproxy"]:
             port = ports["echo" if name == "echo" else name]
             wait_until(proxies[name], lambda: socket.create_connection(("127.0.0.1", port), 1).close() is None)
