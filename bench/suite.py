@@ -607,8 +607,9 @@ def measure(work, config, protocol, proxies, ports, args):
         os.remove(log_file)
     result["peak_rss_mb"] = sampler.finish() / 1024
     requests = max(1, result["requests"])
-    result["cpu_us_per_request"] = (cpu_seconds(process_tree(process.pid)) - cpu_before) * 1e6 / requests
-    result["context_switches_per_request"] = switches_since(switches_before, context_switches(process_tree(process.pid))) / requests
+    tree_after = process_tree(process.pid)  # once, so that both figures are read over the same processes
+    result["cpu_us_per_request"] = (cpu_seconds(tree_after) - cpu_before) * 1e6 / requests
+    result["context_switches_per_request"] = switches_since(switches_before, context_switches(tree_after)) / requests
     after = runtime_metrics(config, ports) if before is not None else None
     if after is not None and after["allocated"] is not None and before["allocated"] is not None and after["allocated"] > before["allocated"]:
         # Includes the embedded silo's share (leases, usage batches): the whole process, as the CPU figure. A count

@@ -44,14 +44,12 @@ public sealed class CallerDirectoryTests
         Assert.Equal(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), "GET\n/orders"u8), mac.ToArray());
     }
 
-    private static CatalogSnapshot Snapshot(long revision, (string A, string B)? appSecrets, string backendSecret) => new()
+    private static CatalogSnapshot Snapshot(long revision, (string A, string B) appSecrets, string backendSecret) => new()
     {
         Revision = revision,
         Backends = [new Backend { Name = "orders", Addresses = ["http://127.0.0.1:9"], SigningKey = "bench" }],
         BackendSigningKeys = [new BackendSigningKey { Backend = "orders", Name = "bench", Secret = backendSecret }],
         Apps = [new App { Id = "a-1", Name = "A", Owner = "o", Enabled = true }],
-        AppKeys = appSecrets is { } secrets
-            ? [new AppKey { App = "a-1", Key = "key-a", Secret = secrets.A }, new AppKey { App = "a-1", Key = "key-b", Secret = secrets.B }]
-            : [],
+        AppKeys = [new AppKey { App = "a-1", Key = "key-a", Secret = appSecrets.A }, new AppKey { App = "a-1", Key = "key-b", Secret = appSecrets.B }],
     };
 }
