@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark suite, one command: installs what it needs (Debian packages), builds in Release, starts everything
 # on loopback, measures, stops everything, and writes bench/RESULTS.md and bench/results.svg.
-#   bench/run.sh                      full run: throughput suite (about 15 minutes) + cluster figures (bench/cluster.sh)
+#   bench/run.sh                      full run: throughput suite (about 30 minutes) + cluster figures (bench/cluster.sh)
 #   BENCH_SECONDS=10 BENCH_WARMUP=5 BENCH_RUNS=2 BENCH_CONNECTIONS=32   per-sample settings (these are the defaults)
 #   BENCH_ONLY=bare-yarp,gw-anonymous  only these configurations;  BENCH_SKIP_CLUSTER=1  no cluster figures
 #   BENCH_GATEWAY_ENV=KEY=VALUE / BENCH_BARE_YARP_ENV=KEY=VALUE  one extra environment setting for the gateway / bare YARP
