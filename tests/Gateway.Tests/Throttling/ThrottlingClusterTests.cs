@@ -594,7 +594,8 @@ internal sealed class ThrottledCluster : IAsyncDisposable
 
             var body = await response.Content.ReadAsStringAsync();
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {code} {body}");
-            return JsonDocument.Parse(body).RootElement.Clone();
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.Clone();
         }
     }
 
