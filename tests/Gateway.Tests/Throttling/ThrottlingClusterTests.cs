@@ -554,7 +554,7 @@ internal sealed class ThrottledCluster : IAsyncDisposable
         while (DateTimeOffset.UtcNow < until)
         {
             using var response = await admin.GetAsync(path);
-            var code = response.Headers.TryGetValues("X-Ca-Error-Code", out var codes) ? codes.Single() : "";
+            var code = ErrorCode(response);
             answers.Add(response.StatusCode == HttpStatusCode.OK ? "200" : $"{(int)response.StatusCode} {code}".Trim());
             if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
             {
@@ -576,28 +576,27 @@ internal sealed class ThrottledCluster : IAsyncDisposable
     /// <summary>
     /// The state as a surviving silo's admin API gives it after a silo was killed. Until the cluster has declared the
     /// dead silo dead and the counter's grain is active again, that API answers 503 <c>S503CU</c> with Retry-After (its
-    /// documented answer, never a 500), and a client asks again: so does this, for up to 30 s. Any other answer ends it.
+    /// documented answer, never a 500), and a client asks again: so does this, for as long as Eventually waits (30 s).
+    /// Any other answer ends it.
     /// </summary>
     public async Task<JsonElement> StateAfterSiloLossAsync(string path, int adminOf)
     {
         using var admin = ClusterModeTests.AdminClient(adminOf);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            using var response = await admin.GetAsync(path);
-            var code = response.Headers.TryGetValues("X-Ca-Error-Code", out var codes) ? codes.Single() : "";
-            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && code == "S503CU" && DateTime.UtcNow < deadline)
+        var (status, code, body) = await Eventually.Value(
+            async () =>
             {
-                await Task.Delay(200);
-                continue;
-            }
-
-            var body = await response.Content.ReadAsStringAsync();
-            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {code} {body}");
-            using var document = JsonDocument.Parse(body);
-            return document.RootElement.Clone();
-        }
+                using var response = await admin.GetAsync(path);
+                return (response.StatusCode, ErrorCode(response), await response.Content.ReadAsStringAsync());
+            },
+            answer => answer is not (HttpStatusCode.ServiceUnavailable, "S503CU", _));
+        Assert.True(status == HttpStatusCode.OK, $"{path}: {(int)status} {code} {body}");
+        using var document = JsonDocument.Parse(body);
+        return document.RootElement.Clone();
     }
+
+    /// <summary>An answer's X-Ca-Error-Code, or "" when it has none.</summary>
+    private static string ErrorCode(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("X-Ca-Error-Code", out var codes) ? codes.Single() : "";
 
     /// <summary>Leases are reported once a second: wait for the live state to show them.</summary>
     public async Task<JsonElement> EventuallyStateAsync(string path, Func<JsonElement, bool> done)
