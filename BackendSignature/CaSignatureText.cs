@@ -86,6 +86,31 @@ public static class CaSignatureText
         }
     }
 
+    /// <summary>
+    /// A request path as the server that receives it decodes it, which is the path the backend signature covers: every
+    /// escape is decoded except '%2F', which stays inside its segment (ASP.NET Core's rule, and most servers'), and an
+    /// escape that is not UTF-8 stays as it was sent.
+    /// </summary>
+    public static string DecodePath(string encodedPath)
+    {
+        var slash = encodedPath.IndexOf("%2F", StringComparison.OrdinalIgnoreCase);
+        if (slash < 0)
+        {
+            return encodedPath.Contains('%') ? Uri.UnescapeDataString(encodedPath) : encodedPath;
+        }
+
+        var decoded = new StringBuilder(encodedPath.Length);
+        var start = 0;
+        while (slash >= 0)
+        {
+            decoded.Append(Uri.UnescapeDataString(encodedPath.AsSpan(start, slash - start))).Append(encodedPath, slash, 3);
+            start = slash + 3;
+            slash = encodedPath.IndexOf("%2F", start, StringComparison.OrdinalIgnoreCase);
+        }
+
+        return decoded.Append(Uri.UnescapeDataString(encodedPath.AsSpan(start))).ToString();
+    }
+
     /// <summary>Base64(MD5(body)), the Content-MD5 of a body.</summary>
     public static string BodyMd5(ReadOnlySpan<byte> body)
     {
@@ -118,7 +143,8 @@ public static class CaSignatureText
         };
     }
 
-    internal static string Decode(ReadOnlySpan<char> value)
+    /// <summary>A name or value of a query or form, decoded as <see cref="ParseParameters"/> does.</summary>
+    public static string Decode(ReadOnlySpan<char> value)
     {
         if (value.IndexOfAny('+', '%') < 0)
         {

@@ -137,13 +137,20 @@ public sealed record CompiledApi(
 
     /// <summary>The per-API policies (CORS, header rewrites) in force for this API in its stage.</summary>
     public ApiPolicies Policies { get; init; } = ApiPolicies.None;
-    private readonly string _publicPath = PathTemplate.Combine(Group.BasePath, Api.Definition.Path);
+
+    /// <summary>The path template callers use: the group's base path and the API's path.</summary>
+    public string PublicPath { get; } = PathTemplate.Combine(Group.BasePath, Api.Definition.Path);
+
+    /// <summary>The backend path of a PASSTHROUGH call whose path holds an escape, from the caller's own segments.</summary>
+    public CallerEncodedPath? CallerPath { get; } = Api.Definition.RequestMode == RequestMode.Passthrough
+        ? CallerEncodedPath.Compile(PathTemplate.Combine(Group.BasePath, Api.Definition.Path), Api.Definition.BackendPath ?? Api.Definition.Path)
+        : null;
 
     /// <summary>Whether a YARP route was built for this very API version (not an older or newer one under the same id).</summary>
     public bool IsRoutedBy(RouteConfig route) =>
         route.Metadata?.TryGetValue(ProxyConfigBuilder.VersionKey, out var version) == true
         && string.Equals(version, _version, StringComparison.Ordinal)
-        && string.Equals(route.Match.Path, _publicPath, StringComparison.Ordinal)
+        && string.Equals(route.Match.Path, PublicPath, StringComparison.Ordinal)
         && SameHosts(route.Match.Hosts, Group.Domains);
 
     private static bool SameHosts(IReadOnlyList<string>? routed, string[] domains) =>

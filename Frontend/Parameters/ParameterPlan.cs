@@ -36,6 +36,12 @@ public sealed class ParameterPlan
     /// <summary>Some parameter is read from the query.</summary>
     public bool ReadsQuery { get; private init; }
 
+    /// <summary>
+    /// For each of <see cref="Parameters"/> that is read from the path, its segment counted from the end of the path
+    /// (0: the last), where it stands in the caller's path whatever the group's base path; -1 for the others.
+    /// </summary>
+    public int[] PathSegmentFromEnd { get; private init; } = [];
+
     /// <summary>The backend path template (MAPPING mode).</summary>
     public PathTemplate? BackendPath { get; private init; }
 
@@ -74,6 +80,11 @@ public sealed class ParameterPlan
                 return new ParameterPlan(api) { Broken = string.Join("; ", problems) };
             }
 
+            var path = PathTemplate.TryParse(d.Path, out var template, out _) ? [.. template.Segments] : new List<PathTemplate.Segment>();
+            var fromEnd = parameters.Select(p => p.Parameter.Location == ParameterLocation.Path
+                    && path.FindIndex(s => s.IsParameter && string.Equals(s.Value, p.Parameter.Name, StringComparison.OrdinalIgnoreCase)) is >= 0 and var at
+                ? path.Count - 1 - at
+                : -1).ToArray();
             var mock = d.Mock is { } m && (m.Stages.Length == 0 || m.Stages.Contains(api.Stage, StringComparer.OrdinalIgnoreCase))
                 ? new MockPlan(m.Status, [.. m.Headers.Select(h => (h.Name, h.Value))], Encoding.UTF8.GetBytes(m.Body))
                 : null;
@@ -84,6 +95,7 @@ public sealed class ParameterPlan
                 BodySchema = schema,
                 ReadsForm = parameters.Any(p => p.Parameter.Location == ParameterLocation.Form),
                 ReadsQuery = parameters.Any(p => p.Parameter.Location == ParameterLocation.Query),
+                PathSegmentFromEnd = fromEnd,
                 BackendPath = backendPath,
                 SendsForm = d.RequestMode == RequestMode.Mapping
                     && (d.Parameters.Any(p => (p.BackendLocation ?? p.Location) == ParameterLocation.Form)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Gateway.Catalog;
 using Gateway.Frontend.Errors;
 using Gateway.Frontend.Pipeline;
+using Gateway.Frontend.Routing;
 using Gateway.Parameters;
 using Json.Schema;
 using Microsoft.AspNetCore.Http.Features;
@@ -22,6 +23,8 @@ internal sealed partial class ParameterValidation(
     private static readonly EvaluationOptions SchemaOptions = new() { OutputFormat = OutputFormat.List };
 
     private static readonly IReadOnlyDictionary<string, StringValues> NoFields = new Dictionary<string, StringValues>();
+
+    private const string NotUtf8 = "is not UTF-8: it has a byte, or a percent escape of one, that is not part of a UTF-8 character";
 
     public Task Invoke(HttpContext context)
     {
@@ -93,9 +96,10 @@ internal sealed partial class ParameterValidation(
         var violations = new List<ParameterViolation>();
         var values = new StringValues[plan.Parameters.Length];
         var form = plan.ReadsForm ? body?.FormFields ?? NoFields : null;
+        bool[]? undecodable = null;
         if (plan.ReadsQuery)
         {
-            ReadQuery(request.QueryString, plan, values);
+            ReadQuery(request.QueryString, plan, values, ref undecodable);
         }
 
         for (var i = 0; i < plan.Parameters.Length; i++)
@@ -104,7 +108,9 @@ internal sealed partial class ParameterValidation(
             var p = rules.Parameter;
             var found = p.Location switch
             {
-                ParameterLocation.Path => request.RouteValues.TryGetValue(p.Name, out var v) && v?.ToString() is { } text ? new StringValues(PathValue(text)) : StringValues.Empty,
+                ParameterLocation.Path => request.RouteValues.TryGetValue(p.Name, out var v) && v?.ToString() is { } text
+                    ? new StringValues(PathValue(context, plan, i, text, ref undecodable))
+                    : StringValues.Empty,
                 ParameterLocation.Query => values[i],
                 ParameterLocation.Header => request.Headers[p.Name],
                 ParameterLocation.Form => form!.GetValueOrDefault(p.Name),
@@ -128,6 +134,13 @@ internal sealed partial class ParameterValidation(
             if (!p.IsArray && found.Count > 1)
             {
                 violations.Add(new(p.Name, p.Location.ToString(), "single", $"is sent {found.Count} times; it may appear once", null));
+                continue;
+            }
+
+            if (undecodable?[i] == true || (p.Location == ParameterLocation.Form && body?.FieldIsUtf8(p.Name) == false))
+            {
+                // Its rules would check text the caller did not send.
+                violations.Add(new(p.Name, p.Location.ToString(), "encoding", NotUtf8, ParameterRules.Shorten(found.ToString())));
                 continue;
             }
 
@@ -173,7 +186,7 @@ internal sealed partial class ParameterValidation(
     /// <see cref="QueryStringEnumerable"/> too), names match ignoring case as its keys do, and a repeated name
     /// collects its values in order.
     /// </summary>
-    private static void ReadQuery(QueryString query, ParameterPlan plan, StringValues[] values)
+    private static void ReadQuery(QueryString query, ParameterPlan plan, StringValues[] values, ref bool[]? undecodable)
     {
         if (!query.HasValue)
         {
@@ -189,17 +202,52 @@ internal sealed partial class ParameterValidation(
                 if (p.Location == ParameterLocation.Query && name.Equals(p.Name, StringComparison.OrdinalIgnoreCase))
                 {
                     values[i] = StringValues.Concat(values[i], pair.DecodeValue().ToString());
+                    if (!PercentEncoding.IsUtf8(pair.EncodedValue.Span))
+                    {
+                        Mark(ref undecodable, plan, i);
+                    }
                 }
             }
         }
     }
 
     /// <summary>
-    /// Kestrel decodes the path except '%2F', so that an encoded slash cannot split a segment; a segment's value is
-    /// the fully decoded text.
+    /// A path segment's fully decoded text. Kestrel decodes the path except '%2F', so that an encoded slash cannot split
+    /// a segment, and it keeps an escape that is not UTF-8 as its three characters; so a route value with a '%' in it
+    /// could stand for more than one thing the caller sent ('%2F' for '%2F' or '%252F'), and the value is decoded again
+    /// from the caller's own segment. A segment that is not UTF-8 is marked in <paramref name="undecodable"/>.
     /// </summary>
-    private static string PathValue(string routeValue) =>
-        routeValue.Contains('%') ? routeValue.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase) : routeValue;
+    private static string PathValue(HttpContext context, ParameterPlan plan, int index, string routeValue, ref bool[]? undecodable)
+    {
+        if (!routeValue.Contains('%'))
+        {
+            return routeValue;
+        }
+
+        if (CallerEncodedPath.TryGetSegmentFromEnd(context, plan.PathSegmentFromEnd[index], out var segment))
+        {
+            if (!PercentEncoding.IsUtf8(segment))
+            {
+                Mark(ref undecodable, plan, index);
+                return routeValue;
+            }
+
+            return Uri.UnescapeDataString(segment);
+        }
+
+        // A '.' or '..' segment after it: Kestrel's own decoding is all there is, and an escape left in it that is not
+        // UTF-8 is taken for one the caller sent (rather than for the rare '%25' of a caller who meant the text).
+        if (!PercentEncoding.IsUtf8(routeValue))
+        {
+            Mark(ref undecodable, plan, index);
+        }
+
+        return routeValue.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Marks a parameter whose value is not UTF-8 (<see cref="PercentEncoding"/>); the array is made for the first.</summary>
+    private static void Mark(ref bool[]? undecodable, ParameterPlan plan, int index) =>
+        (undecodable ??= new bool[plan.Parameters.Length])[index] = true;
 
     private static void CheckBody(ParameterPlan plan, ApiParameter parameter, byte[]? body, List<ParameterViolation> violations)
     {

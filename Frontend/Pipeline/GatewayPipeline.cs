@@ -198,6 +198,9 @@ internal sealed class BackendRequestTransforms(BackendRequestSigner signer, Temp
             BackendRouter.Apply(context, binders);
         }
 
+        // After both path transforms (the route's, a routing rule's), whose escaping it undoes for a path with an escape.
+        CallerEncodedPath.Apply(context);
+
         // After the mapping, which may set the same headers, and before the signature, which must cover the rewrites.
         policies?.Headers?.Apply(context);
         return signer.SignAsync(context);

@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Unicode;
 using Gateway.BackendSignature;
 using Gateway.Frontend.Errors;
+using Gateway.Frontend.Parameters;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 
@@ -17,6 +19,7 @@ public sealed class RequestBody
 {
     private List<KeyValuePair<string, string>>? _form;
     private Dictionary<string, StringValues>? _fields;
+    private HashSet<string>? _undecodable;
 
     private RequestBody(byte[] bytes) => Bytes = bytes;
 
@@ -27,6 +30,12 @@ public sealed class RequestBody
 
     /// <summary>The form's values by field name, repeated fields together.</summary>
     public IReadOnlyDictionary<string, StringValues> FormFields => _fields ??= Group(Form);
+
+    /// <summary>
+    /// Whether every value of a form field is UTF-8, in its bytes and in what its escapes stand for. The parsed form
+    /// cannot tell: its decoding replaces bytes that are not UTF-8 and keeps escapes that are not as their text.
+    /// </summary>
+    public bool FieldIsUtf8(string name) => !(_undecodable ??= FindUndecodableFields()).Contains(name);
 
     /// <summary>
     /// The body, read now if no step has read it yet, within the API's body limit (or <paramref name="defaultLimit"/>
@@ -118,6 +127,31 @@ public sealed class RequestBody
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>The names of the fields with a value that is not UTF-8; none at all for a body of plain ASCII without escapes.</summary>
+    private HashSet<string> FindUndecodableFields()
+    {
+        var fields = new HashSet<string>(StringComparer.OrdinalIgnoreCase); // as the query's names
+        var bytes = Bytes.AsSpan();
+        if (bytes.IndexOf((byte)'%') < 0 && Ascii.IsValid(bytes))
+        {
+            return fields;
+        }
+
+        foreach (var range in bytes.Split((byte)'&'))
+        {
+            var pair = bytes[range];
+            var equals = pair.IndexOf((byte)'=');
+            if (equals < 0 || (Utf8.IsValid(pair) && PercentEncoding.IsUtf8(Encoding.UTF8.GetString(pair[(equals + 1)..]))))
+            {
+                continue;
+            }
+
+            fields.Add(CaSignatureText.Decode(Encoding.UTF8.GetString(pair[..equals])));
+        }
+
+        return fields;
     }
 
     private static Dictionary<string, StringValues> Group(IReadOnlyList<KeyValuePair<string, string>> form)

@@ -117,7 +117,7 @@ internal sealed partial class BackendRequestSigner(
                 text.AddParameters(form, fromForm: true);
             }
 
-            text.AppendPathAndParameters(Uri.UnescapeDataString(destination.AbsolutePath));
+            text.AppendPathAndParameters(CaSignatureText.DecodePath(destination.AbsolutePath));
             Span<byte> mac = stackalloc byte[32];
             text.Sign(BackendSigner.Algorithm, key.Key, mac);
             RequestTransform.AddHeader(context, BackendSigner.SignatureHeader, Convert.ToBase64String(mac));

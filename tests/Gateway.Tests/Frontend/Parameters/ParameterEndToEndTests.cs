@@ -149,6 +149,56 @@ public sealed class ParameterEndToEndTests(ParameterGatewayFixture fixture) : IC
         Assert.Equal("€&=", QueryOf(echo)["s"].ToString());
     }
 
+    [Fact]
+    public async Task A_path_value_is_decoded_from_the_callers_own_segment()
+    {
+        // Kestrel's decoded path has "%2F" for both: an escaped slash, and the escaped text "%2F".
+        var slash = await Enc("/p/enc/a%2Fb");
+        Assert.Equal("a/b", QueryOf(slash)["seg"].ToString());
+
+        var text = await Enc("/p/enc/a%252Fb%C3%A9");
+        Assert.Equal("a%2Fbé", QueryOf(text)["seg"].ToString());
+    }
+
+    [Theory]
+    [InlineData("/p/enc/x%FFy", "seg", "PATH", "x%FFy")]
+    [InlineData("/p/enc/caf%C3%A9%FF", "seg", "PATH", "café%FF")]
+    [InlineData("/p/enc/x?s=%C3%28", "s", "QUERY", "%C3(")]
+    [InlineData("/p/enc/x?num=%FF", "num", "QUERY", "%FF")]
+    [InlineData("/p/enc/x?s2p=%C0%AF", "s2p", "QUERY", "%C0%AF")]
+    [InlineData("/p/enc/x?arr=ok&arr=%ED%A0%80", "arr", "QUERY", "ok,%ED%A0%80")]
+    public async Task A_value_whose_escapes_are_not_utf8_is_refused_and_named(string uri, string parameter, string location, string shown)
+    {
+        var before = fixture.Backend.Requests;
+        using var response = await Client.GetAsync(uri);
+        var body = await ParameterGatewayFixture.ErrorAsync(response, 400, "A400IP");
+        var violation = Assert.Single(body.GetProperty("violations").EnumerateArray());
+        Assert.Equal(
+            (parameter, location, "encoding", shown),
+            (violation.GetProperty("parameter").GetString(), violation.GetProperty("location").GetString(),
+                violation.GetProperty("rule").GetString(), violation.GetProperty("value").GetString()));
+        Assert.Equal(before, fixture.Backend.Requests);
+    }
+
+    [Theory]
+    [InlineData("form2form=%FF")]
+    [InlineData("form2form=caf%E9")]
+    [InlineData("form2form=x\u00ffy")] // sent as Latin-1: the byte 0xFF itself
+    public async Task A_form_field_that_is_not_utf8_is_refused_and_named(string field)
+    {
+        var bytes = Encoding.Latin1.GetBytes("form2path=m&" + field);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/p/map/a/b/c/d?query2path=e")
+        {
+            Content = new ByteArrayContent(bytes) { Headers = { ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded") } },
+        };
+        request.Headers.Add("X-H2P", "i");
+        using var response = await Client.SendAsync(request);
+        var body = await ParameterGatewayFixture.ErrorAsync(response, 400, "A400IP");
+        var violation = Assert.Single(body.GetProperty("violations").EnumerateArray());
+        Assert.Equal(("form2form", "FORM", "encoding"),
+            (violation.GetProperty("parameter").GetString(), violation.GetProperty("location").GetString(), violation.GetProperty("rule").GetString()));
+    }
+
     [Theory]
     [InlineData("..")]
     [InlineData(".")]

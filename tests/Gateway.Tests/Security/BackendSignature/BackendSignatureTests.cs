@@ -118,6 +118,26 @@ public sealed class BackendSignatureTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_signed_path_is_the_one_the_backend_decodes_escaped_slashes_included()
+    {
+        // The backend's framework decodes every escape but '%2F' (and one that is not UTF-8), and so does the signer.
+        var passthrough = await Call(new HttpRequestMessage(HttpMethod.Get, "/shop/items/a%2Fb%C3%A9%25?q=x%2Fy"));
+        Assert.Equal("Valid", passthrough.Status);
+        Assert.Equal("/base/internal/items/a%2Fbé%", passthrough.Path);
+        Assert.EndsWith("\n/base/internal/items/a%2Fbé%?q=x/y", passthrough.StringToSign);
+
+        var notUtf8 = await Call(new HttpRequestMessage(HttpMethod.Get, "/shop/items/x%FF"));
+        Assert.Equal("Valid", notUtf8.Status);
+        Assert.Equal("/base/internal/items/x%FF", notUtf8.Path);
+
+        using var mapped = new HttpRequestMessage(HttpMethod.Post, "/shop/mapped/a%2Fb");
+        mapped.Headers.Add("X-Tenant", "t-1");
+        var received = await Call(mapped);
+        Assert.Equal("Valid", received.Status);
+        Assert.Equal("/base/internal/m/a%2Fb", received.Path);
+    }
+
+    [Fact]
     public async Task Signed_requests_also_cover_the_apps_key_over_http2()
     {
         using var client = new HttpClient { BaseAddress = _gateway.Http2Address };
