@@ -74,7 +74,9 @@ public static class DebugTimelines
         "A403CO" or "A403CM" => "route",
         "A403IP" or "A400XF" or "A403HS" => "ip access",
         "A403AD" or "A403NG" or "A403GX" => "grant",
-        "A400IP" or "A400PT" or "A413BL" or "A415CT" => "parameters",
+        // Refusals of the body (size, type, coding, framing, pace) belong to the step that checks the body, whichever step
+        // happened to read it first.
+        "A400IP" or "A400PT" or "A413BL" or "A415CT" or "A400BF" or "A408BS" => "parameters",
         "S503TU" => "throttling",
         // Packages are spent right after throttling, in the same sense (how many calls); debug calls use none.
         "A403QE" or "A403QX" or "S503QU" => "throttling",

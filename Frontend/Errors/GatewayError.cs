@@ -21,6 +21,12 @@ public sealed record GatewayError(int Status, string Code, string Message)
     /// </summary>
     public static readonly GatewayError ClientAborted = new(499, "A499CA", "The caller closed the connection before the answer was complete");
 
+    /// <summary>The server refused the caller's body as HTTP: its chunked framing is broken, say (<see cref="CallerBodyRefusal"/>).</summary>
+    public static readonly GatewayError MalformedBody = new(400, "A400BF", "The request body's HTTP framing is not valid");
+
+    /// <summary>The caller kept the connection but sent its body slower than the server's minimum data rate.</summary>
+    public static readonly GatewayError BodyTooSlow = new(408, "A408BS", "The request body arrived too slowly");
+
     // Per-API policies
     public static readonly GatewayError CorsOriginRefused = new(403, "A403CO", "No CORS policy of this API allows this origin");
     public static readonly GatewayError CorsRequestRefused = new(403, "A403CM", "The API's CORS policy does not allow this method or these headers");
@@ -79,6 +85,7 @@ public sealed record GatewayError(int Status, string Code, string Message)
     /// <summary>Every error, for documentation and tests.</summary>
     public static IReadOnlyList<GatewayError> All { get; } =
         [ApiNotFound, InvalidStage, CatalogNotLoaded, BackendUnreachable, BackendBadResponse, NoHealthyBackend, BackendTimeout, Internal, ClientAborted,
+         MalformedBody, BodyTooSlow,
          SignatureHeaderMissing, SignatureHeaderDuplicated, SignatureHeaderEmpty, SignatureMethodNotAllowed, TimestampInvalid, TimestampExpired,
          TimestampInFuture, NonceInvalid, SignatureNotBase64, AppKeyUnknown, ContentMd5Mismatch, SignatureMismatch, NonceReplayed, AppDisabled,
          GrantMissing, GrantExpired, NonceUnavailable, CorsOriginRefused, CorsRequestRefused, CircuitOpen,

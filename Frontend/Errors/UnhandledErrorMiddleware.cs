@@ -30,11 +30,12 @@ internal sealed partial class UnhandledErrorMiddleware(RequestDelegate next, ILo
         {
             await task;
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge && !context.Response.HasStarted)
+        catch (Exception e) when (CallerBodyRefusal.For(e) is { } refusal && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
-            // Kestrel refused to read past the body size limit a step set from the API's limit.
-            LogCallerGone(context.GetGatewayRequest().RequestId, e.GetType().Name);
-            await GatewayErrorWriter.WriteAsync(context, GatewayError.BodyTooLarge);
+            // Kestrel refused the body of a caller who still waits for the answer: past the limit a step set from the
+            // API's, badly framed, or too slow.
+            LogBodyRefused(context.GetGatewayRequest().RequestId, refusal.Code);
+            await GatewayErrorWriter.WriteAsync(context, refusal);
         }
         catch (Exception e) when (context.GetGatewayRequest().CallerGone(context))
         {
@@ -64,6 +65,9 @@ internal sealed partial class UnhandledErrorMiddleware(RequestDelegate next, ILo
 
     [LoggerMessage(EventId = LogEvents.CallerGone, Level = LogLevel.Debug, Message = "Request {RequestId}: the caller went away ({Exception})")]
     private partial void LogCallerGone(string requestId, string exception);
+
+    [LoggerMessage(EventId = LogEvents.BodyRefused, Level = LogLevel.Debug, Message = "Request {RequestId}: the server refused its body, answered {ErrorCode}")]
+    private partial void LogBodyRefused(string requestId, string errorCode);
 }
 
 public static class AppBuilderUnhandledErrorExtensions

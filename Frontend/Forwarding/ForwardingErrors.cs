@@ -19,6 +19,14 @@ public static class ForwardingErrors
                 return;
             }
 
+            // The server refused the body of a caller who still waits (badly framed, too slow): the caller's error.
+            if (failure.Error is ForwarderError.RequestBodyClient && failure.Exception is { } e && CallerBodyRefusal.For(e) is { } refusal
+                && !context.RequestAborted.IsCancellationRequested)
+            {
+                await GatewayErrorWriter.WriteAsync(context, refusal);
+                return;
+            }
+
             if (failure.Error is ForwarderError.RequestBodyClient or ForwarderError.RequestCanceled || context.GetGatewayRequest().CallerGone(context))
             {
                 // The caller left (mid-body, say): YARP may then see a failed backend call, but it was not the backend's.

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using Gateway.Frontend.Errors;
 using Gateway.Frontend.Pipeline;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -68,11 +69,12 @@ internal sealed class CountingReadStream(Stream inner, GatewayRequest? request) 
 
     /// <summary>
     /// Notes that the caller's body broke off (never catches): Kestrel throws when the connection closes or resets
-    /// mid-body. Its refusal to read past the body size limit is the gateway's own 413, not the caller leaving.
+    /// mid-body. Its refusals of a body the caller is still sending (too large, badly framed, too slow) are answered
+    /// (<see cref="CallerBodyRefusal"/>), not the caller leaving.
     /// </summary>
     private bool Failed(Exception e)
     {
-        if (request is not null && e is not BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+        if (request is not null && CallerBodyRefusal.For(e) is null)
         {
             request.CallerLeft = true;
         }

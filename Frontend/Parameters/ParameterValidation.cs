@@ -60,6 +60,15 @@ internal sealed partial class ParameterValidation(
             return RefuseBody(context, GatewayError.UnsupportedContentType, why);
         }
 
+        // A compressed body would be checked as if its bytes were the form or the JSON. A 415 for a content coding says
+        // in Accept-Encoding which codings the server reads (RFC 7694).
+        if (hasBody && plan.MustReadBody && request.Headers.ContentEncoding is { Count: > 0 } coding && !IsIdentity(coding))
+        {
+            context.Response.Headers.AcceptEncoding = "identity";
+            return RefuseBody(context, GatewayError.UnsupportedContentType,
+                $"got Content-Encoding '{coding}', the API checks the body's content and reads it uncompressed");
+        }
+
         // The body is read when a rule needs it, and when a limit must hold for a body of unknown length, so that an
         // oversized one gets a clean 413 instead of a backend call cut in the middle. A body with a Content-Length
         // within the limit streams: Kestrel holds it to its length, and to the limit set here.
@@ -394,6 +403,9 @@ internal sealed partial class ParameterValidation(
 
         return true;
     }
+
+    private static bool IsIdentity(StringValues coding) =>
+        coding.All(value => value is null || value.Split(',').All(part => part.Trim() is "" || part.Trim().Equals("identity", StringComparison.OrdinalIgnoreCase)));
 
     private static bool IsJson(string mediaType) =>
         string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase)

@@ -123,6 +123,7 @@ public sealed class DebugTimelineTests
     [InlineData("A401TX", "authentication")]
     [InlineData("A403NG", "grant")]
     [InlineData("A400IP", "parameters")]
+    [InlineData("A408BS", "parameters")]
     [InlineData("A429TA", "throttling")]
     [InlineData("D504TO", "backend")]
     public void Codes_map_to_their_steps(string code, string step) =>

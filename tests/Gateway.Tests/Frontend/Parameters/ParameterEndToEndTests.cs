@@ -488,6 +488,32 @@ public sealed class ParameterEndToEndTests(ParameterGatewayFixture fixture) : IC
         }
     }
 
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("identity, br")]
+    public async Task A_compressed_body_the_api_checks_is_refused_with_the_codings_it_reads(string coding)
+    {
+        var before = fixture.Backend.Requests;
+        using var compressed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write("{\"name\": \"tea\", \"qty\": 2}"u8);
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/p/json") { Content = new ByteArrayContent(compressed.ToArray()) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Content.Headers.TryAddWithoutValidation("Content-Encoding", coding);
+        using var response = await Client.SendAsync(request);
+        var body = await ParameterGatewayFixture.ErrorAsync(response, 415, "A415CT");
+        Assert.Contains("Content-Encoding", body.GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
+        Assert.Equal("identity", response.Headers.GetValues("Accept-Encoding").Single());
+        Assert.Equal(before, fixture.Backend.Requests);
+
+        // Identity is no coding at all.
+        using var plain = await PostAsync("/p/json", "{\"name\": \"tea\", \"qty\": 2}", "application/json", contentEncoding: "identity");
+        await ParameterGatewayFixture.EchoAsync(plain);
+    }
+
     [Fact]
     public async Task A_call_without_a_body_needs_no_content_type() =>
         await ParameterGatewayFixture.EchoAsync(await Client.PostAsync("/p/limits", null));
@@ -553,10 +579,15 @@ public sealed class ParameterEndToEndTests(ParameterGatewayFixture fixture) : IC
         return await ParameterGatewayFixture.EchoAsync(response);
     }
 
-    private async Task<HttpResponseMessage> PostAsync(string uri, string body, string contentType, bool chunked = false)
+    private async Task<HttpResponseMessage> PostAsync(string uri, string body, string contentType, bool chunked = false, string? contentEncoding = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)) };
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        if (contentEncoding is not null)
+        {
+            request.Content.Headers.ContentEncoding.Add(contentEncoding);
+        }
+
         if (chunked)
         {
             request.Headers.TransferEncodingChunked = true;

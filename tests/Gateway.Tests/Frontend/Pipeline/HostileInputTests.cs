@@ -133,6 +133,41 @@ public sealed class HostileInputTests(ParameterGatewayFixture fixture) : IClassF
         Assert.All(counted, c => Assert.Equal(("aborted", "A499CA"), (c.StatusClass, c.ErrorCode)));
     }
 
+    [Theory]
+    [InlineData("pass", "/p/pass/1", "text/plain")]        // YARP copies the body to the backend
+    [InlineData("json", "/p/json", "application/json")]    // the gateway reads it to check it
+    public async Task A_body_with_broken_chunked_framing_gets_400_not_a_200_without_an_answer(string api, string path, string contentType)
+    {
+        using var listener = new RequestCountListener(Metrics.Meter);
+        var address = fixture.Gateway.GatewayAddress;
+        var request = $"POST {path} HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: {contentType}\r\nTransfer-Encoding: chunked\r\n"
+            + "Connection: close\r\n\r\n5\r\n{\"a\":\r\nzz\r\n";
+
+        var (status, body) = await RawAsync(address, Encoding.ASCII.GetBytes(request), closeAfterSend: false);
+
+        Assert.True(status == 400, $"{status}: {body}");
+        Assert.Contains("\"errorCode\":\"A400BF\"", body, StringComparison.Ordinal);
+        var counted = Assert.Single(await listener.WaitForAsync(api, 1));
+        Assert.Equal(("4xx", "A400BF"), (counted.StatusClass, counted.ErrorCode));
+    }
+
+    [Fact]
+    public async Task A_body_that_stops_arriving_while_the_caller_waits_gets_408()
+    {
+        // Kestrel's minimum body data rate (240 bytes a second after a grace of 5 s) refuses it.
+        using var listener = new RequestCountListener(Metrics.Meter);
+        var address = fixture.Gateway.GatewayAddress;
+        var request = $"POST /p/json HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
+            + "Connection: close\r\n\r\n{\"name\":";
+
+        var (status, body) = await RawAsync(address, Encoding.ASCII.GetBytes(request), closeAfterSend: false);
+
+        Assert.True(status == 408, $"{status}: {body}");
+        Assert.Contains("\"errorCode\":\"A408BS\"", body, StringComparison.Ordinal);
+        var counted = Assert.Single(await listener.WaitForAsync("json", 1));
+        Assert.Equal(("4xx", "A408BS"), (counted.StatusClass, counted.ErrorCode));
+    }
+
     private GatewayMetrics Metrics => fixture.Gateway.Host.App.Services.GetRequiredService<GatewayMetrics>();
 
     private async Task<HttpResponseMessage> PostBytesAsync(string path, byte[] body)
