@@ -136,36 +136,38 @@ public sealed class HostileInputTests(ParameterGatewayFixture fixture) : IClassF
     [Theory]
     [InlineData("pass", "/p/pass/1", "text/plain")]        // YARP copies the body to the backend
     [InlineData("json", "/p/json", "application/json")]    // the gateway reads it to check it
-    public async Task A_body_with_broken_chunked_framing_gets_400_not_a_200_without_an_answer(string api, string path, string contentType)
-    {
-        using var listener = new RequestCountListener(Metrics.Meter);
-        var address = fixture.Gateway.GatewayAddress;
-        var request = $"POST {path} HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: {contentType}\r\nTransfer-Encoding: chunked\r\n"
-            + "Connection: close\r\n\r\n5\r\n{\"a\":\r\nzz\r\n";
-
-        var (status, body) = await RawAsync(address, Encoding.ASCII.GetBytes(request), closeAfterSend: false);
-
-        Assert.True(status == 400, $"{status}: {body}");
-        Assert.Contains("\"errorCode\":\"A400BF\"", body, StringComparison.Ordinal);
-        var counted = Assert.Single(await listener.WaitForAsync(api, 1));
-        Assert.Equal(("4xx", "A400BF"), (counted.StatusClass, counted.ErrorCode));
-    }
+    public async Task A_body_with_broken_chunked_framing_gets_400_not_a_200_without_an_answer(string api, string path, string contentType) =>
+        await AssertBodyRefusedAsync(api, $"POST {path}", $"Content-Type: {contentType}\r\nTransfer-Encoding: chunked", "5\r\n{\"a\":\r\nzz\r\n", 400, "A400BF");
 
     [Fact]
-    public async Task A_body_that_stops_arriving_while_the_caller_waits_gets_408()
-    {
+    public async Task A_body_that_stops_arriving_while_the_caller_waits_gets_408() =>
         // Kestrel's minimum body data rate (240 bytes a second after a grace of 5 s) refuses it.
+        await AssertBodyRefusedAsync("json", "POST /p/json", "Content-Type: application/json\r\nContent-Length: 100", "{\"name\":", 408, "A408BS");
+
+    /// <summary>
+    /// Sends a request whose body the server refuses and keeps the connection open for the answer, which must be the
+    /// gateway's JSON error, counted as a 4xx (not as a client abort).
+    /// </summary>
+    private async Task AssertBodyRefusedAsync(string api, string requestLine, string headers, string body, int status, string code)
+    {
         using var listener = new RequestCountListener(Metrics.Meter);
         var address = fixture.Gateway.GatewayAddress;
-        var request = $"POST /p/json HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
-            + "Connection: close\r\n\r\n{\"name\":";
+        var request = $"{requestLine} HTTP/1.1\r\nHost: {address.Authority}\r\n{headers}\r\nConnection: close\r\n\r\n{body}";
 
-        var (status, body) = await RawAsync(address, Encoding.ASCII.GetBytes(request), closeAfterSend: false);
+        var (answered, text) = await RawAsync(address, Encoding.ASCII.GetBytes(request), closeAfterSend: false);
 
-        Assert.True(status == 408, $"{status}: {body}");
-        Assert.Contains("\"errorCode\":\"A408BS\"", body, StringComparison.Ordinal);
-        var counted = Assert.Single(await listener.WaitForAsync("json", 1));
-        Assert.Equal(("4xx", "A408BS"), (counted.StatusClass, counted.ErrorCode));
+        Assert.True(answered == status, $"{answered}: {text}");
+        Assert.Contains($"\"errorCode\":\"{code}\"", text, StringComparison.Ordinal);
+
+        // A count of an earlier test's call to the same API may still come in: look for this one's.
+        var expected = new RequestCountListener.Counted(api, "4xx", code);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!listener.Snapshot().Contains(expected) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Contains(expected, listener.Snapshot());
     }
 
     private GatewayMetrics Metrics => fixture.Gateway.Host.App.Services.GetRequiredService<GatewayMetrics>();
