@@ -4,8 +4,8 @@ namespace Gateway.Frontend.Errors;
 /// What to answer when Kestrel refuses to read more of a caller's body. It throws the same exception type when the caller
 /// hangs up mid-body (nobody to answer), when the body breaks HTTP's framing (a chunk size that is not hex), when it
 /// arrives slower than the minimum data rate, and when it passes the body size limit; only the first is the caller
-/// leaving. The other three leave a caller waiting for an answer, and without one Kestrel sends the status that was
-/// set before the read, 200.
+/// leaving. The other three leave a caller waiting for an answer. Taken for the first, they gave it the status that
+/// stood when the gateway began to read (200, with no body), or YARP's empty 400 when YARP was copying the body.
 /// </summary>
 public static class CallerBodyRefusal
 {
