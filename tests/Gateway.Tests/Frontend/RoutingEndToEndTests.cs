@@ -99,12 +99,22 @@ public sealed class RoutingEndToEndTests : IAsyncLifetime
             ("/raw/a%2Fb%FF", "/raw/a%2Fb%FF"),
             ("/raw/plain", "/raw/plain"),
         ];
+        using var http2 = new HttpClient { BaseAddress = _gateway.Http2Address };
         foreach (var (sent, expected) in calls)
         {
             using var response = await _gateway.Gateway.GetAsync(sent);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            var echo = (await response.Content.ReadFromJsonAsync<EchoResponse>())!;
-            Assert.Equal(expected, echo.RawTarget);
+            Assert.Equal(expected, (await response.Content.ReadFromJsonAsync<EchoResponse>())!.RawTarget);
+
+            // Over HTTP/2 the caller's path is the :path header.
+            using var request = new HttpRequestMessage(HttpMethod.Get, sent)
+            {
+                Version = HttpVersion.Version20,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            };
+            using var overHttp2 = await http2.SendAsync(request);
+            Assert.Equal((HttpStatusCode.OK, HttpVersion.Version20), (overHttp2.StatusCode, overHttp2.Version));
+            Assert.Equal(expected, (await overHttp2.Content.ReadFromJsonAsync<EchoResponse>())!.RawTarget);
         }
     }
 
